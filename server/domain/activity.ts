@@ -1,0 +1,105 @@
+/**
+ * The records Pulse keeps and the changes it publishes. Times are epoch
+ * milliseconds; the GraphQL layer turns them into `DateTime` strings.
+ */
+
+/** One active session as stored. */
+export interface SessionRecord {
+  readonly id: string;
+  readonly userId: string;
+  readonly userName: string | null;
+  readonly ipAddress: string | null;
+  readonly path: string | null;
+  readonly userAgent: string | null;
+  readonly startedAt: number;
+  readonly lastSeen: number;
+  readonly eventCount: number;
+}
+
+/** A user as named by their most recent activity. */
+export interface UserRef {
+  readonly id: string;
+  readonly name: string | null;
+}
+
+/** An active user with their active sessions, most recently active first. */
+export interface ActiveUserRecord extends UserRef {
+  readonly lastSeen: number;
+  readonly sessions: readonly SessionRecord[];
+}
+
+/** Active sessions on one path. */
+export interface PathCount {
+  readonly path: string;
+  readonly sessions: number;
+}
+
+/** Live figures over the active sessions. */
+export interface StatsRecord {
+  readonly activeUsers: number;
+  readonly activeSessions: number;
+  readonly eventsLastMinute: number;
+  /** Busiest first, as many as the store was asked for. */
+  readonly topPaths: readonly PathCount[];
+  /** When the figures were computed. */
+  readonly at: number;
+}
+
+/** Why a session ended. */
+export type SessionEndReason = 'IDLE_TIMEOUT' | 'LOGOUT';
+
+interface ChangeBase {
+  /** Position in the change log: strictly increasing across every process. */
+  readonly cursor: number;
+  /** When the change happened. */
+  readonly at: number;
+}
+
+/** A session's first event. */
+export interface SessionStartedChange extends ChangeBase {
+  readonly type: 'SessionStarted';
+  readonly session: SessionRecord;
+}
+
+/** A later event of an active session. */
+export interface SessionUpdatedChange extends ChangeBase {
+  readonly type: 'SessionUpdated';
+  readonly session: SessionRecord;
+  readonly previousPath: string | null;
+}
+
+/** A session removed by logout or idle expiry; `session` is its last state. */
+export interface SessionEndedChange extends ChangeBase {
+  readonly type: 'SessionEnded';
+  readonly session: SessionRecord;
+  readonly reason: SessionEndReason;
+}
+
+/** A user's first active session started, or their last one ended. */
+export interface UserChange extends ChangeBase {
+  readonly type: 'UserJoined' | 'UserLeft';
+  readonly user: UserRef;
+  /** Path of the session that caused it, so path filters can match user events. */
+  readonly path: string | null;
+}
+
+/** Everything the store publishes, told apart by `type`. */
+export type ActivityChange = SessionStartedChange | SessionUpdatedChange | SessionEndedChange | UserChange;
+
+/** One validated activity event, ready for the store. */
+export interface ActivityRecordInput {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly userName: string | null;
+  readonly ipAddress: string | null;
+  readonly path: string | null;
+  readonly userAgent: string | null;
+  /** When the activity happened (already checked against skew and idle window). */
+  readonly at: number;
+}
+
+/** Narrows users and events; see `ActivityFilter` in the schema. */
+export interface ActivityFilter {
+  readonly userId?: string | null;
+  readonly pathPrefix?: string | null;
+}

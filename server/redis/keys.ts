@@ -1,0 +1,49 @@
+/**
+ * Every Redis key and channel Pulse uses, derived from one prefix.
+ *
+ * Keys carry the hash tag `{pulse}` so that they all live in one Cluster
+ * slot: the store's Lua scripts touch several of them atomically, which
+ * Redis Cluster only allows within one slot.
+ */
+export interface RedisKeys {
+  /** The change-log counter (`INCR`): cursors. */
+  readonly seq: string;
+  /** ZSET session id → last seen (ms): expiry order. */
+  readonly sessionsByLastSeen: string;
+  /** HASH of one session's fields. */
+  session(sessionId: string): string;
+  /** ZSET session id → last seen, of one user. */
+  userSessions(userId: string): string;
+  /** ZSET user id → last seen (ms): the `activeUsers` order. */
+  readonly usersByLastSeen: string;
+  /** HASH user id → display name. */
+  readonly userNames: string;
+  /** ZSET path → number of active sessions on it. */
+  readonly pathCounts: string;
+  /** Counter of activity events received in one second (expires by itself). */
+  eventsInSecond(epochSecond: number): string;
+  /** ZSET lease id → expiry (ms, Redis time) of one holder's subscription leases. */
+  leases(holder: string): string;
+  /** The pub/sub channel every change is published on (a JSON array per write). */
+  readonly changesChannel: string;
+}
+
+/**
+ * Builds the key set for a prefix.
+ * @param prefix - `REDIS_PREFIX`, e.g. `pulse:`; lets several deployments or test suites share one Redis
+ */
+export function redisKeys(prefix: string): RedisKeys {
+  const k = `${prefix}{pulse}:`;
+  return {
+    seq: `${k}seq`,
+    sessionsByLastSeen: `${k}sessions`,
+    session: (sessionId) => `${k}session:${sessionId}`,
+    userSessions: (userId) => `${k}user-sessions:${userId}`,
+    usersByLastSeen: `${k}users`,
+    userNames: `${k}user-names`,
+    pathCounts: `${k}paths`,
+    eventsInSecond: (epochSecond) => `${k}events:${epochSecond}`,
+    leases: (holder) => `${k}leases:${holder}`,
+    changesChannel: `${prefix}changes`,
+  };
+}
