@@ -75,13 +75,24 @@ export interface SessionEndedChange extends ChangeBase {
   readonly reason: SessionEndReason;
 }
 
-/** A user's first active session started, or their last one ended. */
-export interface UserChange extends ChangeBase {
-  readonly type: 'UserJoined' | 'UserLeft';
+interface UserChangeBase extends ChangeBase {
   readonly user: UserRef;
   /** Path of the session that caused it, so path filters can match user events. */
   readonly path: string | null;
 }
+
+/** A user's first active session started. */
+export interface UserJoinedChange extends UserChangeBase {
+  readonly type: 'UserJoined';
+}
+
+/** A user's last active session ended. */
+export interface UserLeftChange extends UserChangeBase {
+  readonly type: 'UserLeft';
+}
+
+/** A user joined or left. */
+export type UserChange = UserJoinedChange | UserLeftChange;
 
 /** Everything the store publishes, told apart by `type`. */
 export type ActivityChange = SessionStartedChange | SessionUpdatedChange | SessionEndedChange | UserChange;

@@ -1,0 +1,95 @@
+import type { Logger } from 'pino';
+import { createMemoryBus } from './bus/memory.js';
+import { createRedisBus } from './bus/redis.js';
+import type { EventBus } from './bus/types.js';
+import type { Config } from './config.js';
+import { createMemoryLeases } from './limits/memory.js';
+import { createRedisLeases } from './limits/redis.js';
+import type { LeaseManager } from './limits/types.js';
+import { connectRedis } from './redis/connect.js';
+import { redisKeys } from './redis/keys.js';
+import { createMemoryStore } from './store/memory.js';
+import { createRedisStore } from './store/redis.js';
+import type { ActivityStore } from './store/types.js';
+
+/** The three engines, all in memory or all on Redis. */
+export interface Backends {
+  readonly store: ActivityStore;
+  readonly bus: EventBus;
+  readonly leases: LeaseManager;
+  /** `memory` or `redis`, for logs. */
+  readonly kind: 'memory' | 'redis';
+  /** True when every backend answers now. */
+  isReady(): Promise<boolean>;
+  /** Releases leases, listeners and connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Picks the engines: memory (one process, no setup) unless `REDIS_URL` is
+ * set, in which case every part uses Redis so that processes act as one.
+ * @throws when Redis is configured but cannot be reached at start
+ */
+export async function createBackends(config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'leaseTtlMs'>, logger: Logger): Promise<Backends> {
+  return config.redisUrl ? createRedisBackends(config.redisUrl, config, logger) : createMemoryBackends(logger);
+}
+
+function createMemoryBackends(logger: Logger): Backends {
+  const bus = createMemoryBus({ onListenerError: (err) => logger.error({ err }, 'change listener failed') });
+  const store = createMemoryStore({ bus });
+  const leases = createMemoryLeases();
+  return {
+    store,
+    bus,
+    leases,
+    kind: 'memory',
+    isReady: async () => true,
+    close: async () => {
+      await leases.close();
+      await bus.close();
+      await store.close();
+    },
+  };
+}
+
+async function createRedisBackends(url: string, config: Pick<Config, 'redisPrefix' | 'leaseTtlMs'>, logger: Logger): Promise<Backends> {
+  const keys = redisKeys(config.redisPrefix);
+  const commands = await connectRedis(url, 'pulse-commands');
+  const subscriber = await connectRedis(url, 'pulse-subscriber').catch((error: unknown) => {
+    commands.disconnect();
+    throw error;
+  });
+  const bus = createRedisBus({
+    publisher: commands,
+    subscriber,
+    channel: keys.changesChannel,
+    onListenerError: (err) => logger.error({ err }, 'change listener failed'),
+    onMalformed: (err) => logger.warn({ err }, 'dropped a malformed change message'),
+  });
+  const store = createRedisStore({ redis: commands, keys });
+  const leases = createRedisLeases({
+    redis: commands,
+    keys,
+    ttlMs: config.leaseTtlMs,
+    onError: (err) => logger.warn({ err }, 'lease renewal or release failed'),
+  });
+  return {
+    store,
+    bus,
+    leases,
+    kind: 'redis',
+    isReady: async () => {
+      if (commands.status !== 'ready' || subscriber.status !== 'ready') return false;
+      return commands.ping().then(
+        () => true,
+        () => false,
+      );
+    },
+    close: async () => {
+      await leases.close();
+      await bus.close();
+      await store.close();
+      await Promise.allSettled([commands.quit(), subscriber.quit()]);
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { Logger } from 'pino';
+import type { Viewer } from './auth.js';
+import type { EventBus } from './bus/types.js';
+import type { Clock } from './clock.js';
+import type { LeaseManager } from './limits/types.js';
+import type { StatsFeed } from './stats-feed.js';
+import type { ActivityStore } from './store/types.js';
+
+/** The bounds resolvers enforce, from the validated config. */
+export interface PulseLimits {
+  readonly idleTimeoutMs: number;
+  readonly clockSkewMs: number;
+  readonly maxBatchSize: number;
+  readonly maxSubscriptionsPerAdmin: number;
+  /** Events queued per subscriber before it is cut off as a slow consumer. */
+  readonly subscriberBufferSize: number;
+}
+
+/** Everything a resolver may use; built once per process in `app.ts`. */
+export interface PulseServices {
+  readonly store: ActivityStore;
+  readonly bus: EventBus;
+  readonly leases: LeaseManager;
+  readonly statsFeed: StatsFeed;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly limits: PulseLimits;
+  /** Open `activityChanged` streams in this process. */
+  readonly openStreams: { count: number };
+}
+
+/** The GraphQL context of every operation, on every transport. */
+export interface PulseContext {
+  /** Who is calling; null only before authentication rejected them (never reaches a resolver). */
+  readonly viewer: Viewer | null;
+  readonly services: PulseServices;
+  /** Aborted when the client goes away (HTTP and SSE); streams end then even before their first event. */
+  readonly signal?: AbortSignal;
+}

@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import { createPulseServer, type PulseServer } from './app.js';
+import { createAuthenticator } from './auth.js';
+import { createBackends, type Backends } from './backends.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { PulseServices } from './context.js';
+import { createStatsFeed } from './stats-feed.js';
+import { TOP_PATHS_MAX } from './streams/activity-stream.js';
+import { createSweeper, type Sweeper } from './sweeper.js';
+
+/** Options of {@link startPulse} beyond the config. */
+export interface StartOptions {
+  readonly logger: Logger;
+  /** @default the system clock */
+  readonly clock?: Clock;
+  /** The secret to verify tokens with when the config has none (dev mode). */
+  readonly devSecret?: string;
+  /** Prefilled in GraphiQL (dev mode). */
+  readonly graphiqlToken?: string;
+}
+
+/** A listening Pulse process. */
+export interface RunningPulse {
+  /** Base URL, e.g. `http://127.0.0.1:4000`. */
+  readonly url: string;
+  readonly services: PulseServices;
+  readonly server: PulseServer;
+  readonly backends: Backends;
+  readonly sweeper: Sweeper;
+  /** Stops accepting, ends streams, releases leases, closes backends. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: config → backends → services → server → listen.
+ * `main.ts` and the tests both start Pulse through here.
+ */
+export async function startPulse(config: Config, { logger, clock = systemClock, devSecret, graphiqlToken }: StartOptions): Promise<RunningPulse> {
+  const secret = config.jwtSecret ?? devSecret;
+  if (!secret) throw new Error('no JWT secret: set JWT_SECRET (or run in dev mode)');
+  const authenticator = createAuthenticator({ secret, issuer: config.jwtIssuer, audience: config.jwtAudience });
+  const backends = await createBackends(config, logger);
+  const { store, bus, leases } = backends;
+  const statsFeed = createStatsFeed({
+    store,
+    bus,
+    clock,
+    intervalMs: config.statsIntervalMs,
+    topPathsLimit: TOP_PATHS_MAX,
+    onError: (err) => logger.warn({ err }, 'stats computation failed'),
+  });
+  const services: PulseServices = {
+    store,
+    bus,
+    leases,
+    statsFeed,
+    clock,
+    logger,
+    limits: config,
+    openStreams: { count: 0 },
+  };
+  const sweeper = createSweeper({
+    store,
+    clock,
+    idleTimeoutMs: config.idleTimeoutMs,
+    intervalMs: config.sweepIntervalMs,
+    onError: (err) => logger.warn({ err }, 'idle sweep failed'),
+  });
+  const server = createPulseServer({ services, authenticator, isReady: backends.isReady, graphiqlToken });
+  const url = await server.listen(config.port, config.host);
+  logger.info({ url, backend: backends.kind }, 'pulse listening');
+  return {
+    url,
+    services,
+    server,
+    backends,
+    sweeper,
+    close: async () => {
+      sweeper.stop();
+      await server.close();
+      statsFeed.close();
+      await backends.close();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { isIP } from 'node:net';
+import type { ActivityRecordInput } from '../domain/activity.js';
+import { pulseError } from '../errors.js';
+
+/** Longest accepted value of each string field, in characters (documented in the schema). */
+export const MAX_LENGTH = {
+  sessionId: 128,
+  userId: 128,
+  userName: 128,
+  path: 2048,
+  userAgent: 512,
+} as const;
+
+/** An `ActivityInput` as GraphQL coerced it (`at` already parsed by the `DateTime` scalar). */
+export interface RawActivityInput {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly userName?: string | null;
+  readonly ipAddress?: string | null;
+  readonly path?: string | null;
+  readonly userAgent?: string | null;
+  readonly at?: number | null;
+}
+
+/** What the time checks compare against. */
+export interface ActivityTimeBounds {
+  readonly now: number;
+  readonly clockSkewMs: number;
+  readonly idleTimeoutMs: number;
+}
+
+/**
+ * Checks one input and turns it into a store record, or throws
+ * `BAD_USER_INPUT` naming the field (and the batch `index`, when given).
+ */
+export function validateActivityInput(
+  input: RawActivityInput,
+  bounds: ActivityTimeBounds,
+  index?: number,
+): ActivityRecordInput {
+  const where = index === undefined ? {} : { index };
+  const fail = (field: string, message: string): never => {
+    const prefix = index === undefined ? '' : `inputs[${index}].`;
+    throw pulseError('BAD_USER_INPUT', `${prefix}${field}: ${message}`, { field, ...where });
+  };
+  const text = (field: keyof typeof MAX_LENGTH, value: string | null | undefined, required: boolean): string | null => {
+    if (value === null || value === undefined) return required ? fail(field, 'is required') : null;
+    if (required && value.length === 0) fail(field, 'must not be empty');
+    if (value.length > MAX_LENGTH[field]) fail(field, `is longer than ${MAX_LENGTH[field]} characters`);
+    return value;
+  };
+  const ipAddress = input.ipAddress ?? null;
+  if (ipAddress !== null && isIP(ipAddress) === 0) fail('ipAddress', `${JSON.stringify(ipAddress.slice(0, 64))} is not an IPv4 or IPv6 address`);
+  const at = input.at ?? bounds.now;
+  if (at > bounds.now + bounds.clockSkewMs) fail('at', `lies more than ${bounds.clockSkewMs} ms in the future`);
+  if (at < bounds.now - bounds.idleTimeoutMs) fail('at', `is older than the idle timeout (${bounds.idleTimeoutMs} ms): the session would already have expired`);
+  return {
+    sessionId: text('sessionId', input.sessionId, true) as string,
+    userId: text('userId', input.userId, true) as string,
+    userName: text('userName', input.userName, false),
+    ipAddress,
+    path: text('path', input.path, false),
+    userAgent: text('userAgent', input.userAgent, false),
+    at,
+  };
+}

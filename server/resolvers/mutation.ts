@@ -1,0 +1,45 @@
+import { pulseError } from '../errors.js';
+import type { MutationResolvers } from '../generated/resolvers.js';
+import type { PulseContext } from '../context.js';
+import { MAX_LENGTH, validateActivityInput, type RawActivityInput } from './activity-input.js';
+import { callBackend } from './backend.js';
+
+function timeBounds({ services }: PulseContext) {
+  const { idleTimeoutMs, clockSkewMs } = services.limits;
+  return { now: services.clock.now(), idleTimeoutMs, clockSkewMs };
+}
+
+async function record(context: PulseContext, inputs: readonly RawActivityInput[]) {
+  const bounds = timeBounds(context);
+  const batch = inputs.length === 1 && inputs[0] ? [validateActivityInput(inputs[0], bounds)] : inputs.map((input, i) => validateActivityInput(input, bounds, i));
+  const { services } = context;
+  return callBackend(services, 'record activity', () => services.store.record(batch, bounds.now));
+}
+
+/** `Mutation` resolvers: validate everything first, then one atomic store write. */
+export const Mutation: MutationResolvers = {
+  recordActivity: async (_parent, { input }, context) => {
+    const [result] = await record(context, [input]);
+    if (!result) throw new Error('store returned no result for a recorded event');
+    return result.session;
+  },
+  recordActivities: async (_parent, { inputs }, context) => {
+    const { maxBatchSize } = context.services.limits;
+    if (inputs.length > maxBatchSize) {
+      throw pulseError('BAD_USER_INPUT', `A batch holds at most ${maxBatchSize} events; got ${inputs.length}.`, {
+        field: 'inputs',
+        maxBatchSize,
+      });
+    }
+    if (inputs.length === 0) return { recorded: 0, sessions: [] };
+    const results = await record(context, inputs);
+    return { recorded: results.length, sessions: results.map((r) => r.session) };
+  },
+  endSession: async (_parent, { sessionId }, { services }) => {
+    if (sessionId.length === 0 || sessionId.length > MAX_LENGTH.sessionId) {
+      throw pulseError('BAD_USER_INPUT', `sessionId must be 1 to ${MAX_LENGTH.sessionId} characters`, { field: 'sessionId' });
+    }
+    const ended = await callBackend(services, 'end the session', () => services.store.endSession(sessionId, services.clock.now()));
+    return ended !== null;
+  },
+};

@@ -1,0 +1,14 @@
+import type { QueryResolvers } from '../generated/resolvers.js';
+import { TOP_PATHS_MAX } from '../streams/activity-stream.js';
+import { callBackend } from './backend.js';
+import { checkedFilter, pageSize } from './bounds.js';
+
+/** `Query` resolvers; roles are checked per operation by the auth plugin. */
+export const Query: QueryResolvers = {
+  stats: (_parent, _args, { services }) =>
+    callBackend(services, 'read stats', () => services.store.stats(services.clock.now(), TOP_PATHS_MAX)),
+  activeUsers: (_parent, { first, after, filter }, { services }) => {
+    const query = { first: pageSize(first), after: after ?? null, filter: checkedFilter(filter) };
+    return callBackend(services, 'read active users', () => services.store.activeUsers(query));
+  },
+};

@@ -1,0 +1,53 @@
+import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { pulseError } from '../errors.js';
+
+/**
+ * ISO-8601 with a mandatory time zone: `2026-11-27T08:00:00Z`,
+ * `2026-11-27T09:00:00.123+01:00`. `Date.parse` alone accepts far more
+ * (`"1"`, `"Nov 27"`), which would turn typos into wrong times.
+ */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Parses an ISO-8601 date-time into epoch ms, or throws `BAD_USER_INPUT`. */
+export function parseDateTime(value: unknown): number {
+  if (typeof value !== 'string' || !ISO_8601.test(value)) {
+    throw pulseError('BAD_USER_INPUT', 'DateTime must be an ISO-8601 string with a time zone, e.g. 2026-11-27T08:00:00Z');
+  }
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw pulseError('BAD_USER_INPUT', `DateTime ${value} is not a real date`);
+  return ms;
+}
+
+function literalString(ast: ValueNode): unknown {
+  return ast.kind === Kind.STRING ? ast.value : undefined;
+}
+
+/** `DateTime`: epoch ms inside Pulse, ISO-8601 in UTC on the wire. */
+export const DateTimeScalar = new GraphQLScalarType<number, string>({
+  name: 'DateTime',
+  serialize: (value) => {
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError('DateTime must be epoch ms');
+    return new Date(value).toISOString();
+  },
+  parseValue: parseDateTime,
+  parseLiteral: (ast) => parseDateTime(literalString(ast)),
+});
+
+/** Cursors are decimal strings on the wire so that they stay exact beyond 2^53 in any client. */
+function parseCursor(value: unknown): string {
+  if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) {
+    throw pulseError('BAD_USER_INPUT', 'Cursor must be a cursor string as received from Pulse');
+  }
+  return value;
+}
+
+/** `Cursor`: a change-log position, a number inside Pulse, an opaque string on the wire. */
+export const CursorScalar = new GraphQLScalarType<string, string>({
+  name: 'Cursor',
+  serialize: (value) => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new TypeError('Cursor must be an integer');
+    return String(value);
+  },
+  parseValue: parseCursor,
+  parseLiteral: (ast) => parseCursor(literalString(ast)),
+});

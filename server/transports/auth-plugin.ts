@@ -1,0 +1,66 @@
+import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Authenticator, Role, Viewer } from '../auth.js';
+import { pulseError } from '../errors.js';
+import { errorResponse } from './error-response.js';
+
+/** Roles allowed per operation type: ingest tools may only write. */
+const ROLES_FOR: Record<'query' | 'mutation' | 'subscription', readonly Role[]> = {
+  query: ['admin'],
+  subscription: ['admin'],
+  mutation: ['admin', 'ingest'],
+};
+
+/** Options of {@link useAuth}. */
+export interface AuthPluginOptions {
+  readonly authenticator: Authenticator;
+  /** Paths whose every request needs a token (the GraphiQL page excepted). */
+  readonly protectedPaths: readonly string[];
+  /** Where the verified viewer of each request is kept for the context factory. */
+  readonly viewers: WeakMap<Request, Viewer>;
+}
+
+/** GraphiQL's own page is public so that a newcomer can open it and paste a token. */
+function isGraphiQLPage(request: Request, url: URL): boolean {
+  return request.method === 'GET' && !url.searchParams.has('query') && (request.headers.get('accept') ?? '').includes('text/html');
+}
+
+/**
+ * Authentication and role checks for every HTTP transport (GraphQL over
+ * HTTP, both graphql-sse modes), in one place:
+ * - every request to a protected path carries a valid bearer token, or is
+ *   answered 401 before anything is parsed or reserved (this includes the
+ *   single-connection reservation `PUT`);
+ * - each operation's type decides the roles it needs; a wrong role yields
+ *   `FORBIDDEN` (HTTP 403) before any resolver runs. graphql-ws reaches the
+ *   same role check through the same Yoga instance.
+ */
+export function useAuth({ authenticator, protectedPaths, viewers }: AuthPluginOptions): Plugin {
+  return {
+    async onRequest({ request, url, endResponse }) {
+      if (!protectedPaths.includes(url.pathname) || request.method === 'OPTIONS' || isGraphiQLPage(request, url)) return;
+      try {
+        viewers.set(request, await authenticator.verifyAuthorization(request.headers.get('authorization')));
+      } catch (error) {
+        endResponse(errorResponse(error instanceof GraphQLError ? error : pulseError('UNAUTHENTICATED', 'The token could not be verified.')));
+      }
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      const refusal = roleRefusal(args.contextValue, args.document, args.operationName);
+      if (refusal) setResultAndStopExecution(refusal);
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refusal = roleRefusal(args.contextValue, args.document, args.operationName);
+      if (refusal) setResultAndStopExecution(refusal);
+    },
+  };
+}
+
+function roleRefusal(context: unknown, document: DocumentNode, operationName?: string | null): ExecutionResult | null {
+  const viewer = (context as { viewer?: Viewer | null }).viewer ?? null;
+  const operation = getOperationAST(document, operationName)?.operation ?? 'query';
+  const allowed = ROLES_FOR[operation];
+  if (viewer === null) return { errors: [pulseError('UNAUTHENTICATED', 'A bearer token is required.')] };
+  if (allowed.some((role) => viewer.roles.has(role))) return null;
+  return { errors: [pulseError('FORBIDDEN', `A ${operation} needs the ${allowed.join(' or ')} role.`)] };
+}

@@ -1,0 +1,110 @@
+import type { Server } from 'node:http';
+import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { YogaServerInstance } from 'graphql-yoga';
+import type { Authenticator, Viewer } from '../auth.js';
+import type { PulseContext } from '../context.js';
+
+/** What the ws adapter needs. */
+export interface WsTransportOptions {
+  readonly httpServer: Server;
+  readonly path: string;
+  // The Yoga instance's server context is ours to define; its user context is PulseContext.
+  readonly yoga: YogaServerInstance<Record<string, unknown>, PulseContext>;
+  readonly authenticator: Authenticator;
+  /** Ping period that detects dead peers. @default 12000 */
+  readonly keepAliveMs?: number;
+}
+
+/** The running adapter. */
+export interface WsTransport {
+  /** Closes every socket (clients see 1001 and reconnect elsewhere) and stops accepting. */
+  close(): Promise<void>;
+  /** Open sockets. */
+  readonly clientCount: number;
+}
+
+/** Per-operation handle: graphql-ws runs `subscribe`/`execute` with our prepared result. */
+interface Prepared {
+  readonly result: Promise<ExecutionResult | AsyncIterable<ExecutionResult>> | ExecutionResult | AsyncIterable<ExecutionResult>;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** Errors for the wire: Yoga's HTTP status hint means nothing on a socket. */
+function wireErrors(errors: readonly GraphQLError[]): GraphQLError[] {
+  return errors.map((error) => {
+    const { http: _http, ...extensions } = error.extensions;
+    return new GraphQLError(error.message, { extensions, path: error.path, nodes: error.nodes });
+  });
+}
+
+/**
+ * graphql-ws on the same port and path as HTTP, executing through the one
+ * Yoga instance so auth, role checks, limits and error masking match every
+ * other transport.
+ *
+ * - A missing or invalid token in `connectionParams.authorization` closes
+ *   the socket with 4401 (the official client does not retry it); a token
+ *   with no known role closes with 4403.
+ * - An operation refused before it produced a stream (wrong role,
+ *   `TOO_MANY_SUBSCRIPTIONS`, invalid document) is answered with a protocol
+ *   `error` message, not a `next`.
+ */
+export function attachWsTransport({ httpServer, path, yoga, authenticator, keepAliveMs = 12_000 }: WsTransportOptions): WsTransport {
+  const wss = new WebSocketServer({ server: httpServer, path });
+  const viewers = new WeakMap<object, Viewer>();
+  const disposable = useServer<Record<string, unknown> | undefined>(
+    {
+      onConnect: async (ctx) => {
+        const header = ctx.connectionParams?.authorization;
+        try {
+          const viewer = await authenticator.verifyAuthorization(typeof header === 'string' ? header : null);
+          if (viewer.roles.size === 0) {
+            ctx.extra.socket.close(CloseCode.Forbidden, 'Forbidden: the token grants no role');
+            return false;
+          }
+          viewers.set(ctx.extra.socket, viewer);
+          return true;
+        } catch (error) {
+          ctx.extra.socket.close(CloseCode.Unauthorized, error instanceof GraphQLError ? error.message : 'Unauthorized');
+          return false;
+        }
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const enveloped = yoga.getEnveloped({ viewer: viewers.get(ctx.extra.socket) ?? null, params: payload });
+        const document = enveloped.parse(payload.query);
+        const validationErrors = enveloped.validate(enveloped.schema, document);
+        if (validationErrors.length > 0) return wireErrors(validationErrors);
+        const args: ExecutionArgs = {
+          schema: enveloped.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: await enveloped.contextFactory(),
+        };
+        const isSubscription = getOperationAST(document, payload.operationName)?.operation === 'subscription';
+        const result = await (isSubscription ? enveloped.subscribe(args) : enveloped.execute(args));
+        if (!isAsyncIterable(result) && result.errors?.length && !result.data) return wireErrors(result.errors);
+        return { ...args, rootValue: { result } satisfies Prepared };
+      },
+      execute: (args) => (args.rootValue as Prepared).result as never,
+      subscribe: (args) => (args.rootValue as Prepared).result as never,
+    },
+    wss,
+    keepAliveMs,
+  );
+  return {
+    get clientCount() {
+      return wss.clients.size;
+    },
+    async close() {
+      for (const socket of wss.clients) socket.close(1001, 'Going away');
+      await disposable.dispose();
+    },
+  };
+}
