@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator, Viewer } from './auth.js';
-import type { PulseContext, PulseServices } from './context.js';
+import type { PulseContext, PulseServerContext, PulseServices } from './context.js';
 import { createPulseSchema } from './schema.js';
 import { useAuth } from './transports/auth-plugin.js';
 import { useRootPage, useStreamingHeaders } from './transports/http-extras.js';
@@ -22,15 +22,10 @@ export interface PulseServerOptions {
   readonly graphiqlToken?: string;
 }
 
-/** Server context: HTTP requests carry none; graphql-ws passes the socket's viewer. */
-interface ServerContext {
-  readonly viewer?: Viewer | null;
-}
-
 /** A Pulse gateway that is not listening yet. */
 export interface PulseServer {
   readonly httpServer: Server;
-  readonly yoga: YogaServerInstance<Record<string, unknown>, PulseContext>;
+  readonly yoga: YogaServerInstance<PulseServerContext, PulseContext>;
   readonly ws: WsTransport;
   /** Listens and resolves with the base URL, e.g. `http://127.0.0.1:4000`. */
   listen(port: number, host: string): Promise<string>;
@@ -45,7 +40,7 @@ export interface PulseServer {
  */
 export function createPulseServer({ services, authenticator, isReady, graphiqlToken }: PulseServerOptions): PulseServer {
   const viewers = new WeakMap<Request, Viewer>();
-  const yoga = createYoga<ServerContext, PulseContext>({
+  const yoga = createYoga<PulseServerContext, PulseContext>({
     schema: createPulseSchema(),
     graphqlEndpoint: ENDPOINTS.graphql,
     healthCheckEndpoint: ENDPOINTS.health,

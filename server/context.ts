@@ -37,3 +37,8 @@ export interface PulseContext {
   /** Aborted when the client goes away (HTTP and SSE); streams end then even before their first event. */
   readonly signal?: AbortSignal;
 }
+
+/** What a transport hands Yoga besides the request: graphql-ws passes the socket's verified viewer. */
+export interface PulseServerContext {
+  readonly viewer?: Viewer | null;
+}

@@ -30,7 +30,8 @@ function printBanner(pulse: RunningPulse, config: Config, tokens: DevTokens | un
   ];
   if (tokens) {
     lines.push(
-      `Dashboard:  ${pulse.url}/#token=${tokens.admin}`,
+      'Dashboard (signed in through the link):',
+      `${pulse.url}/#token=${tokens.admin}`,
       '',
       'No JWT_SECRET is set, so these tokens are signed with a random secret that lives until Pulse stops:',
       `Admin token:  ${tokens.admin}`,

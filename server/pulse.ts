@@ -12,7 +12,7 @@ import { createSweeper, type Sweeper } from './sweeper.js';
 /** Options of {@link startPulse} beyond the config. */
 export interface StartOptions {
   readonly logger: Logger;
-  /** @default the system clock */
+  /** @defaultValue the system clock */
   readonly clock?: Clock;
   /** The secret to verify tokens with when the config has none (dev mode). */
   readonly devSecret?: string;

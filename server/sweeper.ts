@@ -8,7 +8,7 @@ export interface SweeperOptions {
   readonly idleTimeoutMs: number;
   /** Time between sweeps. */
   readonly intervalMs: number;
-  /** Sessions ended per store call, so one sweep never blocks Redis for long. @default 500 */
+  /** Sessions ended per store call, so one sweep never blocks Redis for long. @defaultValue 500 */
   readonly batchSize?: number;
   /** Called when a sweep fails; the next one tries again. */
   readonly onError: (error: unknown) => void;

@@ -4,7 +4,7 @@ import type { EventBus } from './types.js';
 
 /** Options of {@link createMemoryBus}. */
 export interface MemoryBusOptions {
-  /** Called with what a listener threw. @default ignore */
+  /** Called with what a listener threw. @defaultValue ignore */
   onListenerError?: (error: unknown) => void;
 }
 

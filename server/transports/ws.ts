@@ -5,16 +5,15 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator, Viewer } from '../auth.js';
-import type { PulseContext } from '../context.js';
+import type { PulseContext, PulseServerContext } from '../context.js';
 
 /** What the ws adapter needs. */
 export interface WsTransportOptions {
   readonly httpServer: Server;
   readonly path: string;
-  // The Yoga instance's server context is ours to define; its user context is PulseContext.
-  readonly yoga: YogaServerInstance<Record<string, unknown>, PulseContext>;
+  readonly yoga: YogaServerInstance<PulseServerContext, PulseContext>;
   readonly authenticator: Authenticator;
-  /** Ping period that detects dead peers. @default 12000 */
+  /** Ping period that detects dead peers. @defaultValue 12000 */
   readonly keepAliveMs?: number;
 }
 
@@ -92,8 +91,8 @@ export function attachWsTransport({ httpServer, path, yoga, authenticator, keepA
         if (!isAsyncIterable(result) && result.errors?.length && !result.data) return wireErrors(result.errors);
         return { ...args, rootValue: { result } satisfies Prepared };
       },
-      execute: (args) => (args.rootValue as Prepared).result as never,
-      subscribe: (args) => (args.rootValue as Prepared).result as never,
+      execute: (args) => (args.rootValue as Prepared).result,
+      subscribe: (args) => (args.rootValue as Prepared).result,
     },
     wss,
     keepAliveMs,

@@ -1,0 +1,379 @@
+import { parseArgs } from 'node:util';
+
+/** Log levels pino knows, plus `silent` to turn logging off. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Every setting of a Pulse process, validated. Built only by
+ * {@link loadConfig}; each field names the environment variable it comes
+ * from (and the flag, its kebab-case: `IDLE_TIMEOUT_MS` → `--idle-timeout-ms`).
+ */
+export interface Config {
+  /**
+   * TCP port to listen on (`PORT`); 0 lets the OS pick a free one.
+   * @default 4000
+   */
+  readonly port: number;
+  /**
+   * Interface to listen on (`HOST`). Loopback by default so that a dev
+   * instance with its generated secret is never exposed by accident.
+   * @default '127.0.0.1'
+   */
+  readonly host: string;
+  /**
+   * `redis://` or `rediss://` URL (`REDIS_URL`). When set, the store, the bus
+   * and the subscription leases all use Redis; when absent, everything runs
+   * in this process's memory.
+   * @default undefined (memory mode)
+   */
+  readonly redisUrl: string | undefined;
+  /**
+   * Prefix of every Redis key and channel (`REDIS_PREFIX`), so that several
+   * deployments can share one Redis.
+   * @default 'pulse:'
+   */
+  readonly redisPrefix: string;
+  /**
+   * HS256 secret for verifying (and minting) JWTs (`JWT_SECRET`), at least
+   * 32 bytes. Absent means dev mode: `main` generates a random secret at
+   * start and prints tokens for it. Never log it; {@link describeConfig}
+   * leaves it out.
+   * @default undefined (dev mode)
+   */
+  readonly jwtSecret: string | undefined;
+  /**
+   * Required `iss` claim (`JWT_ISSUER`); unchecked when absent.
+   * @default undefined
+   */
+  readonly jwtIssuer: string | undefined;
+  /**
+   * Required `aud` claim (`JWT_AUDIENCE`); unchecked when absent.
+   * @default undefined
+   */
+  readonly jwtAudience: string | undefined;
+  /**
+   * A session with no activity for this long ends (`IDLE_TIMEOUT_MS`), at least 1000.
+   * @default 300000
+   */
+  readonly idleTimeoutMs: number;
+  /**
+   * Concurrent `activityChanged` subscriptions one admin may hold across all
+   * processes (`MAX_SUBSCRIPTIONS_PER_ADMIN`), at least 1.
+   * @default 2
+   */
+  readonly maxSubscriptionsPerAdmin: number;
+  /**
+   * Minimum time between two stats events to one subscriber
+   * (`STATS_INTERVAL_MS`), at least 50; changes within it are coalesced.
+   * @default 1000
+   */
+  readonly statsIntervalMs: number;
+  /**
+   * How often the sweeper looks for idle sessions (`SWEEP_INTERVAL_MS`), at
+   * least 50. A session may outlive the idle timeout by up to this much.
+   * @default min(5000, idleTimeoutMs / 4), rounded
+   */
+  readonly sweepIntervalMs: number;
+  /**
+   * Lifetime of a subscription lease in Redis (`LEASE_TTL_MS`), 1000 to
+   * 30000; holders renew it well before, and a crashed process's leases
+   * lapse after it.
+   * @default 15000
+   */
+  readonly leaseTtlMs: number;
+  /**
+   * Most activity events accepted in one `recordActivity` call (`MAX_BATCH_SIZE`), 1 to 10000.
+   * @default 500
+   */
+  readonly maxBatchSize: number;
+  /**
+   * How far in the future a client's timestamp may lie before it is
+   * rejected (`CLOCK_SKEW_MS`), at least 0.
+   * @default 5000
+   */
+  readonly clockSkewMs: number;
+  /**
+   * Events queued for one subscriber before it is disconnected as a slow
+   * consumer (`SUBSCRIBER_BUFFER`), at least 10. Bounds the memory one
+   * stalled client can hold.
+   * @default 1000
+   */
+  readonly subscriberBufferSize: number;
+  /**
+   * pino log level (`LOG_LEVEL`), one of {@link LOG_LEVELS}.
+   * @default 'info'
+   */
+  readonly logLevel: LogLevel;
+}
+
+/**
+ * Thrown by {@link loadConfig} with every problem found, one per line, so
+ * that a misconfigured deployment is fixed in one round rather than one
+ * variable per restart.
+ */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+
+  /** @param problems - one line per bad setting or argument */
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * Settings that may also be given as flags. `JWT_SECRET` is deliberately
+ * absent: a command line is visible to every user of the machine (`ps`).
+ */
+const FLAG_SETTINGS = [
+  'PORT',
+  'HOST',
+  'REDIS_URL',
+  'REDIS_PREFIX',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'IDLE_TIMEOUT_MS',
+  'MAX_SUBSCRIPTIONS_PER_ADMIN',
+  'STATS_INTERVAL_MS',
+  'SWEEP_INTERVAL_MS',
+  'LEASE_TTL_MS',
+  'MAX_BATCH_SIZE',
+  'CLOCK_SKEW_MS',
+  'SUBSCRIBER_BUFFER',
+  'LOG_LEVEL',
+] as const;
+
+type SettingName = (typeof FLAG_SETTINGS)[number] | 'JWT_SECRET';
+
+/** Node clamps longer timer delays to 1 ms (with a warning), so a huge interval would spin. */
+const MAX_TIMER_MS = 2_147_483_647;
+const MIN_SECRET_BYTES = 32;
+
+/** `IDLE_TIMEOUT_MS` → `idle-timeout-ms`. */
+function flagName(setting: string): string {
+  return setting.toLowerCase().replaceAll('_', '-');
+}
+
+/**
+ * Reads and validates every setting from the environment and the command
+ * line; flags win over the environment. Pure: it reads nothing but its
+ * arguments, so tests pass their own.
+ * @param env - usually `process.env`
+ * @param argv - arguments after the script, e.g. `['--port', '4001']` or `['--port=4001']`
+ * @throws ConfigError listing every bad value, unknown flag and stray argument at once
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv.slice(2)): Config {
+  const problems: string[] = [];
+  const flags = parseFlags(argv, problems);
+  const read = new SettingReader(env, flags, problems);
+  const idleTimeoutMs = read.integer('IDLE_TIMEOUT_MS', 300_000, { min: 1000, max: MAX_TIMER_MS, unit: 'ms' });
+  const config: Config = {
+    port: read.integer('PORT', 4000, { min: 0, max: 65_535 }),
+    host: read.string('HOST', '127.0.0.1', checkHost),
+    redisUrl: read.optionalString('REDIS_URL', checkRedisUrl, redactUrlCredentials),
+    redisPrefix: read.string('REDIS_PREFIX', 'pulse:', checkRedisPrefix),
+    jwtSecret: read.secret('JWT_SECRET', checkSecret),
+    jwtIssuer: read.optionalString('JWT_ISSUER', checkNonEmpty),
+    jwtAudience: read.optionalString('JWT_AUDIENCE', checkNonEmpty),
+    idleTimeoutMs,
+    maxSubscriptionsPerAdmin: read.integer('MAX_SUBSCRIPTIONS_PER_ADMIN', 2, { min: 1 }),
+    statsIntervalMs: read.integer('STATS_INTERVAL_MS', 1000, { min: 50, max: MAX_TIMER_MS, unit: 'ms' }),
+    sweepIntervalMs: read.integer('SWEEP_INTERVAL_MS', defaultSweepInterval(idleTimeoutMs), { min: 50, max: MAX_TIMER_MS, unit: 'ms' }),
+    leaseTtlMs: read.integer('LEASE_TTL_MS', 15_000, { min: 1000, max: 30_000, unit: 'ms' }),
+    maxBatchSize: read.integer('MAX_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
+    clockSkewMs: read.integer('CLOCK_SKEW_MS', 5000, { min: 0, unit: 'ms' }),
+    subscriberBufferSize: read.integer('SUBSCRIBER_BUFFER', 1000, { min: 10 }),
+    logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Sweeping four times per idle timeout keeps the overshoot small without sweeping a long timeout needlessly often. */
+function defaultSweepInterval(idleTimeoutMs: number): number {
+  return Math.round(Math.min(5000, idleTimeoutMs / 4));
+}
+
+/**
+ * Turns argv into setting name → value, recording unknown flags, missing
+ * values and stray arguments instead of stopping at the first one (which
+ * `parseArgs` in strict mode would do).
+ */
+function parseFlags(argv: readonly string[], problems: string[]): Map<SettingName, string> {
+  const bySetting = new Map(FLAG_SETTINGS.map((setting) => [flagName(setting), setting]));
+  const options = Object.fromEntries([...bySetting.keys()].map((flag) => [flag, { type: 'string' as const }]));
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const flags = new Map<SettingName, string>();
+  for (const token of tokens) {
+    if (token.kind === 'positional') problems.push(`${JSON.stringify(token.value)}: unexpected argument; settings are flags such as --port 4001`);
+    if (token.kind !== 'option') continue;
+    const setting = bySetting.get(token.name);
+    const problem = flagProblem(token.rawName, setting, token.value, token.inlineValue);
+    if (problem !== undefined) problems.push(problem);
+    else if (setting !== undefined && token.value !== undefined) flags.set(setting, token.value);
+  }
+  return flags;
+}
+
+function flagProblem(rawName: string, setting: SettingName | undefined, value: string | undefined, inline: boolean | undefined): string | undefined {
+  if (rawName === '--jwt-secret') return '--jwt-secret: not accepted as a flag (a command line is visible to other users); set JWT_SECRET in the environment';
+  if (setting === undefined) return `${rawName}: unknown flag; expected one of ${FLAG_SETTINGS.map((s) => `--${flagName(s)}`).join(', ')}`;
+  if (value === undefined) return `${rawName}: expected a value (${rawName} <value> or ${rawName}=<value>)`;
+  // parseArgs takes the next argument as the value even when it is another flag; say so rather than misread it.
+  if (inline === false && value.startsWith('-')) {
+    return `${rawName}: expected a value but got ${JSON.stringify(value)}, which looks like a flag; write ${rawName}=${value} if that is the value`;
+  }
+  return undefined;
+}
+
+/** Returns what was expected when a value is bad, `undefined` when it is fine. */
+type Check = (value: string) => string | undefined;
+
+interface IntegerRange {
+  readonly min: number;
+  readonly max?: number;
+  readonly unit?: 'ms';
+}
+
+/**
+ * Looks each setting up (flag first, then environment), validates it and
+ * records a problem line for a bad value, answering the default meanwhile so
+ * that reading goes on and every problem is found in one pass.
+ */
+class SettingReader {
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly flags: ReadonlyMap<SettingName, string>,
+    private readonly problems: string[],
+  ) {}
+
+  integer(name: SettingName, fallback: number, range: IntegerRange): number {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const value = /^-?\d+$/.test(raw.value) ? Number(raw.value) : Number.NaN;
+    const max = range.max ?? Number.MAX_SAFE_INTEGER;
+    if (Number.isSafeInteger(value) && value >= range.min && value <= max) return value;
+    this.report(raw, JSON.stringify(raw.value), describeRange(range));
+    return fallback;
+  }
+
+  string(name: SettingName, fallback: string, check: Check): string {
+    return this.optionalString(name, check) ?? fallback;
+  }
+
+  optionalString(name: SettingName, check: Check, show: (raw: string) => string = (raw) => raw): string | undefined {
+    const raw = this.raw(name);
+    if (raw === undefined) return undefined;
+    const expected = check(raw.value);
+    if (expected === undefined) return raw.value;
+    this.report(raw, JSON.stringify(show(raw.value)), expected);
+    return undefined;
+  }
+
+  /** Like {@link optionalString}, but the problem line never shows the value. */
+  secret(name: SettingName, check: Check): string | undefined {
+    return this.optionalString(name, check, () => '(value not shown)');
+  }
+
+  oneOf<T extends string>(name: SettingName, fallback: T, choices: readonly T[]): T {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const match = choices.find((choice) => choice === raw.value);
+    if (match !== undefined) return match;
+    this.report(raw, JSON.stringify(raw.value), `one of ${choices.join(', ')}`);
+    return fallback;
+  }
+
+  private raw(name: SettingName): { value: string; label: string } | undefined {
+    const flag = this.flags.get(name);
+    if (flag !== undefined) return { value: flag, label: `${name} (from --${flagName(name)})` };
+    const value = this.env[name];
+    return value === undefined ? undefined : { value, label: name };
+  }
+
+  private report(raw: { label: string }, shown: string, expected: string): void {
+    this.problems.push(`${raw.label} = ${shown}: expected ${expected}`);
+  }
+}
+
+function describeRange({ min, max, unit }: IntegerRange): string {
+  const what = unit === 'ms' ? 'a whole number of milliseconds' : 'a whole number (plain decimal digits)';
+  return max === undefined ? `${what}, at least ${min}` : `${what} from ${min} to ${max}`;
+}
+
+function checkNonEmpty(value: string): string | undefined {
+  return value.length > 0 ? undefined : 'a non-empty string (or leave it unset)';
+}
+
+function checkHost(value: string): string | undefined {
+  return /^\S+$/.test(value) ? undefined : 'a host name or IP address, e.g. 127.0.0.1 or 0.0.0.0';
+}
+
+function checkRedisUrl(value: string): string | undefined {
+  const expected = 'a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379';
+  if (!URL.canParse(value)) return expected;
+  const url = new URL(value);
+  return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' ? undefined : expected;
+}
+
+/**
+ * Every key already carries the Cluster hash tag `{pulse}`; braces in the
+ * prefix could form an empty tag (`{}`) and scatter the keys over slots,
+ * which breaks the multi-key Lua scripts.
+ */
+function checkRedisPrefix(value: string): string | undefined {
+  return value.length > 0 && !/[{}\s]/.test(value) ? undefined : 'a non-empty prefix without braces or spaces, e.g. pulse:';
+}
+
+/** HS256 with a shorter secret is open to offline brute force (RFC 7518 §3.2 requires at least the hash size). */
+function checkSecret(value: string): string | undefined {
+  return Buffer.byteLength(value, 'utf8') >= MIN_SECRET_BYTES
+    ? undefined
+    : `at least ${MIN_SECRET_BYTES} bytes for HS256 (or leave it unset for dev mode with a generated secret)`;
+}
+
+/**
+ * Replaces the password (or a lone user-info part) of a URL-like string, so
+ * Redis credentials stay out of logs and error messages even when the rest
+ * of the string is malformed.
+ */
+export function redactUrlCredentials(value: string): string {
+  const schemeEnd = value.indexOf('://');
+  const start = schemeEnd === -1 ? 0 : schemeEnd + 3;
+  const authorityEnd = value.slice(start).search(/[/?#]/);
+  const end = authorityEnd === -1 ? value.length : start + authorityEnd;
+  const at = value.lastIndexOf('@', end - 1);
+  if (at < start) return value;
+  const userInfo = value.slice(start, at);
+  const colon = userInfo.indexOf(':');
+  const redacted = colon === -1 ? '***' : `${userInfo.slice(0, colon)}:***`;
+  return `${value.slice(0, start)}${redacted}${value.slice(at)}`;
+}
+
+/**
+ * One line describing a config for the start-up log: every setting but the
+ * secret (only whether one is set) and with Redis credentials masked.
+ */
+export function describeConfig(config: Config): string {
+  const listen = config.host.includes(':') ? `[${config.host}]:${config.port}` : `${config.host}:${config.port}`;
+  const backend = config.redisUrl === undefined ? 'memory' : `redis ${redactUrlCredentials(config.redisUrl)} prefix=${config.redisPrefix}`;
+  const auth = config.jwtSecret === undefined ? 'dev-generated-secret' : 'JWT_SECRET';
+  return [
+    `listen=${listen}`,
+    `backend=${backend}`,
+    `auth=HS256/${auth}`,
+    ...(config.jwtIssuer === undefined ? [] : [`iss=${config.jwtIssuer}`]),
+    ...(config.jwtAudience === undefined ? [] : [`aud=${config.jwtAudience}`]),
+    `idleTimeoutMs=${config.idleTimeoutMs}`,
+    `sweepIntervalMs=${config.sweepIntervalMs}`,
+    `statsIntervalMs=${config.statsIntervalMs}`,
+    `maxSubscriptionsPerAdmin=${config.maxSubscriptionsPerAdmin}`,
+    `leaseTtlMs=${config.leaseTtlMs}`,
+    `maxBatchSize=${config.maxBatchSize}`,
+    `clockSkewMs=${config.clockSkewMs}`,
+    `subscriberBufferSize=${config.subscriberBufferSize}`,
+    `logLevel=${config.logLevel}`,
+  ].join(' ');
+}

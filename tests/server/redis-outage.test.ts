@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCode, postGraphQL } from '../support/clients.js';
+import { RECORD, activity } from '../support/operations.js';
+import { startTestPulse, type TestPulse } from '../support/pulse.js';
+import { spawnRedis, type SpawnedRedis } from '../support/redis-server.js';
+import { until } from '../support/wait-until.js';
+
+describe('when Redis goes away', () => {
+  let redis: SpawnedRedis;
+  let pulse: TestPulse;
+  let ingest: string;
+
+  beforeAll(async () => {
+    redis = await spawnRedis();
+    pulse = await startTestPulse({ backend: 'redis', env: { REDIS_URL: redis.url } });
+    ingest = await pulse.token('app', ['ingest']);
+  });
+  afterAll(async () => {
+    await pulse.close();
+    await redis.stop();
+  });
+
+  const record = () => postGraphQL(pulse.graphqlUrl, ingest, RECORD, { input: activity(`s-${randomUUID()}`, 'u') });
+
+  it('fails writes fast with SERVICE_UNAVAILABLE, keeps serving, and recovers by itself', async () => {
+    expect((await record()).body.errors).toBeUndefined();
+    await redis.stop();
+
+    const started = Date.now();
+    const failed = await record();
+    expect(errorCode(failed.body)).toBe('SERVICE_UNAVAILABLE');
+    expect(failed.body.errors?.[0]?.message).not.toMatch(/ECONNREFUSED|at .*\.ts/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await fetch(`${pulse.url}/healthz`)).status).toBe(200);
+    await until(async () => (await fetch(`${pulse.url}/readyz`)).status === 503, '/readyz reports not ready');
+
+    await redis.restart();
+    await until(async () => (await fetch(`${pulse.url}/readyz`)).status === 200, '/readyz reports ready again', 10_000);
+    expect((await record()).body.errors).toBeUndefined();
+  });
+});

@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A Pulse running as its own OS process, as `npm start` runs it. */
+export interface PulseProcess {
+  readonly child: ChildProcess;
+  /** Base URL parsed from its banner. */
+  readonly url: string;
+  /** Everything it printed on stdout so far. */
+  stdout(): string;
+  /** Sends SIGTERM and waits for the exit. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `server/main.ts` in a child process with `env` (PORT defaults to 0)
+ * and resolves once its banner names the URL it listens on.
+ */
+export async function spawnPulse(env: Record<string, string>, args: readonly string[] = []): Promise<PulseProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Pulse did not start within 20 s:\n${out}\n${err}`)), 20_000);
+    const onData = (): void => {
+      const match = /Pulse is running on (http:\/\/\S+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Pulse exited with ${code} before listening:\n${out}\n${err}`));
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    child,
+    url,
+    stdout: () => out,
+    stop: async () => {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+}
+
+/** Runs `server/main.ts` to completion (for start-up failures) and returns its exit code and output. */
+export async function runPulseToExit(env: Record<string, string>, args: readonly string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}

@@ -1,0 +1,44 @@
+import type { Subscription } from './clients.js';
+
+/** How a transport told the client it refused an operation. */
+export interface Refusal {
+  /** `extensions.code` of the first GraphQL error, when the refusal carried one. */
+  readonly code?: unknown;
+  /** HTTP status, for refusals sent as an HTTP response. */
+  readonly status?: number;
+  /** WebSocket close code, for refusals sent by closing the socket. */
+  readonly closeCode?: number;
+}
+
+type ErrorLike = { extensions?: Record<string, unknown> };
+
+async function fromError(error: unknown): Promise<Refusal> {
+  if (Array.isArray(error)) return { code: (error[0] as ErrorLike | undefined)?.extensions?.code };
+  const response = (error as { response?: Response }).response;
+  if (response) {
+    const body = (await response.json().catch(() => ({}))) as { errors?: ErrorLike[] };
+    return { status: response.status, code: body.errors?.[0]?.extensions?.code };
+  }
+  const closeCode = (error as { code?: unknown }).code;
+  if (typeof closeCode === 'number') return { closeCode };
+  throw new Error(`unrecognised refusal: ${String(error)}`);
+}
+
+/**
+ * Waits until a subscription is refused, however its transport says so (a
+ * GraphQL error result, a protocol error message, an HTTP status, a close
+ * code), and fails the test if it delivers data instead.
+ */
+export async function refusalOf(subscription: Subscription, timeoutMs = 5_000): Promise<Refusal> {
+  const viaError = subscription.errors.next(timeoutMs, 'a refusal').then(fromError);
+  const viaResult = subscription.results.next(timeoutMs, 'a refusal').then((result): Refusal => {
+    if (!result.errors?.length) throw new Error(`expected a refusal, got data: ${JSON.stringify(result.data)}`);
+    return { code: result.errors[0]?.extensions?.code };
+  });
+  // Whichever channel the transport used settles first; the other times out unobserved.
+  viaError.catch(() => {});
+  viaResult.catch(() => {});
+  return Promise.any([viaError, viaResult]).catch((aggregate: AggregateError) => {
+    throw aggregate.errors.find((e: unknown) => !String(e).includes('timed out')) ?? aggregate.errors[0];
+  });
+}

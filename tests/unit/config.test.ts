@@ -1,0 +1,288 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, loadConfig, redactUrlCredentials, type Config } from '../../server/config.js';
+
+const SECRET = 'a-perfectly-fine-secret-of-40-characters!';
+
+/** The problem lines of a config that must fail; fails the test when it loads. */
+function problemsOf(env: NodeJS.ProcessEnv, argv: readonly string[] = []): readonly string[] {
+  try {
+    loadConfig(env, argv);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    for (const problem of problems) expect(message).toContain(problem);
+    return problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig defaults', () => {
+  it('runs in memory and dev mode with nothing set', () => {
+    expect(loadConfig({}, [])).toEqual({
+      port: 4000,
+      host: '127.0.0.1',
+      redisUrl: undefined,
+      redisPrefix: 'pulse:',
+      jwtSecret: undefined,
+      jwtIssuer: undefined,
+      jwtAudience: undefined,
+      idleTimeoutMs: 300_000,
+      maxSubscriptionsPerAdmin: 2,
+      statsIntervalMs: 1000,
+      sweepIntervalMs: 5000,
+      leaseTtlMs: 15_000,
+      maxBatchSize: 500,
+      clockSkewMs: 5000,
+      subscriberBufferSize: 1000,
+      logLevel: 'info',
+    } satisfies Config);
+  });
+
+  it.each([
+    ['1000', 250],
+    ['1002', 251],
+    ['19999', 5000],
+    ['20000', 5000],
+    ['8000', 2000],
+  ])('derives the sweep interval from IDLE_TIMEOUT_MS=%s', (idle, sweep) => {
+    expect(loadConfig({ IDLE_TIMEOUT_MS: idle }, []).sweepIntervalMs).toBe(sweep);
+  });
+
+  it('keeps an explicit sweep interval over the derived one', () => {
+    expect(loadConfig({ IDLE_TIMEOUT_MS: '1000', SWEEP_INTERVAL_MS: '900' }, []).sweepIntervalMs).toBe(900);
+  });
+});
+
+/** [variable, raw value, field, parsed value]: one valid override of every setting. */
+const OVERRIDES: readonly [string, string, keyof Config, unknown][] = [
+  ['PORT', '4001', 'port', 4001],
+  ['PORT', '0', 'port', 0],
+  ['PORT', '65535', 'port', 65_535],
+  ['HOST', '0.0.0.0', 'host', '0.0.0.0'],
+  ['HOST', '::1', 'host', '::1'],
+  ['REDIS_URL', 'redis://127.0.0.1:6379', 'redisUrl', 'redis://127.0.0.1:6379'],
+  ['REDIS_URL', 'rediss://user:pw@cache.example:6380/2', 'redisUrl', 'rediss://user:pw@cache.example:6380/2'],
+  ['REDIS_PREFIX', 'staging:', 'redisPrefix', 'staging:'],
+  ['JWT_SECRET', SECRET, 'jwtSecret', SECRET],
+  ['JWT_ISSUER', 'https://auth.example', 'jwtIssuer', 'https://auth.example'],
+  ['JWT_AUDIENCE', 'pulse', 'jwtAudience', 'pulse'],
+  ['IDLE_TIMEOUT_MS', '1000', 'idleTimeoutMs', 1000],
+  ['MAX_SUBSCRIPTIONS_PER_ADMIN', '1', 'maxSubscriptionsPerAdmin', 1],
+  ['STATS_INTERVAL_MS', '50', 'statsIntervalMs', 50],
+  ['SWEEP_INTERVAL_MS', '50', 'sweepIntervalMs', 50],
+  ['LEASE_TTL_MS', '1000', 'leaseTtlMs', 1000],
+  ['LEASE_TTL_MS', '30000', 'leaseTtlMs', 30_000],
+  ['MAX_BATCH_SIZE', '1', 'maxBatchSize', 1],
+  ['MAX_BATCH_SIZE', '10000', 'maxBatchSize', 10_000],
+  ['CLOCK_SKEW_MS', '0', 'clockSkewMs', 0],
+  ['SUBSCRIBER_BUFFER', '10', 'subscriberBufferSize', 10],
+  ['LOG_LEVEL', 'silent', 'logLevel', 'silent'],
+  ['LOG_LEVEL', 'trace', 'logLevel', 'trace'],
+];
+
+const flagOf = (variable: string): string => `--${variable.toLowerCase().replaceAll('_', '-')}`;
+
+describe('loadConfig overrides', () => {
+  it.each(OVERRIDES)('reads %s=%s from the environment', (variable, raw, field, parsed) => {
+    expect(loadConfig({ [variable]: raw }, [])[field]).toEqual(parsed);
+  });
+
+  const flagOverrides = OVERRIDES.filter(([variable]) => variable !== 'JWT_SECRET');
+
+  it.each(flagOverrides)('reads %s=%s as "--flag value"', (variable, raw, field, parsed) => {
+    expect(loadConfig({}, [flagOf(variable), raw])[field]).toEqual(parsed);
+  });
+
+  it.each(flagOverrides)('reads %s=%s as "--flag=value"', (variable, raw, field, parsed) => {
+    expect(loadConfig({}, [`${flagOf(variable)}=${raw}`])[field]).toEqual(parsed);
+  });
+
+  it('lets flags win over the environment', () => {
+    const config = loadConfig(
+      { PORT: '5000', HOST: '10.0.0.1', REDIS_URL: 'redis://env:6379', IDLE_TIMEOUT_MS: '60000', LOG_LEVEL: 'debug' },
+      ['--port', '4001', '--host=0.0.0.0', '--redis-url', 'redis://flag:6379', '--idle-timeout-ms=2000'],
+    );
+    expect(config).toMatchObject({ port: 4001, host: '0.0.0.0', redisUrl: 'redis://flag:6379', idleTimeoutMs: 2000, logLevel: 'debug' });
+    expect(config.sweepIntervalMs).toBe(500);
+  });
+
+  it('takes the last of a repeated flag', () => {
+    expect(loadConfig({}, ['--port', '1', '--port=2']).port).toBe(2);
+  });
+});
+
+describe('loadConfig validation', () => {
+  it.each(['12abc', '1e3', '', ' 12', '12 ', '+5', '1.5', '0x10', 'abc', '99999999999999999999'])(
+    'rejects the non-integer PORT=%j',
+    (raw) => {
+      const problems = problemsOf({ PORT: raw });
+      expect(problems).toEqual([`PORT = ${JSON.stringify(raw)}: expected a whole number (plain decimal digits) from 0 to 65535`]);
+    },
+  );
+
+  it.each([
+    ['PORT', '-1'],
+    ['PORT', '65536'],
+    ['IDLE_TIMEOUT_MS', '999'],
+    ['IDLE_TIMEOUT_MS', '2147483648'],
+    ['MAX_SUBSCRIPTIONS_PER_ADMIN', '0'],
+    ['STATS_INTERVAL_MS', '49'],
+    ['SWEEP_INTERVAL_MS', '49'],
+    ['LEASE_TTL_MS', '999'],
+    ['LEASE_TTL_MS', '30001'],
+    ['MAX_BATCH_SIZE', '0'],
+    ['MAX_BATCH_SIZE', '10001'],
+    ['CLOCK_SKEW_MS', '-1'],
+    ['SUBSCRIBER_BUFFER', '9'],
+  ])('rejects %s=%s as out of range', (variable, raw) => {
+    const problems = problemsOf({ [variable]: raw });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${variable} = "${raw}": expected a whole number`));
+  });
+
+  it.each([
+    ['REDIS_URL', 'http://127.0.0.1:6379', 'redis:// or rediss://'],
+    ['REDIS_URL', 'localhost:6379', 'redis:// or rediss://'],
+    ['REDIS_URL', 'redis://', 'redis:// or rediss://'],
+    ['REDIS_URL', '', 'redis:// or rediss://'],
+    ['REDIS_PREFIX', '', 'non-empty prefix'],
+    ['REDIS_PREFIX', 'a{b}', 'without braces'],
+    ['HOST', '', 'host name or IP'],
+    ['HOST', 'local host', 'host name or IP'],
+    ['JWT_ISSUER', '', 'non-empty'],
+    ['JWT_AUDIENCE', '', 'non-empty'],
+    ['LOG_LEVEL', 'verbose', 'one of fatal, error, warn, info, debug, trace, silent'],
+    ['LOG_LEVEL', 'INFO', 'one of fatal'],
+  ])('rejects %s=%j', (variable, raw, expected) => {
+    const problems = problemsOf({ [variable]: raw });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(variable);
+    expect(problems[0]).toContain(JSON.stringify(raw));
+    expect(problems[0]).toContain(expected);
+  });
+
+  it('lists every bad value at once, one line each, naming the variable and the value', () => {
+    const env = {
+      PORT: '12abc',
+      HOST: '',
+      REDIS_URL: 'mysql://db',
+      REDIS_PREFIX: '',
+      JWT_SECRET: 'short',
+      JWT_ISSUER: '',
+      JWT_AUDIENCE: '',
+      IDLE_TIMEOUT_MS: '1e3',
+      MAX_SUBSCRIPTIONS_PER_ADMIN: '0',
+      STATS_INTERVAL_MS: '10',
+      SWEEP_INTERVAL_MS: '',
+      LEASE_TTL_MS: '60000',
+      MAX_BATCH_SIZE: '-5',
+      CLOCK_SKEW_MS: 'soon',
+      SUBSCRIBER_BUFFER: '1',
+      LOG_LEVEL: 'loud',
+    };
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(Object.keys(env).length);
+    for (const [variable, value] of Object.entries(env)) {
+      const line = problems.find((problem) => problem.startsWith(`${variable} `));
+      expect(line, variable).toBeDefined();
+      if (variable !== 'JWT_SECRET') expect(line).toContain(JSON.stringify(value));
+      expect(line).toContain('expected');
+    }
+  });
+
+  it('reports bad flag values under the variable they set', () => {
+    expect(problemsOf({}, ['--port', 'x', '--log-level=loud'])).toEqual([
+      'PORT (from --port) = "x": expected a whole number (plain decimal digits) from 0 to 65535',
+      'LOG_LEVEL (from --log-level) = "loud": expected one of fatal, error, warn, info, debug, trace, silent',
+    ]);
+  });
+
+  it('reports unknown flags, stray arguments and missing values together with bad values', () => {
+    const problems = problemsOf({ PORT: 'x' }, ['--prot', '4001', '-p', 'stray', '--host', '--port=', '--idle-timeout-ms']);
+    expect(problems).toEqual([
+      expect.stringMatching(/^--prot: unknown flag; expected one of --port, --host, /),
+      '"4001": unexpected argument; settings are flags such as --port 4001',
+      expect.stringMatching(/^-p: unknown flag/),
+      '"stray": unexpected argument; settings are flags such as --port 4001',
+      '--host: expected a value but got "--port=", which looks like a flag; write --host=--port= if that is the value',
+      '--idle-timeout-ms: expected a value (--idle-timeout-ms <value> or --idle-timeout-ms=<value>)',
+      'PORT = "x": expected a whole number (plain decimal digits) from 0 to 65535',
+    ]);
+  });
+
+  it('rejects an empty inline flag value as a bad value', () => {
+    expect(problemsOf({}, ['--port='])).toEqual(['PORT (from --port) = "": expected a whole number (plain decimal digits) from 0 to 65535']);
+  });
+
+  it('rejects arguments after --', () => {
+    expect(problemsOf({}, ['--', '--port'])).toEqual(['"--port": unexpected argument; settings are flags such as --port 4001']);
+  });
+
+  it('counts the problems in the first line of the message', () => {
+    expect(() => loadConfig({ PORT: 'x', HOST: '' }, [])).toThrow(/^invalid configuration \(2 problems\):\n {2}PORT/);
+  });
+});
+
+describe('secrets stay out of messages', () => {
+  it('never echoes a too-short JWT_SECRET', () => {
+    const secret = 'hunter2-but-longer';
+    const problems = problemsOf({ JWT_SECRET: secret });
+    expect(problems).toEqual([
+      'JWT_SECRET = "(value not shown)": expected at least 32 bytes for HS256 (or leave it unset for dev mode with a generated secret)',
+    ]);
+    expect(problems.join('\n')).not.toContain(secret);
+  });
+
+  it('counts bytes, not characters, for the secret length', () => {
+    expect(loadConfig({ JWT_SECRET: 'é'.repeat(16) }, []).jwtSecret).toBe('é'.repeat(16));
+    expect(problemsOf({ JWT_SECRET: 'é'.repeat(15) })).toHaveLength(1);
+  });
+
+  it('refuses the secret as a flag, because a command line is visible to other users', () => {
+    const problems = problemsOf({}, ['--jwt-secret', SECRET]);
+    expect(problems[0]).toMatch(/^--jwt-secret: not accepted as a flag/);
+    expect(problems.join('\n')).not.toContain(SECRET);
+  });
+
+  it('masks the password of a rejected REDIS_URL', () => {
+    const problems = problemsOf({ REDIS_URL: 'http://admin:pa55word@cache:6379' });
+    expect(problems).toEqual([
+      'REDIS_URL = "http://admin:***@cache:6379": expected a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379',
+    ]);
+  });
+
+  it.each([
+    ['redis://user:pw@host:6379/0', 'redis://user:***@host:6379/0'],
+    ['redis://:pw@host', 'redis://:***@host'],
+    ['redis://lonely@host', 'redis://***@host'],
+    ['pw@host:6379', '***@host:6379'],
+    ['redis://host:6379/a@b', 'redis://host:6379/a@b'],
+    ['redis://host', 'redis://host'],
+  ])('redacts %s as %s', (raw, redacted) => {
+    expect(redactUrlCredentials(raw)).toBe(redacted);
+  });
+});
+
+describe('describeConfig', () => {
+  it('summarises memory and dev mode on one line', () => {
+    const line = describeConfig(loadConfig({}, []));
+    expect(line).not.toContain('\n');
+    expect(line).toContain('listen=127.0.0.1:4000');
+    expect(line).toContain('backend=memory');
+    expect(line).toContain('auth=HS256/dev-generated-secret');
+    expect(line).toContain('idleTimeoutMs=300000');
+  });
+
+  it('names Redis without its password and never shows the secret', () => {
+    const config = loadConfig(
+      { REDIS_URL: 'redis://app:s3cret@cache:6379', JWT_SECRET: SECRET, JWT_ISSUER: 'iss-1', JWT_AUDIENCE: 'aud-1', HOST: '::' },
+      [],
+    );
+    const line = describeConfig(config);
+    expect(line).toContain('listen=[::]:4000');
+    expect(line).toContain('backend=redis redis://app:***@cache:6379 prefix=pulse:');
+    expect(line).toContain('auth=HS256/JWT_SECRET iss=iss-1 aud=aud-1');
+    expect(line).not.toContain(SECRET);
+    expect(line).not.toContain('s3cret');
+  });
+});
