@@ -7,6 +7,7 @@ import type { PulseContext, PulseServerContext, PulseServices } from './context.
 import { createPulseSchema } from './schema.js';
 import { useAuth } from './transports/auth-plugin.js';
 import { useRootPage, useStreamingHeaders } from './transports/http-extras.js';
+import { useExplicitNullDataOnRefusal } from './transports/refusal-shape.js';
 import { attachWsTransport, type WsTransport } from './transports/ws.js';
 
 /** Where each transport lives. */
@@ -60,6 +61,7 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
     plugins: [
       useRootPage(),
       useAuth({ authenticator, viewers, protectedPaths: [ENDPOINTS.graphql, ENDPOINTS.stream] }),
+      useExplicitNullDataOnRefusal(),
       useGraphQLSSE({ endpoint: ENDPOINTS.stream }),
       useReadinessCheck({ endpoint: ENDPOINTS.ready, check: isReady }),
       useStreamingHeaders(),

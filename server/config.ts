@@ -203,7 +203,8 @@ function defaultSweepInterval(idleTimeoutMs: number): number {
  */
 function parseFlags(argv: readonly string[], problems: string[]): Map<SettingName, string> {
   const bySetting = new Map(FLAG_SETTINGS.map((setting) => [flagName(setting), setting]));
-  const options = Object.fromEntries([...bySetting.keys()].map((flag) => [flag, { type: 'string' as const }]));
+  // --jwt-secret is declared only so that its value is swallowed, not echoed back as a stray argument.
+  const options = Object.fromEntries([...bySetting.keys(), 'jwt-secret'].map((flag) => [flag, { type: 'string' as const }]));
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const flags = new Map<SettingName, string>();
   for (const token of tokens) {

@@ -31,7 +31,7 @@ export const REDACTED_PATHS: readonly string[] = [
  * Creates the process logger: JSON lines on stdout, credentials redacted.
  * @param level - a pino level or `silent` (validated by `loadConfig`)
  * @param destination - where lines go instead of stdout, for tests
- * @throws Error from pino for an unknown level
+ * @throws Error from pino for a level it does not know
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = { level, redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' } };

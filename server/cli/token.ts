@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mintToken, ROLES, type Role } from '../auth.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
 
 /** How to call the token command; printed with every usage error. */
 export const USAGE = [
@@ -121,7 +121,7 @@ export async function runTokenCli(argv: readonly string[], env: NodeJS.ProcessEn
 }
 
 async function signFor(request: TokenRequest, env: NodeJS.ProcessEnv, io: TokenCliIo): Promise<number> {
-  let config;
+  let config: Config;
   try {
     // No argv: the command's own flags are not server settings.
     config = loadConfig(env, []);

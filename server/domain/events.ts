@@ -22,3 +22,17 @@ export interface StatsChangedEvent {
 
 /** Everything an `activityChanged` stream yields, told apart by `type` (the GraphQL `__typename`). */
 export type SubscriptionEvent = SnapshotEvent | StatsChangedEvent | ActivityChange;
+
+/**
+ * The last item of a stream that failed on the server. The subscription's
+ * `resolve` turns it into a GraphQL error result, after which the stream
+ * completes: a source iterator that throws would, depending on the
+ * transport, kill sibling operations or surface as an unhandled rejection.
+ */
+export interface StreamFailure {
+  readonly type: 'StreamFailure';
+  readonly error: unknown;
+}
+
+/** What an `activityChanged` source stream yields. */
+export type StreamItem = SubscriptionEvent | StreamFailure;

@@ -1,5 +1,5 @@
 import { requireRole } from '../auth.js';
-import type { SubscriptionEvent } from '../domain/events.js';
+import type { StreamItem } from '../domain/events.js';
 import type { SubscriptionResolvers } from '../generated/resolvers.js';
 import { openActivityStream } from '../streams/activity-stream.js';
 import { callBackend } from './backend.js';
@@ -13,6 +13,9 @@ export const Subscription: SubscriptionResolvers = {
       const request = { viewer: admin, filter: checkedFilter(filter), first: pageSize(first), signal };
       return callBackend(services, 'open the activity stream', () => openActivityStream(services, request));
     },
-    resolve: (event: SubscriptionEvent) => event,
+    resolve: (item: StreamItem) => {
+      if (item.type === 'StreamFailure') throw item.error;
+      return item;
+    },
   },
 };

@@ -2,8 +2,9 @@ import sortedBtree from 'sorted-btree';
 import type { PathCount } from '../domain/activity.js';
 import { compareMembers, comparePositions } from './paging.js';
 
-// sorted-btree is CommonJS with `exports.default`; Node's ESM interop hands us the exports object.
-const BTree = sortedBtree.default;
+// sorted-btree is CommonJS with `exports.default`: Node hands an ESM importer the exports
+// object, while Vite-style interop (vitest) hands it the class itself.
+const BTree = 'default' in sortedBtree ? sortedBtree.default : sortedBtree;
 type Entry = [number, string];
 
 /**

@@ -1,12 +1,13 @@
 import type { Viewer } from '../auth.js';
 import type { PulseServices } from '../context.js';
 import type { ActivityChange, ActivityFilter, StatsRecord } from '../domain/activity.js';
-import type { SubscriptionEvent } from '../domain/events.js';
+import type { StreamItem, SubscriptionEvent } from '../domain/events.js';
 import { pulseError } from '../errors.js';
 import type { Lease } from '../limits/types.js';
 import { statsDiffer } from '../stats-feed.js';
 import { changeMatches } from './activity-filter.js';
 import { createBoundedChannel, type BoundedChannel } from './bounded-channel.js';
+import { failureAsItem } from './failure-as-item.js';
 import { withFirst } from './with-first.js';
 
 /** The most `Stats.topPaths(limit)` may ask for; stats are computed this deep. */
@@ -42,7 +43,8 @@ export async function openActivityStream(
     (error: unknown) => channel.fail(error),
   );
   const first = await channel.next();
-  return first.done ? channel : withFirst(first.value, channel);
+  const rest = failureAsItem(channel);
+  return first.done ? rest : withFirst<StreamItem>(first.value, rest);
 }
 
 async function runStream(
@@ -67,7 +69,9 @@ async function runStream(
         { limit: limits.maxSubscriptionsPerAdmin },
       );
     }
-    const feed = new SubscriberFeed(channel, filter, limits.subscriberBufferSize);
+    const feed = new SubscriberFeed(channel, filter, limits.subscriberBufferSize, (err) =>
+      services.logger.error({ err }, 'activity stream failed'),
+    );
     stopBus = await bus.subscribe((change) => feed.onChange(change));
     const snapshot = await store.snapshot({ first, filter }, clock.now(), TOP_PATHS_MAX);
     feed.goLive({ type: 'Snapshot', at: clock.now(), ...snapshot });
@@ -96,6 +100,7 @@ class SubscriberFeed {
     private readonly channel: BoundedChannel<SubscriptionEvent>,
     private readonly filter: ActivityFilter | null,
     private readonly bound: number,
+    private readonly onBug: (error: unknown) => void,
   ) {}
 
   onChange(change: ActivityChange): void {
@@ -130,6 +135,7 @@ class SubscriberFeed {
     try {
       deliver();
     } catch (error) {
+      this.onBug(error);
       this.channel.fail(error);
     }
   }

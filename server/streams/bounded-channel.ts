@@ -12,7 +12,7 @@ export interface BoundedChannel<T> extends AsyncIterableIterator<T> {
   push(value: T): boolean;
   /** Ends the stream after the queued values. */
   end(): void;
-  /** Ends the stream with an error, delivered after the queued values. */
+  /** Ends the stream with an error: queued values are dropped (freeing them at once) and the next read rejects. */
   fail(error: unknown): void;
   /** Resolves when the consumer or the producer has closed the channel. */
   readonly closed: Promise<void>;
@@ -68,7 +68,10 @@ export function createBoundedChannel<T>(capacity: number): BoundedChannel<T> {
       return true;
     },
     end: () => finish(),
-    fail: (error) => finish({ error }),
+    fail: (error) => {
+      queue.length = 0;
+      finish({ error });
+    },
     closed,
     get size() {
       return queue.length;

@@ -60,7 +60,7 @@ function roleRefusal(context: unknown, document: DocumentNode, operationName?: s
   const viewer = (context as { viewer?: Viewer | null }).viewer ?? null;
   const operation = getOperationAST(document, operationName)?.operation ?? 'query';
   const allowed = ROLES_FOR[operation];
-  if (viewer === null) return { errors: [pulseError('UNAUTHENTICATED', 'A bearer token is required.')] };
+  if (viewer === null) return { data: null, errors: [pulseError('UNAUTHENTICATED', 'A bearer token is required.')] };
   if (allowed.some((role) => viewer.roles.has(role))) return null;
-  return { errors: [pulseError('FORBIDDEN', `A ${operation} needs the ${allowed.join(' or ')} role.`)] };
+  return { data: null, errors: [pulseError('FORBIDDEN', `A ${operation} needs the ${allowed.join(' or ')} role.`)] };
 }

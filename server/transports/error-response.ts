@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import { ErrorCodes, type ErrorCode } from '../errors.js';
 
@@ -12,5 +13,5 @@ export function errorResponse(error: GraphQLError): Response {
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
   if (status === 401) headers['www-authenticate'] = 'Bearer realm="pulse"';
   const body = { errors: [{ message: error.message, extensions: { code } }] };
-  return new Response(JSON.stringify(body), { status, headers });
+  return new Response(JSON.stringify(body), { status, statusText: STATUS_CODES[status], headers });
 }

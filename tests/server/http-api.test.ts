@@ -63,7 +63,8 @@ describe.each(BACKENDS)('GraphQL over HTTP on the %s backend', (backend) => {
     expect(batch.body.data?.recordActivities).toEqual({
       recorded: 3,
       sessions: [
-        { id: `${user}-a`, eventCount: 1 },
+        // Each event's session as the whole batch left it.
+        { id: `${user}-a`, eventCount: 2 },
         { id: `${user}-b`, eventCount: 1 },
         { id: `${user}-a`, eventCount: 2 },
       ],

@@ -6,7 +6,7 @@ import { postGraphQL, subscribe, type Subscription } from '../support/clients.js
 import { ACTIVITY, RECORD, activity } from '../support/operations.js';
 import { spawnPulse, type PulseProcess } from '../support/pulse-process.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
-import { refusalOf } from '../support/refusal.js';
+import { rawSseRefusal } from '../support/refusal.js';
 
 type Event = { __typename: string; cursor: string; session?: { id: string }; user?: { id: string } };
 const eventOf = (result: ExecutionResult<Record<string, unknown>>): Event => result.data?.activityChanged as Event;
@@ -57,7 +57,7 @@ describe('two Pulse processes on one Redis', () => {
     expect(eventOf(await onA.results.next()).__typename).toBe('Snapshot');
     expect(eventOf(await onB.results.next()).__typename).toBe('Snapshot');
     for (const target of [a, b]) {
-      expect(await refusalOf(await open(target, admin))).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS' });
+      expect(await rawSseRefusal(`${target.url}/graphql`, await token(admin, 'admin'), ACTIVITY)).toEqual({ status: 429, code: 'TOO_MANY_SUBSCRIPTIONS' });
     }
   });
 

@@ -4,8 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postGraphQL, subscribe, TRANSPORTS, type Subscription } from '../support/clients.js';
 import { ACTIVITY, END_SESSION, RECORD, activity } from '../support/operations.js';
 import { BACKENDS, startTestPulse, type TestPulse } from '../support/pulse.js';
-import { refusalOf } from '../support/refusal.js';
+import { rawSseRefusal, refusalOf, type Refusal } from '../support/refusal.js';
 import { until } from '../support/wait-until.js';
+
+/**
+ * What each transport must say for a refusal with `code`: SSE in distinct mode
+ * answers with the code's HTTP status (its body is checked with plain fetch,
+ * since the official client aborts it); single connection mode and graphql-ws
+ * deliver the GraphQL error itself.
+ */
+function expectedRefusal(transport: string, code: string, status: number): Refusal {
+  return transport === 'sse-distinct' ? { status } : { code };
+}
 
 type Event = { __typename: string; cursor: string; [field: string]: unknown };
 
@@ -101,7 +111,11 @@ describe.each(BACKENDS)('activityChanged on the %s backend', (backend) => {
       expect(eventOf(await second.results.next()).__typename).toBe('Snapshot');
 
       const third = await open(admin, {});
-      expect(await refusalOf(third)).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS' });
+      expect(await refusalOf(third)).toMatchObject(expectedRefusal(transport, 'TOO_MANY_SUBSCRIPTIONS', 429));
+      if (transport === 'sse-distinct') {
+        const raw = await rawSseRefusal(pulse.graphqlUrl, await pulse.token(admin, ['admin']), ACTIVITY);
+        expect(raw).toEqual({ status: 429, code: 'TOO_MANY_SUBSCRIPTIONS' });
+      }
 
       first.dispose();
       await until(async () => (await pulse.backends.leases.count(admin)) < 2, 'the closed subscription frees its slot');
@@ -113,12 +127,16 @@ describe.each(BACKENDS)('activityChanged on the %s backend', (backend) => {
       const anonymous = subscribe(transport, { graphqlUrl: pulse.graphqlUrl, token: null }, ACTIVITY);
       opened.push(anonymous);
       const refusal = await refusalOf(anonymous);
-      if (transport === 'ws') expect(refusal).toEqual({ closeCode: 4401 });
-      else expect(refusal).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+      expect(refusal).toEqual(transport === 'ws' ? { closeCode: 4401 } : { status: 401 });
 
       const ingestOnly = subscribe(transport, { graphqlUrl: pulse.graphqlUrl, token: ingest }, ACTIVITY);
       opened.push(ingestOnly);
-      expect(await refusalOf(ingestOnly)).toMatchObject({ code: 'FORBIDDEN' });
+      expect(await refusalOf(ingestOnly)).toMatchObject(expectedRefusal(transport, 'FORBIDDEN', 403));
+      if (transport !== 'ws') {
+        // The bodies behind those statuses, which the official client cannot show.
+        expect(await rawSseRefusal(pulse.graphqlUrl, null, ACTIVITY)).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+        expect(await rawSseRefusal(pulse.graphqlUrl, ingest, ACTIVITY)).toEqual({ status: 403, code: 'FORBIDDEN' });
+      }
     });
   });
 

@@ -42,3 +42,18 @@ export async function refusalOf(subscription: Subscription, timeoutMs = 5_000): 
     throw aggregate.errors.find((e: unknown) => !String(e).includes('timed out')) ?? aggregate.errors[0];
   });
 }
+
+/**
+ * Sends a subscription as graphql-sse's distinct mode would, with plain
+ * fetch, and returns the refusal's status and code. The official client
+ * aborts the request on a refusal, so the body it got can no longer be read.
+ */
+export async function rawSseRefusal(graphqlUrl: string, token: string | null, query: string): Promise<Refusal> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(graphqlUrl, { method: 'POST', headers, body: JSON.stringify({ query }) });
+  const text = await response.text();
+  const json = response.headers.get('content-type')?.includes('json') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? '{}');
+  const body = JSON.parse(json) as { errors?: ErrorLike[] };
+  return { status: response.status, code: body.errors?.[0]?.extensions?.code };
+}

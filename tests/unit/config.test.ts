@@ -239,9 +239,11 @@ describe('secrets stay out of messages', () => {
   });
 
   it('refuses the secret as a flag, because a command line is visible to other users', () => {
-    const problems = problemsOf({}, ['--jwt-secret', SECRET]);
-    expect(problems[0]).toMatch(/^--jwt-secret: not accepted as a flag/);
-    expect(problems.join('\n')).not.toContain(SECRET);
+    for (const argv of [['--jwt-secret', SECRET], [`--jwt-secret=${SECRET}`]]) {
+      const problems = problemsOf({}, argv);
+      expect(problems).toEqual([expect.stringMatching(/^--jwt-secret: not accepted as a flag .*set JWT_SECRET in the environment$/)]);
+      expect(problems.join('\n')).not.toContain(SECRET);
+    }
   });
 
   it('masks the password of a rejected REDIS_URL', () => {

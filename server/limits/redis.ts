@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../redis/keys.js';
+import { HeldLeases, LeaseManagerClosedError } from './held.js';
+import { ACQUIRE, COUNT, RENEW, runScript } from './scripts.js';
+import type { Lease, LeaseManager } from './types.js';
+
+/** Options of {@link createRedisLeases}. */
+export interface RedisLeasesOptions {
+  /** A command connection (may be shared; not quit by the manager). */
+  redis: Redis;
+  /** Where the leases live: `keys.leases(holder)`. */
+  keys: RedisKeys;
+  /** How long a lease outlives its last renewal: a crashed process's slots free up within this. @default 15000 */
+  ttlMs?: number;
+  /** How often this process renews all its leases; must be shorter than `ttlMs`. @default ttlMs / 3 */
+  renewEveryMs?: number;
+  /** Called when a renewal or a release fails (the next renewal retries; a lease that cannot be released lapses). @default ignore */
+  onError?: (error: unknown) => void;
+  /** Makes lease ids, unique across processes. @default crypto.randomUUID */
+  idFactory?: () => string;
+}
+
+/** The one renewal timer of a manager. */
+interface Renewer {
+  /** Starts the timer unless running. */
+  start(): void;
+  /** Stops the timer; a renewal in flight still completes. */
+  stop(): void;
+  /** Resolves once no renewal is in flight. */
+  settled(): Promise<void>;
+}
+
+const ignore = (): void => {};
+
+/**
+ * Leases counted in Redis across every process: at most `limit` live leases
+ * per holder, enforced by one Lua script per acquire. This process renews
+ * all its leases together on one unref'd timer, running only while it holds
+ * any; a process that dies stops renewing and its leases lapse within
+ * `ttlMs`. Renewing re-adds the leases, so leases lost with Redis data (a
+ * restart, a flush) come back; until then, and right after, a holder can
+ * briefly count more or fewer than it holds.
+ * @throws RangeError for times that are not positive, or a renewal period not shorter than `ttlMs`
+ */
+export function createRedisLeases(options: RedisLeasesOptions): LeaseManager {
+  const { redis, keys, ttlMs = 15_000, renewEveryMs = ttlMs / 3, onError = ignore, idFactory = randomUUID } = options;
+  checkTimes(ttlMs, renewEveryMs);
+  const held = new HeldLeases();
+  const renewer = createRenewer(renewEveryMs, () => renewAll(redis, keys, held, ttlMs).catch(onError));
+  let closed = false;
+
+  const forget = async (holder: string, id: string): Promise<void> => {
+    // A renewal already sent could re-add the lease after the ZREM, so remove it after that renewal.
+    await renewer.settled();
+    await redis.zrem(keys.leases(holder), id).catch(onError);
+  };
+  const release = async (holder: string, id: string): Promise<void> => {
+    if (!held.delete(holder, id)) return;
+    if (held.size === 0) renewer.stop();
+    await forget(holder, id);
+  };
+
+  return {
+    async acquire(holder: string, limit: number) {
+      if (closed) throw new LeaseManagerClosedError();
+      const id = idFactory();
+      const added = await runScript(redis, ACQUIRE, [keys.leases(holder)], [limit, ttlMs, id]);
+      if (added === null) return null;
+      if (closed) {
+        // close() ran while the script did: nobody would release or renew this lease.
+        await forget(holder, id);
+        throw new LeaseManagerClosedError();
+      }
+      held.add(holder, id);
+      renewer.start();
+      return { holder, id, release: () => release(holder, id) } satisfies Lease;
+    },
+    async count(holder: string) {
+      return Number(await runScript(redis, COUNT, [keys.leases(holder)], []));
+    },
+    get heldCount() {
+      return held.size;
+    },
+    async close() {
+      closed = true;
+      renewer.stop();
+      await Promise.all(held.snapshot().flatMap(([holder, ids]) => ids.map((id) => release(holder, id))));
+    },
+  } satisfies LeaseManager;
+}
+
+function checkTimes(ttlMs: number, renewEveryMs: number): void {
+  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new RangeError(`ttlMs must be a positive integer, got ${ttlMs}`);
+  // An infinite or zero period would make setInterval fire every millisecond.
+  if (!Number.isFinite(renewEveryMs) || renewEveryMs <= 0 || renewEveryMs >= ttlMs) {
+    throw new RangeError(`renewEveryMs must be positive and shorter than ttlMs (${ttlMs}), got ${renewEveryMs}`);
+  }
+}
+
+/** Renews every held lease in one script call; nothing to send when none is held. */
+async function renewAll(redis: Redis, keys: RedisKeys, held: HeldLeases, ttlMs: number): Promise<void> {
+  const leases = held.snapshot();
+  if (leases.length === 0) return;
+  const args = leases.flatMap(([, ids]) => [ids.length, ...ids]);
+  await runScript(
+    redis,
+    RENEW,
+    leases.map(([holder]) => keys.leases(holder)),
+    [ttlMs, ...args],
+  );
+}
+
+function createRenewer(everyMs: number, renew: () => Promise<void>): Renewer {
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> | undefined;
+  const tick = (): void => {
+    // With Redis slower than the period, renewals would pile up; the one in flight renews everything anyway.
+    if (inFlight) return;
+    inFlight = renew().finally(() => {
+      inFlight = undefined;
+    });
+  };
+  return {
+    start() {
+      if (timer) return;
+      // unref: holding leases must not keep the process alive.
+      timer = setInterval(tick, everyMs).unref();
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
+    settled: async () => inFlight,
+  };
+}

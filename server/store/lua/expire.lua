@@ -1,0 +1,7 @@
+-- expireIdle: ARGV[4] cutoff, ARGV[5] now, ARGV[6] limit.
+-- Ends up to `limit` sessions last seen before the cutoff, oldest first; returns how many.
+local idle = redis.call('ZRANGEBYSCORE', K.sessions, '-inf', '(' .. ARGV[4], 'LIMIT', 0, tonumber(ARGV[6]))
+local now = tonumber(ARGV[5])
+for _, id in ipairs(idle) do endSession(id, 'IDLE_TIMEOUT', now) end
+publishChanges()
+return #idle

@@ -1,0 +1,129 @@
+-- Prepended to the read scripts: stats and one page of active users, each
+-- read inside one script so that what they return is one consistent state.
+
+-- Sums the per-second event counters passed as KEYS[6..].
+local function eventsLastMinute()
+  local total = 0
+  for _, count in ipairs(redis.call('MGET', unpack(KEYS, 6))) do total = total + (tonumber(count) or 0) end
+  return total
+end
+
+-- Busiest first, ties by path ascending: ZREVRANGE alone would list ties descending,
+-- so each count's paths are read ascending with ZRANGEBYSCORE. O(limit log n).
+local function topPaths(limit)
+  local top, ceiling = {}, '+inf'
+  while #top < limit do
+    local highest = redis.call('ZREVRANGEBYSCORE', K.paths, ceiling, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+    if #highest == 0 then break end
+    local count = highest[2]
+    for _, path in ipairs(redis.call('ZRANGEBYSCORE', K.paths, count, count, 'LIMIT', 0, limit - #top)) do
+      top[#top + 1] = { path = path, sessions = tonumber(count) }
+    end
+    ceiling = '(' .. count
+  end
+  return top
+end
+
+local function stats(now, topPathsLimit)
+  return {
+    activeUsers = redis.call('ZCARD', K.users), activeSessions = redis.call('ZCARD', K.sessions),
+    eventsLastMinute = eventsLastMinute(), topPaths = topPaths(topPathsLimit), at = now,
+  }
+end
+
+-- Sorted-set members compare bytewise; Lua's `<` would follow the server's locale.
+local function memberBelow(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
+-- Whether (score, member) comes strictly after `from` in descending order.
+local function pastCursor(score, member, from)
+  return from == nil or score < from.score or (score == from.score and memberBelow(member, from.member))
+end
+
+-- Descending rank of the first user strictly after `from`, whether or not `from`
+-- is still there: users tied on its score are listed by member descending, so
+-- binary search them for the first one below its member. O(log² n).
+local function rankAfter(from)
+  local lo = redis.call('ZCOUNT', K.users, '(' .. from.score, '+inf')
+  local hi = lo + redis.call('ZCOUNT', K.users, from.score, from.score)
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if memberBelow(redis.call('ZREVRANGE', K.users, mid, mid)[1], from.member) then hi = mid else lo = mid + 1 end
+  end
+  return lo
+end
+
+-- Iterates (member, score) of users by lastSeen descending, after `from`, `chunk` at a time.
+local function usersAfter(from, chunk)
+  local rank = from and rankAfter(from) or 0
+  local batch, i = {}, 1
+  return function()
+    if i > #batch then
+      batch, i = redis.call('ZREVRANGE', K.users, rank, rank + chunk - 1, 'WITHSCORES'), 1
+      rank = rank + chunk
+      if #batch == 0 then return nil end
+    end
+    i = i + 2
+    return batch[i - 2], tonumber(batch[i - 1])
+  end
+end
+
+-- The userId filter: that one user, if active and past the cursor.
+local function oneUser(userId, from)
+  local score = tonumber(redis.call('ZSCORE', K.users, userId))
+  return function()
+    if score == nil or not pastCursor(score, userId, from) then return nil end
+    local found = score
+    score = nil
+    return userId, found
+  end
+end
+
+local function startsWith(text, prefix)
+  return text ~= nil and string.sub(text, 1, #prefix) == prefix
+end
+
+-- A user as listed, keeping only sessions on `prefix`; nil when none is left.
+local function activeUser(userId, lastSeen, prefix)
+  local sessions = {}
+  for _, id in ipairs(redis.call('ZREVRANGE', userSessionsKey(userId), 0, -1)) do
+    local s = loadSession(id)
+    if s and (prefix == nil or startsWith(s.path, prefix)) then sessions[#sessions + 1] = sessionJson(s) end
+  end
+  if #sessions == 0 then return nil end
+  return { id = userId, name = orNull(userName(userId)), lastSeen = lastSeen, sessions = sessions }
+end
+
+-- Reads a page query from ARGV[i..i+5]: first, scan bound, after score, after
+-- member, userId, pathPrefix ('' for none).
+local function pageQuery(i)
+  local function optional(value) if value == '' then return nil end return value end
+  local from = nil
+  if ARGV[i + 2] ~= '' then from = { score = tonumber(ARGV[i + 2]), member = ARGV[i + 3] } end
+  return {
+    first = tonumber(ARGV[i]), bound = tonumber(ARGV[i + 1]), from = from,
+    userId = optional(ARGV[i + 4]), prefix = optional(ARGV[i + 5]),
+  }
+end
+
+-- Takes matching users until the page is full; one more match tells there is a
+-- next page. A scan stopped by the bound also has one, resuming after the last
+-- user examined (`resume`, as [score, member]).
+local function page(q)
+  local nextUser = q.userId and oneUser(q.userId, q.from) or usersAfter(q.from, q.prefix and 100 or q.first + 1)
+  local users, examined, last = {}, 0, nil
+  for member, score in nextUser do
+    if examined >= q.bound then return { users = users, hasNextPage = true, resume = last } end
+    local user = activeUser(member, score, q.prefix)
+    if user and #users >= q.first then return { users = users, hasNextPage = true, resume = last } end
+    examined = examined + 1
+    last = { score, member }
+    if user then users[#users + 1] = user end
+  end
+  return { users = users, hasNextPage = false }
+end

@@ -1,0 +1,6 @@
+-- snapshot: KEYS[6..65] the event counters of the last 60 seconds; ARGV[4] now,
+-- ARGV[5] topPaths limit, ARGV[6..11] the page query. One script, so the page,
+-- the stats and the cursor describe the same moment.
+local users = page(pageQuery(6))
+local cursor = tonumber(redis.call('GET', K.seq)) or 0
+return cjson.encode({ cursor = cursor, stats = stats(tonumber(ARGV[4]), tonumber(ARGV[5])), page = users })

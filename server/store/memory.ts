@@ -1,0 +1,102 @@
+import type { ActiveUserRecord } from '../domain/activity.js';
+import type { EventBus } from '../bus/types.js';
+import { MemoryState, type WriteOutcome } from './memory-state.js';
+import { comparePositions, decodePageCursor, encodePageCursor, pageScanBound, type PagePosition } from './paging.js';
+import type { ActiveUsersPage, ActiveUsersQuery, ActivityStore } from './types.js';
+
+/** Options of {@link createMemoryStore}. */
+export interface MemoryStoreOptions {
+  /** Where every write's changes are published (once per write, in cursor order). */
+  readonly bus: EventBus;
+}
+
+/**
+ * The embedded store: every index in this process, ordered with B-trees so
+ * that stats are O(log n) and a page is O(page).
+ *
+ * Semantics shared with the Redis store (and checked by one contract suite):
+ * - A new session emits `SessionStarted`, then `UserJoined` when it is the
+ *   user's only active session. Ending one emits `SessionEnded`, then
+ *   `UserLeft` when it was the user's last.
+ * - An event older than its session's `lastSeen` only counts (eventCount);
+ *   the latest event's non-null fields overwrite the session's. The user's
+ *   name follows their latest event that names them.
+ * - Cursors come from a counter starting at 1; each write awaits one
+ *   `bus.publish` of its changes (none when nothing changed). Writes are
+ *   applied synchronously and publish before yielding, so concurrent writes
+ *   publish in cursor order.
+ * - Page cursors are base64url of `${lastSeen}:${userId}` (see ./paging.ts).
+ */
+export function createMemoryStore({ bus }: MemoryStoreOptions): ActivityStore {
+  const state = new MemoryState();
+
+  const publish = async <T>({ value, changes }: WriteOutcome<T>): Promise<T> => {
+    if (changes.length > 0) await bus.publish(changes);
+    return value;
+  };
+
+  const page = (query: ActiveUsersQuery): ActiveUsersPage => readPage(state, query);
+
+  return {
+    record: async (inputs, now) => publish(state.record(inputs, now)),
+    endSession: async (sessionId, now) => publish(state.endSession(sessionId, now)),
+    expireIdle: async (cutoff, now, limit) => publish(state.expireIdle(cutoff, now, limit)),
+    stats: async (now, topPathsLimit) => state.stats(now, topPathsLimit),
+    activeUsers: async (query) => page(query),
+    snapshot: async (query, now, topPathsLimit) => {
+      // Page first: an invalid cursor must throw before anything else is read.
+      const users = page(query);
+      return { cursor: state.cursor, stats: state.stats(now, topPathsLimit), page: users };
+    },
+    // Nothing to release: the bus belongs to the caller.
+    close: async () => {},
+  } satisfies ActivityStore;
+}
+
+type Entry = [number, string];
+
+/** One page in users-by-last-seen order, honouring the cursor, the filters and the scan bound. */
+function readPage(state: MemoryState, { first, after, filter }: ActiveUsersQuery): ActiveUsersPage {
+  const from = after ? decodePageCursor(after) : null;
+  const pathPrefix = filter?.pathPrefix || null;
+  const userId = filter?.userId || null;
+  const candidates = userId ? oneUser(state, userId, from) : state.usersByLastSeen.descending(from ? [from.lastSeen, from.userId] : undefined);
+  return collectPage(candidates, first, pageScanBound(first), ([lastSeen, id]) => state.activeUser(id, lastSeen, pathPrefix));
+}
+
+/** The `userId` filter: that user alone, if active and past the cursor. */
+function oneUser(state: MemoryState, userId: string, from: PagePosition | null): Entry[] {
+  const lastSeen = state.usersByLastSeen.score(userId);
+  if (lastSeen === undefined) return [];
+  const pastCursor = from === null || comparePositions([lastSeen, userId], [from.lastSeen, from.userId]) < 0;
+  return pastCursor ? [[lastSeen, userId]] : [];
+}
+
+/**
+ * Takes matching users until the page is full. `hasNextPage` is known by
+ * finding one more match; a scan stopped by `bound` reports a next page
+ * whose cursor is the last user examined, so the next call goes on from there.
+ */
+function collectPage(
+  candidates: Iterable<Entry>,
+  first: number,
+  bound: number,
+  load: (entry: Entry) => ActiveUserRecord | null,
+): ActiveUsersPage {
+  const edges: { cursor: string; node: ActiveUserRecord }[] = [];
+  let examined = 0;
+  let last: Entry | null = null;
+  for (const entry of candidates) {
+    if (examined >= bound) return { edges, hasNextPage: true, endCursor: positionCursor(last) };
+    const node = load(entry);
+    if (node && edges.length >= first) return { edges, hasNextPage: true, endCursor: positionCursor(last) };
+    examined++;
+    last = entry;
+    if (node) edges.push({ cursor: encodePageCursor({ lastSeen: entry[0], userId: entry[1] }), node });
+  }
+  return { edges, hasNextPage: false, endCursor: edges.at(-1)?.cursor ?? null };
+}
+
+function positionCursor(entry: Entry | null): string | null {
+  return entry && encodePageCursor({ lastSeen: entry[0], userId: entry[1] });
+}

@@ -1,0 +1,145 @@
+import type { ActiveUserRecord, PathCount, SessionRecord, StatsRecord } from '../domain/activity.js';
+import { encodePageCursor } from './paging.js';
+import type { ActiveUsersPage, StoreSnapshot } from './types.js';
+
+/**
+ * Parsers of the store scripts' replies (JSON made by cjson). Each either
+ * returns typed data or throws {@link MalformedReplyError}, so a script and
+ * its caller that drift apart fail loudly instead of leaking bad records.
+ */
+
+/** A store script answered something this version does not understand. */
+export class MalformedReplyError extends Error {
+  override name = 'MalformedReplyError';
+}
+
+/** What `record.lua` answers. */
+export type RecordReply = { readonly mismatch: number[] } | { readonly sessions: SessionRecord[] };
+
+/** Parses `record.lua`'s reply. */
+export function parseRecordReply(raw: unknown): RecordReply {
+  const o = object(json(raw), 'record reply');
+  if (o.mismatch !== undefined) return { mismatch: list(o.mismatch, 'mismatch').map((i) => int(i, 'mismatch index')) };
+  return { sessions: list(o.sessions, 'sessions').map(parseSession) };
+}
+
+/** Parses `end.lua`'s reply: the ended session, or null when it was not active. */
+export function parseEndReply(raw: unknown): SessionRecord | null {
+  return raw === null ? null : parseSession(json(raw));
+}
+
+/** Parses `expire.lua`'s reply: how many sessions it ended. */
+export function parseCountReply(raw: unknown): number {
+  return int(raw, 'count');
+}
+
+/** Parses `stats.lua`'s reply. */
+export function parseStatsReply(raw: unknown): StatsRecord {
+  return parseStats(json(raw));
+}
+
+/** Parses `active-users.lua`'s reply into a page with its cursors. */
+export function parsePageReply(raw: unknown): ActiveUsersPage {
+  return parsePage(json(raw));
+}
+
+/** Parses `snapshot.lua`'s reply. */
+export function parseSnapshotReply(raw: unknown): StoreSnapshot {
+  const o = object(json(raw), 'snapshot');
+  return { cursor: int(o.cursor, 'cursor'), stats: parseStats(o.stats), page: parsePage(o.page) };
+}
+
+type Json = Record<string, unknown>;
+
+function parseStats(value: unknown): StatsRecord {
+  const o = object(value, 'stats');
+  return {
+    activeUsers: int(o.activeUsers, 'activeUsers'),
+    activeSessions: int(o.activeSessions, 'activeSessions'),
+    eventsLastMinute: int(o.eventsLastMinute, 'eventsLastMinute'),
+    topPaths: list(o.topPaths, 'topPaths').map(parsePathCount),
+    at: int(o.at, 'at'),
+  };
+}
+
+function parsePathCount(value: unknown): PathCount {
+  const o = object(value, 'path count');
+  return { path: string(o.path, 'path'), sessions: int(o.sessions, 'sessions') };
+}
+
+/** The script returns positions; cursors are made here, by the same function the memory store uses. */
+function parsePage(value: unknown): ActiveUsersPage {
+  const o = object(value, 'page');
+  const edges = list(o.users, 'users').map((user) => {
+    const node = parseUser(user);
+    return { cursor: encodePageCursor({ lastSeen: node.lastSeen, userId: node.id }), node };
+  });
+  const hasNextPage = o.hasNextPage === true;
+  if (!hasNextPage) return { edges, hasNextPage, endCursor: edges.at(-1)?.cursor ?? null };
+  return { edges, hasNextPage, endCursor: o.resume === undefined ? null : parseResume(o.resume) };
+}
+
+function parseResume(value: unknown): string {
+  const [lastSeen, userId] = list(value, 'resume');
+  return encodePageCursor({ lastSeen: int(lastSeen, 'resume score'), userId: string(userId, 'resume member') });
+}
+
+function parseUser(value: unknown): ActiveUserRecord {
+  const o = object(value, 'user');
+  return {
+    id: string(o.id, 'user.id'),
+    name: optString(o.name, 'user.name'),
+    lastSeen: int(o.lastSeen, 'user.lastSeen'),
+    sessions: list(o.sessions, 'user.sessions').map(parseSession),
+  };
+}
+
+function parseSession(value: unknown): SessionRecord {
+  const o = object(value, 'session');
+  return {
+    id: string(o.id, 'session.id'),
+    userId: string(o.userId, 'session.userId'),
+    userName: optString(o.userName, 'session.userName'),
+    ipAddress: optString(o.ipAddress, 'session.ipAddress'),
+    path: optString(o.path, 'session.path'),
+    userAgent: optString(o.userAgent, 'session.userAgent'),
+    startedAt: int(o.startedAt, 'session.startedAt'),
+    lastSeen: int(o.lastSeen, 'session.lastSeen'),
+    eventCount: int(o.eventCount, 'session.eventCount'),
+  };
+}
+
+function json(raw: unknown): unknown {
+  if (typeof raw !== 'string') throw new MalformedReplyError('expected a JSON string');
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new MalformedReplyError('not JSON');
+  }
+}
+
+function object(value: unknown, what: string): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MalformedReplyError(`${what}: expected an object`);
+  return value as Json;
+}
+
+/** cjson writes an empty Lua table as `{}`: read that as an empty list. */
+function list(value: unknown, what: string): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'object' && value !== null && Object.keys(value).length === 0) return [];
+  throw new MalformedReplyError(`${what}: expected a list`);
+}
+
+function string(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new MalformedReplyError(`${what}: expected a string`);
+  return value;
+}
+
+function optString(value: unknown, what: string): string | null {
+  return value === null || value === undefined ? null : string(value, what);
+}
+
+function int(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new MalformedReplyError(`${what}: expected an integer`);
+  return value;
+}

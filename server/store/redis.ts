@@ -1,0 +1,88 @@
+import type { Redis } from 'ioredis';
+import type { ActivityRecordInput } from '../domain/activity.js';
+import { SessionUserMismatchError } from '../errors.js';
+import type { RedisKeys } from '../redis/keys.js';
+import { decodePageCursor, pageScanBound } from './paging.js';
+import { defineStoreScripts, type ScriptPageQuery } from './redis-scripts.js';
+import {
+  parseCountReply,
+  parseEndReply,
+  parsePageReply,
+  parseRecordReply,
+  parseSnapshotReply,
+  parseStatsReply,
+} from './redis-replies.js';
+import type { ActiveUsersQuery, ActivityStore, RecordResult } from './types.js';
+
+/** Options of {@link createRedisStore}. */
+export interface RedisStoreOptions {
+  /** A command connection, shared with others: the store never quits it. */
+  readonly redis: Redis;
+  readonly keys: RedisKeys;
+}
+
+/**
+ * The shared store: every write is one Lua script that applies the change,
+ * takes its cursors from `INCR keys.seq` and PUBLISHes the changes on
+ * `keys.changesChannel` itself, so publish order is cursor order across all
+ * processes and a change is published exactly once, by the writer, or not at
+ * all. Reads are one script each, so a page (and a snapshot's stats and
+ * cursor) describe one moment.
+ *
+ * Semantics, identical to the memory store's (one contract suite checks both):
+ * - A new session emits `SessionStarted`, then `UserJoined` when it is the
+ *   user's only active session. Ending one emits `SessionEnded`, then
+ *   `UserLeft` when it was the user's last.
+ * - An event older than its session's `lastSeen` only counts (eventCount);
+ *   the latest event's non-null fields overwrite the session's. The user's
+ *   name follows their latest event that names them.
+ * - Page cursors are base64url of `${lastSeen}:${userId}` (see ./paging.ts).
+ *
+ * Every call rejects with the Redis error when Redis fails; a script that
+ * fails before writing leaves nothing behind.
+ */
+export function createRedisStore({ redis, keys }: RedisStoreOptions): ActivityStore {
+  const scripts = defineStoreScripts(redis, keys);
+  return {
+    record: async (inputs, now) => {
+      if (inputs.length === 0) return [];
+      const reply = parseRecordReply(await scripts.record(encodeInputs(inputs), now));
+      if ('mismatch' in reply) throw new SessionUserMismatchError(reply.mismatch);
+      return reply.sessions.map((session): RecordResult => ({ session }));
+    },
+    endSession: async (sessionId, now) => parseEndReply(await scripts.endSession(sessionId, now)),
+    expireIdle: async (cutoff, now, limit) => (limit > 0 ? parseCountReply(await scripts.expireIdle(cutoff, now, limit)) : 0),
+    stats: async (now, topPathsLimit) => parseStatsReply(await scripts.stats(now, topPathsLimit)),
+    activeUsers: async (query) => parsePageReply(await scripts.activeUsers(scriptQuery(query))),
+    snapshot: async (query, now, topPathsLimit) =>
+      parseSnapshotReply(await scripts.snapshot(scriptQuery(query), now, topPathsLimit)),
+    // The client is shared and its scripts are reused by the next store on it: nothing to release.
+    close: async () => {},
+  } satisfies ActivityStore;
+}
+
+/** Only the fields the script reads, in a stable shape (`null`, never absent). */
+function encodeInputs(inputs: readonly ActivityRecordInput[]): string {
+  return JSON.stringify(
+    inputs.map(({ sessionId, userId, userName, ipAddress, path, userAgent, at }) => ({
+      sessionId,
+      userId,
+      userName,
+      ipAddress,
+      path,
+      userAgent,
+      at,
+    })),
+  );
+}
+
+/** Decodes the cursor here (throwing `InvalidCursorError` before any Redis call) and normalises the filter. */
+function scriptQuery({ first, after, filter }: ActiveUsersQuery): ScriptPageQuery {
+  return {
+    first,
+    bound: pageScanBound(first),
+    after: after ? decodePageCursor(after) : null,
+    userId: filter?.userId || null,
+    pathPrefix: filter?.pathPrefix || null,
+  };
+}

@@ -1,0 +1,86 @@
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryBus } from '../../server/bus/memory.js';
+import type { PulseServices } from '../../server/context.js';
+import type { ActivityRecordInput } from '../../server/domain/activity.js';
+import type { SubscriptionEvent } from '../../server/domain/events.js';
+import { createMemoryLeases } from '../../server/limits/memory.js';
+import { createStatsFeed } from '../../server/stats-feed.js';
+import { createMemoryStore } from '../../server/store/memory.js';
+import { openActivityStream } from '../../server/streams/activity-stream.js';
+import { until } from '../support/wait-until.js';
+
+const admin = { sub: 'alice', roles: new Set(['admin'] as const) };
+
+function event(sessionId: string, userId: string, at: number): ActivityRecordInput {
+  return { sessionId, userId, userName: null, ipAddress: null, path: '/', userAgent: null, at };
+}
+
+describe('openActivityStream (in process, memory engines)', () => {
+  let services: PulseServices;
+
+  beforeEach(() => {
+    const bus = createMemoryBus();
+    const store = createMemoryStore({ bus });
+    const clock = { now: () => Date.now() };
+    services = {
+      store,
+      bus,
+      leases: createMemoryLeases(),
+      statsFeed: createStatsFeed({ store, bus, clock, intervalMs: 60_000, topPathsLimit: 10, onError: () => {} }),
+      clock,
+      logger: pino({ level: 'silent' }),
+      limits: { idleTimeoutMs: 60_000, clockSkewMs: 5_000, maxBatchSize: 100, maxSubscriptionsPerAdmin: 2, subscriberBufferSize: 10 },
+      openStreams: { count: 0 },
+    };
+  });
+  afterEach(() => services.statsFeed.close());
+
+  it('starts with a snapshot whose cursor is the newest change, then sends only newer changes', async () => {
+    await services.store.record([event('s1', 'u1', Date.now())], Date.now());
+    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10 });
+    const first = (await stream.next()).value as SubscriptionEvent;
+    expect(first).toMatchObject({ type: 'Snapshot', cursor: 2 });
+    await services.store.record([event('s2', 'u2', Date.now())], Date.now());
+    expect(((await stream.next()).value as SubscriptionEvent).cursor).toBe(3);
+    await stream.return?.();
+    await until(() => services.openStreams.count === 0 && services.leases.heldCount === 0, 'the stream is released');
+  });
+
+  it('cuts off a subscriber that stops reading once its buffer is full, and frees what it held', async () => {
+    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10 });
+    // Nobody reads: 30 changes (start + join per session) overflow the buffer of 10.
+    for (let i = 0; i < 15; i++) await services.store.record([event(`s${i}`, `u${i}`, Date.now())], Date.now());
+    await until(() => services.openStreams.count === 0, 'the slow stream is closed');
+    expect(services.leases.heldCount).toBe(0);
+    expect(services.bus.listenerCount).toBe(0);
+    const received: unknown[] = [];
+    await expect(
+      (async () => {
+        for await (const value of stream) received.push(value);
+      })(),
+    ).rejects.toMatchObject({ extensions: { code: 'SLOW_CONSUMER' } });
+    expect(received.length).toBeLessThanOrEqual(10);
+  });
+
+  it('refuses a third stream of one admin before it starts', async () => {
+    const streams = [
+      await openActivityStream(services, { viewer: admin, filter: null, first: 10 }),
+      await openActivityStream(services, { viewer: admin, filter: null, first: 10 }),
+    ];
+    await expect(openActivityStream(services, { viewer: admin, filter: null, first: 10 })).rejects.toMatchObject({
+      extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+    });
+    expect(services.openStreams.count).toBe(2);
+    await Promise.all(streams.map((s) => s.return?.()));
+    await until(() => services.leases.heldCount === 0, 'both leases are released');
+  });
+
+  it('ends before its first event when the client aborts, releasing its lease', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10, signal: abort.signal });
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    await until(() => services.openStreams.count === 0 && services.leases.heldCount === 0, 'nothing is held');
+  });
+});
