@@ -38,12 +38,12 @@ export interface AuthenticatorOptions {
   readonly audience?: string | undefined;
   /**
    * Leeway for `exp` and `nbf` against clocks that disagree a little.
-   * @default 5000
+   * @defaultValue 5000
    */
   readonly clockToleranceMs?: number;
   /**
    * The current time, for tests.
-   * @default () => new Date()
+   * @defaultValue the system clock
    */
   readonly now?: () => Date;
 }
@@ -160,7 +160,7 @@ export interface MintTokenOptions {
   readonly roles: readonly Role[];
   /**
    * Lifetime: a number of seconds, or a jose time span such as `'1h'`, `'30d'`.
-   * @default '12h'
+   * @defaultValue '12h'
    */
   readonly expiresIn?: string | number;
   /** `iss` claim; set it when the server has `JWT_ISSUER`. */

@@ -14,26 +14,26 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface Config {
   /**
    * TCP port to listen on (`PORT`); 0 lets the OS pick a free one.
-   * @default 4000
+   * @defaultValue 4000
    */
   readonly port: number;
   /**
    * Interface to listen on (`HOST`). Loopback by default so that a dev
    * instance with its generated secret is never exposed by accident.
-   * @default '127.0.0.1'
+   * @defaultValue '127.0.0.1'
    */
   readonly host: string;
   /**
    * `redis://` or `rediss://` URL (`REDIS_URL`). When set, the store, the bus
    * and the subscription leases all use Redis; when absent, everything runs
    * in this process's memory.
-   * @default undefined (memory mode)
+   * @defaultValue undefined (memory mode)
    */
   readonly redisUrl: string | undefined;
   /**
    * Prefix of every Redis key and channel (`REDIS_PREFIX`), so that several
    * deployments can share one Redis.
-   * @default 'pulse:'
+   * @defaultValue 'pulse:'
    */
   readonly redisPrefix: string;
   /**
@@ -41,70 +41,70 @@ export interface Config {
    * 32 bytes. Absent means dev mode: `main` generates a random secret at
    * start and prints tokens for it. Never log it; {@link describeConfig}
    * leaves it out.
-   * @default undefined (dev mode)
+   * @defaultValue undefined (dev mode)
    */
   readonly jwtSecret: string | undefined;
   /**
    * Required `iss` claim (`JWT_ISSUER`); unchecked when absent.
-   * @default undefined
+   * @defaultValue undefined
    */
   readonly jwtIssuer: string | undefined;
   /**
    * Required `aud` claim (`JWT_AUDIENCE`); unchecked when absent.
-   * @default undefined
+   * @defaultValue undefined
    */
   readonly jwtAudience: string | undefined;
   /**
    * A session with no activity for this long ends (`IDLE_TIMEOUT_MS`), at least 1000.
-   * @default 300000
+   * @defaultValue 300000
    */
   readonly idleTimeoutMs: number;
   /**
    * Concurrent `activityChanged` subscriptions one admin may hold across all
    * processes (`MAX_SUBSCRIPTIONS_PER_ADMIN`), at least 1.
-   * @default 2
+   * @defaultValue 2
    */
   readonly maxSubscriptionsPerAdmin: number;
   /**
    * Minimum time between two stats events to one subscriber
    * (`STATS_INTERVAL_MS`), at least 50; changes within it are coalesced.
-   * @default 1000
+   * @defaultValue 1000
    */
   readonly statsIntervalMs: number;
   /**
    * How often the sweeper looks for idle sessions (`SWEEP_INTERVAL_MS`), at
    * least 50. A session may outlive the idle timeout by up to this much.
-   * @default min(5000, idleTimeoutMs / 4), rounded
+   * @defaultValue min(5000, idleTimeoutMs / 4), rounded
    */
   readonly sweepIntervalMs: number;
   /**
    * Lifetime of a subscription lease in Redis (`LEASE_TTL_MS`), 1000 to
    * 30000; holders renew it well before, and a crashed process's leases
    * lapse after it.
-   * @default 15000
+   * @defaultValue 15000
    */
   readonly leaseTtlMs: number;
   /**
    * Most activity events accepted in one `recordActivity` call (`MAX_BATCH_SIZE`), 1 to 10000.
-   * @default 500
+   * @defaultValue 500
    */
   readonly maxBatchSize: number;
   /**
    * How far in the future a client's timestamp may lie before it is
    * rejected (`CLOCK_SKEW_MS`), at least 0.
-   * @default 5000
+   * @defaultValue 5000
    */
   readonly clockSkewMs: number;
   /**
    * Events queued for one subscriber before it is disconnected as a slow
    * consumer (`SUBSCRIBER_BUFFER`), at least 10. Bounds the memory one
    * stalled client can hold.
-   * @default 1000
+   * @defaultValue 1000
    */
   readonly subscriberBufferSize: number;
   /**
    * pino log level (`LOG_LEVEL`), one of {@link LOG_LEVELS}.
-   * @default 'info'
+   * @defaultValue 'info'
    */
   readonly logLevel: LogLevel;
 }

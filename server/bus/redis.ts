@@ -16,9 +16,9 @@ export interface RedisBusOptions {
   subscriber: Redis;
   /** The channel changes travel on, e.g. `RedisKeys.changesChannel`. */
   channel: string;
-  /** Called with what a listener threw; must not throw. @default ignore */
+  /** Called with what a listener threw; must not throw. @defaultValue ignore */
   onListenerError?: (error: unknown) => void;
-  /** Called with the parse error of a message that was dropped; must not throw. @default ignore */
+  /** Called with the parse error of a message that was dropped; must not throw. @defaultValue ignore */
   onMalformed?: (error: unknown) => void;
 }
 

@@ -34,9 +34,9 @@ export class MemoryLeaseTable {
 
 /** Options of {@link createMemoryLeases}. */
 export interface MemoryLeasesOptions {
-  /** Where leases are counted. @default a new table of this manager's own */
+  /** Where leases are counted. @defaultValue a new table of this manager's own */
   table?: MemoryLeaseTable;
-  /** Makes lease ids. @default crypto.randomUUID */
+  /** Makes lease ids. @defaultValue crypto.randomUUID */
   idFactory?: () => string;
 }
 

@@ -11,13 +11,13 @@ export interface RedisLeasesOptions {
   redis: Redis;
   /** Where the leases live: `keys.leases(holder)`. */
   keys: RedisKeys;
-  /** How long a lease outlives its last renewal: a crashed process's slots free up within this. @default 15000 */
+  /** How long a lease outlives its last renewal: a crashed process's slots free up within this. @defaultValue 15000 */
   ttlMs?: number;
-  /** How often this process renews all its leases; must be shorter than `ttlMs`. @default ttlMs / 3 */
+  /** How often this process renews all its leases; must be shorter than `ttlMs`. @defaultValue ttlMs / 3 */
   renewEveryMs?: number;
-  /** Called when a renewal or a release fails (the next renewal retries; a lease that cannot be released lapses). @default ignore */
+  /** Called when a renewal or a release fails (the next renewal retries; a lease that cannot be released lapses). @defaultValue ignore */
   onError?: (error: unknown) => void;
-  /** Makes lease ids, unique across processes. @default crypto.randomUUID */
+  /** Makes lease ids, unique across processes. @defaultValue crypto.randomUUID */
   idFactory?: () => string;
 }
 

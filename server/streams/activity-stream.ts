@@ -31,11 +31,12 @@ export interface ActivityStreamRequest {
  * Everything the stream holds (lease, bus listener, stats listener) is taken
  * inside one `try` in {@link runStream} and given back in its `finally`, which
  * runs as soon as the consumer calls `return()`, on any error, and on abort.
+ * A failure after the first event becomes one final `StreamFailure` item.
  */
 export async function openActivityStream(
   services: PulseServices,
   request: ActivityStreamRequest,
-): Promise<AsyncIterableIterator<SubscriptionEvent>> {
+): Promise<AsyncIterableIterator<StreamItem>> {
   const channel = createBoundedChannel<SubscriptionEvent>(services.limits.subscriberBufferSize);
   // The channel fails only after `finally` has run, so a rejected subscription has already let go of everything.
   runStream(services, request, channel).then(

@@ -5,7 +5,7 @@ import { subscribe, TRANSPORTS, type Subscription } from '../support/clients.js'
 import { ACTIVITY } from '../support/operations.js';
 import { BACKENDS, startTestPulse, type TestPulse } from '../support/pulse.js';
 import { refusalOf } from '../support/refusal.js';
-import { until } from '../support/wait-until.js';
+import { waitUntil } from '../support/wait.js';
 
 /** What a subscription holds on the server; every path must bring all of it back to zero. */
 function held(pulse: TestPulse): { streams: number; leases: number; busListeners: number } {
@@ -13,7 +13,7 @@ function held(pulse: TestPulse): { streams: number; leases: number; busListeners
 }
 
 async function allReleased(pulse: TestPulse): Promise<void> {
-  await until(() => Object.values(held(pulse)).every((n) => n === 0), `everything is released (${JSON.stringify(held(pulse))})`);
+  await waitUntil(() => Object.values(held(pulse)).every((n) => n === 0), 5_000, { what: `everything is released (${JSON.stringify(held(pulse))})` });
 }
 
 describe.each(BACKENDS)('subscription cleanup on the %s backend', (backend) => {

@@ -4,7 +4,7 @@ import { errorCode, postGraphQL } from '../support/clients.js';
 import { RECORD, activity } from '../support/operations.js';
 import { startTestPulse, type TestPulse } from '../support/pulse.js';
 import { spawnRedis, type SpawnedRedis } from '../support/redis-server.js';
-import { until } from '../support/wait-until.js';
+import { waitUntil } from '../support/wait.js';
 
 describe('when Redis goes away', () => {
   let redis: SpawnedRedis;
@@ -33,10 +33,10 @@ describe('when Redis goes away', () => {
     expect(failed.body.errors?.[0]?.message).not.toMatch(/ECONNREFUSED|at .*\.ts/);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect((await fetch(`${pulse.url}/healthz`)).status).toBe(200);
-    await until(async () => (await fetch(`${pulse.url}/readyz`)).status === 503, '/readyz reports not ready');
+    await waitUntil(async () => (await fetch(`${pulse.url}/readyz`)).status === 503, 5_000, { what: '/readyz reports not ready' });
 
     await redis.restart();
-    await until(async () => (await fetch(`${pulse.url}/readyz`)).status === 200, '/readyz reports ready again', 10_000);
+    await waitUntil(async () => (await fetch(`${pulse.url}/readyz`)).status === 200, 10_000, { what: '/readyz reports ready again' });
     expect((await record()).body.errors).toBeUndefined();
   });
 });

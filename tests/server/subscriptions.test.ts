@@ -5,7 +5,7 @@ import { postGraphQL, subscribe, TRANSPORTS, type Subscription } from '../suppor
 import { ACTIVITY, END_SESSION, RECORD, activity } from '../support/operations.js';
 import { BACKENDS, startTestPulse, type TestPulse } from '../support/pulse.js';
 import { rawSseRefusal, refusalOf, type Refusal } from '../support/refusal.js';
-import { until } from '../support/wait-until.js';
+import { waitUntil } from '../support/wait.js';
 
 /**
  * What each transport must say for a refusal with `code`: SSE in distinct mode
@@ -118,7 +118,7 @@ describe.each(BACKENDS)('activityChanged on the %s backend', (backend) => {
       }
 
       first.dispose();
-      await until(async () => (await pulse.backends.leases.count(admin)) < 2, 'the closed subscription frees its slot');
+      await waitUntil(async () => (await pulse.backends.leases.count(admin)) < 2, 5_000, { what: 'the closed subscription frees its slot' });
       const fourth = await open(admin, {});
       expect(eventOf(await fourth.results.next()).__typename).toBe('Snapshot');
     });
@@ -127,7 +127,7 @@ describe.each(BACKENDS)('activityChanged on the %s backend', (backend) => {
       const anonymous = subscribe(transport, { graphqlUrl: pulse.graphqlUrl, token: null }, ACTIVITY);
       opened.push(anonymous);
       const refusal = await refusalOf(anonymous);
-      expect(refusal).toEqual(transport === 'ws' ? { closeCode: 4401 } : { status: 401 });
+      expect(refusal).toMatchObject(transport === 'ws' ? { closeCode: 4401 } : { status: 401 });
 
       const ingestOnly = subscribe(transport, { graphqlUrl: pulse.graphqlUrl, token: ingest }, ACTIVITY);
       opened.push(ingestOnly);

@@ -15,14 +15,22 @@ export interface PulseProcess {
   stop(): Promise<number | null>;
 }
 
+/** Settings for a child Pulse; `undefined` removes a variable the test process has. */
+export type ChildEnv = Record<string, string | undefined>;
+
+function childEnv(env: ChildEnv): NodeJS.ProcessEnv {
+  const merged = { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env };
+  return Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
+}
+
 /**
  * Starts `server/main.ts` in a child process with `env` (PORT defaults to 0)
  * and resolves once its banner names the URL it listens on.
  */
-export async function spawnPulse(env: Record<string, string>, args: readonly string[] = []): Promise<PulseProcess> {
+export async function spawnPulse(env: ChildEnv, args: readonly string[] = []): Promise<PulseProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -60,10 +68,10 @@ export async function spawnPulse(env: Record<string, string>, args: readonly str
 }
 
 /** Runs `server/main.ts` to completion (for start-up failures) and returns its exit code and output. */
-export async function runPulseToExit(env: Record<string, string>, args: readonly string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runPulseToExit(env: ChildEnv, args: readonly string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -5,9 +5,9 @@ export type Truthy<T> = Exclude<T, false | 0 | 0n | '' | null | undefined>;
 
 /** Options of {@link waitUntil}. */
 export interface WaitUntilOptions {
-  /** Pause between two checks. @default 10 */
+  /** Pause between two checks. @defaultValue 10 */
   intervalMs?: number;
-  /** Names the condition in the timeout message. @default 'the condition' */
+  /** Names the condition in the timeout message. @defaultValue 'the condition' */
   what?: string;
 }
 
@@ -24,7 +24,9 @@ export interface WaitUntilOptions {
  * stays counted") rather than being retried.
  *
  * @example
+ * ```ts
  * await waitUntil(async () => (await leases.count('alice')) === 0, 5_000, { what: 'the lease to lapse' });
+ * ```
  * @throws Error naming `what` when `timeoutMs` passes first
  */
 export async function waitUntil<T>(
