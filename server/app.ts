@@ -46,6 +46,8 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
     graphqlEndpoint: ENDPOINTS.graphql,
     healthCheckEndpoint: ENDPOINTS.health,
     landingPage: false,
+    // Never dev-mode masking (it would put stack traces in responses when NODE_ENV=development).
+    maskedErrors: { isDev: false },
     logging: pinoForYoga(services),
     context: ({ request, viewer }): PulseContext => ({
       viewer: viewer ?? (request ? viewers.get(request) : undefined) ?? null,

@@ -93,6 +93,8 @@ export function attachWsTransport({ httpServer, path, yoga, authenticator, keepA
       },
       execute: (args) => (args.rootValue as Prepared).result,
       subscribe: (args) => (args.rootValue as Prepared).result,
+      // Internal error messages stay on the server whatever NODE_ENV says.
+      isProd: true,
     },
     wss,
     keepAliveMs,

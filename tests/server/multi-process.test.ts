@@ -6,7 +6,8 @@ import { postGraphQL, subscribe, type Subscription } from '../support/clients.js
 import { ACTIVITY, RECORD, activity } from '../support/operations.js';
 import { spawnPulse, type PulseProcess } from '../support/pulse-process.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
-import { rawSseRefusal } from '../support/refusal.js';
+import { probeSse } from '../support/refusal.js';
+import { waitUntil } from '../support/wait.js';
 
 type Event = { __typename: string; cursor: string; session?: { id: string }; user?: { id: string } };
 const eventOf = (result: ExecutionResult<Record<string, unknown>>): Event => result.data?.activityChanged as Event;
@@ -18,8 +19,10 @@ describe('two Pulse processes on one Redis', () => {
   let b: PulseProcess;
   const opened: Subscription[] = [];
 
+  let env: Record<string, string>;
+
   beforeAll(async () => {
-    const env = {
+    env = {
       REDIS_URL: testRedisUrl(),
       REDIS_PREFIX: uniquePrefix('multi'),
       JWT_SECRET: secret,
@@ -57,8 +60,23 @@ describe('two Pulse processes on one Redis', () => {
     expect(eventOf(await onA.results.next()).__typename).toBe('Snapshot');
     expect(eventOf(await onB.results.next()).__typename).toBe('Snapshot');
     for (const target of [a, b]) {
-      expect(await rawSseRefusal(`${target.url}/graphql`, await token(admin, 'admin'), ACTIVITY)).toEqual({ status: 429, code: 'TOO_MANY_SUBSCRIPTIONS' });
+      expect(await probeSse(`${target.url}/graphql`, await token(admin, 'admin'), ACTIVITY)).toEqual({ status: 429, code: 'TOO_MANY_SUBSCRIPTIONS' });
     }
+  });
+
+  it('frees the slots of a process killed with SIGKILL within the lease time', async () => {
+    const doomed = await spawnPulse({ ...env, LEASE_TTL_MS: '1000' });
+    const admin = `admin-${randomUUID()}`;
+    const onDoomed = [await open(doomed, admin), await open(doomed, admin)];
+    for (const sub of onDoomed) expect(eventOf(await sub.results.next()).__typename).toBe('Snapshot');
+    expect(await probeSse(`${b.url}/graphql`, await token(admin, 'admin'), ACTIVITY)).toMatchObject({ status: 429 });
+
+    doomed.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await waitUntil(async () => (await probeSse(`${b.url}/graphql`, await token(admin, 'admin'), ACTIVITY)).status === 200, 5_000, {
+      what: "the dead process's leases lapse",
+    });
+    expect(Date.now() - killedAt).toBeLessThan(3_000);
   });
 
   it('publishes each idle expiry once although both processes sweep', async () => {

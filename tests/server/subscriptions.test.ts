@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postGraphQL, subscribe, TRANSPORTS, type Subscription } from '../support/clients.js';
 import { ACTIVITY, END_SESSION, RECORD, activity } from '../support/operations.js';
 import { BACKENDS, startTestPulse, type TestPulse } from '../support/pulse.js';
-import { rawSseRefusal, refusalOf, type Refusal } from '../support/refusal.js';
+import { probeSse, refusalOf, type Refusal } from '../support/refusal.js';
 import { waitUntil } from '../support/wait.js';
 
 /**
@@ -113,7 +113,7 @@ describe.each(BACKENDS)('activityChanged on the %s backend', (backend) => {
       const third = await open(admin, {});
       expect(await refusalOf(third)).toMatchObject(expectedRefusal(transport, 'TOO_MANY_SUBSCRIPTIONS', 429));
       if (transport === 'sse-distinct') {
-        const raw = await rawSseRefusal(pulse.graphqlUrl, await pulse.token(admin, ['admin']), ACTIVITY);
+        const raw = await probeSse(pulse.graphqlUrl, await pulse.token(admin, ['admin']), ACTIVITY);
         expect(raw).toEqual({ status: 429, code: 'TOO_MANY_SUBSCRIPTIONS' });
       }
 
@@ -134,8 +134,8 @@ describe.each(BACKENDS)('activityChanged on the %s backend', (backend) => {
       expect(await refusalOf(ingestOnly)).toMatchObject(expectedRefusal(transport, 'FORBIDDEN', 403));
       if (transport !== 'ws') {
         // The bodies behind those statuses, which the official client cannot show.
-        expect(await rawSseRefusal(pulse.graphqlUrl, null, ACTIVITY)).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
-        expect(await rawSseRefusal(pulse.graphqlUrl, ingest, ACTIVITY)).toEqual({ status: 403, code: 'FORBIDDEN' });
+        expect(await probeSse(pulse.graphqlUrl, null, ACTIVITY)).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+        expect(await probeSse(pulse.graphqlUrl, ingest, ACTIVITY)).toEqual({ status: 403, code: 'FORBIDDEN' });
       }
     });
   });

@@ -45,15 +45,35 @@ export async function refusalOf(subscription: Subscription, timeoutMs = 5_000): 
 
 /**
  * Sends a subscription as graphql-sse's distinct mode would, with plain
- * fetch, and returns the refusal's status and code. The official client
- * aborts the request on a refusal, so the body it got can no longer be read.
+ * fetch, reads the answer up to its first event, and returns the status and
+ * the code of the first error (none for a stream that started). The official
+ * client aborts the request on a refusal, so the body it got can no longer
+ * be read.
  */
-export async function rawSseRefusal(graphqlUrl: string, token: string | null, query: string): Promise<Refusal> {
+export async function probeSse(graphqlUrl: string, token: string | null, query: string): Promise<Refusal> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
   if (token !== null) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(graphqlUrl, { method: 'POST', headers, body: JSON.stringify({ query }) });
-  const text = await response.text();
-  const json = response.headers.get('content-type')?.includes('json') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? '{}');
-  const body = JSON.parse(json) as { errors?: ErrorLike[] };
-  return { status: response.status, code: body.errors?.[0]?.extensions?.code };
+  const abort = new AbortController();
+  const response = await fetch(graphqlUrl, { method: 'POST', headers, body: JSON.stringify({ query }), signal: abort.signal });
+  try {
+    const json = response.headers.get('content-type')?.includes('json') ? await response.text() : await firstEventData(response);
+    const body = JSON.parse(json) as { errors?: ErrorLike[] };
+    return { status: response.status, code: body.errors?.[0]?.extensions?.code };
+  } finally {
+    abort.abort();
+  }
+}
+
+async function firstEventData(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const chunk = await reader?.read();
+    if (!chunk || chunk.done) return '{}';
+    text += decoder.decode(chunk.value, { stream: true });
+    // An event is complete at its blank line; pings (`:`) carry no data.
+    const data = /^data: (.*)\n\n/m.exec(text)?.[1];
+    if (data !== undefined) return data;
+  }
 }
