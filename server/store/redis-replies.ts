@@ -1,4 +1,5 @@
 import type { ActiveUserRecord, PathCount, SessionRecord, StatsRecord } from '../domain/activity.js';
+import { jsonReader } from '../domain/json-reader.js';
 import { encodePageCursor } from './paging.js';
 import type { ActiveUsersPage, StoreSnapshot } from './types.js';
 
@@ -12,6 +13,8 @@ import type { ActiveUsersPage, StoreSnapshot } from './types.js';
 export class MalformedReplyError extends Error {
   override name = 'MalformedReplyError';
 }
+
+const { json, object, list, string, optString, int, session: parseSession } = jsonReader((message) => new MalformedReplyError(message));
 
 /** What `record.lua` answers. */
 export type RecordReply = { readonly mismatch: number[] } | { readonly sessions: SessionRecord[] };
@@ -49,7 +52,6 @@ export function parseSnapshotReply(raw: unknown): StoreSnapshot {
   return { cursor: int(o.cursor, 'cursor'), stats: parseStats(o.stats), page: parsePage(o.page) };
 }
 
-type Json = Record<string, unknown>;
 
 function parseStats(value: unknown): StatsRecord {
   const o = object(value, 'stats');
@@ -92,54 +94,4 @@ function parseUser(value: unknown): ActiveUserRecord {
     lastSeen: int(o.lastSeen, 'user.lastSeen'),
     sessions: list(o.sessions, 'user.sessions').map(parseSession),
   };
-}
-
-function parseSession(value: unknown): SessionRecord {
-  const o = object(value, 'session');
-  return {
-    id: string(o.id, 'session.id'),
-    userId: string(o.userId, 'session.userId'),
-    userName: optString(o.userName, 'session.userName'),
-    ipAddress: optString(o.ipAddress, 'session.ipAddress'),
-    path: optString(o.path, 'session.path'),
-    userAgent: optString(o.userAgent, 'session.userAgent'),
-    startedAt: int(o.startedAt, 'session.startedAt'),
-    lastSeen: int(o.lastSeen, 'session.lastSeen'),
-    eventCount: int(o.eventCount, 'session.eventCount'),
-  };
-}
-
-function json(raw: unknown): unknown {
-  if (typeof raw !== 'string') throw new MalformedReplyError('expected a JSON string');
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new MalformedReplyError('not JSON');
-  }
-}
-
-function object(value: unknown, what: string): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MalformedReplyError(`${what}: expected an object`);
-  return value as Json;
-}
-
-/** cjson writes an empty Lua table as `{}`: read that as an empty list. */
-function list(value: unknown, what: string): unknown[] {
-  if (Array.isArray(value)) return value;
-  if (typeof value === 'object' && value !== null && Object.keys(value).length === 0) return [];
-  throw new MalformedReplyError(`${what}: expected a list`);
-}
-
-function string(value: unknown, what: string): string {
-  if (typeof value !== 'string') throw new MalformedReplyError(`${what}: expected a string`);
-  return value;
-}
-
-function optString(value: unknown, what: string): string | null {
-  return value === null || value === undefined ? null : string(value, what);
-}
-
-function int(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new MalformedReplyError(`${what}: expected an integer`);
-  return value;
 }

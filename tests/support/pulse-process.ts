@@ -23,11 +23,8 @@ function childEnv(env: ChildEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
 }
 
-/**
- * Starts `server/main.ts` in a child process with `env` (PORT defaults to 0)
- * and resolves once its banner names the URL it listens on.
- */
-export async function spawnPulse(env: ChildEnv, args: readonly string[] = []): Promise<PulseProcess> {
+/** `server/main.ts` in a child process, with its output collected. */
+function runMain(env: ChildEnv, args: readonly string[]): { child: ChildProcess; stdout(): string; stderr(): string } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
     cwd: ROOT,
     env: childEnv(env),
@@ -37,10 +34,19 @@ export async function spawnPulse(env: ChildEnv, args: readonly string[] = []): P
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return { child, stdout: () => out, stderr: () => err };
+}
+
+/**
+ * Starts `server/main.ts` in a child process with `env` (PORT defaults to 0)
+ * and resolves once its banner names the URL it listens on.
+ */
+export async function spawnPulse(env: ChildEnv, args: readonly string[] = []): Promise<PulseProcess> {
+  const { child, stdout, stderr } = runMain(env, args);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Pulse did not start within 20 s:\n${out}\n${err}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`Pulse did not start within 20 s:\n${stdout()}\n${stderr()}`)), 20_000);
     const onData = (): void => {
-      const match = /Pulse is running on (http:\/\/\S+)/.exec(out);
+      const match = /Pulse is running on (http:\/\/\S+)/.exec(stdout());
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
@@ -49,14 +55,14 @@ export async function spawnPulse(env: ChildEnv, args: readonly string[] = []): P
     child.stdout?.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`Pulse exited with ${code} before listening:\n${out}\n${err}`));
+      reject(new Error(`Pulse exited with ${code} before listening:\n${stdout()}\n${stderr()}`));
     });
   });
   child.removeAllListeners('exit');
   return {
     child,
     url,
-    stdout: () => out,
+    stdout,
     stop: async () => {
       if (child.exitCode !== null) return child.exitCode;
       const exited = once(child, 'exit');
@@ -69,15 +75,7 @@ export async function spawnPulse(env: ChildEnv, args: readonly string[] = []): P
 
 /** Runs `server/main.ts` to completion (for start-up failures) and returns its exit code and output. */
 export async function runPulseToExit(env: ChildEnv, args: readonly string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
-    cwd: ROOT,
-    env: childEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const { child, stdout, stderr } = runMain(env, args);
   const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
+  return { code, stdout: stdout(), stderr: stderr() };
 }
