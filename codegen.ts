@@ -1,13 +1,29 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 /**
- * Generates the server's resolver and model types from `schema/`.
+ * Generates, from `schema/`, the server's resolver and model types and the
+ * client's typed operations (the client preset reads `graphql()` calls in
+ * `client/`).
  * `npm run codegen` writes them; `npm run typecheck` runs with `--check`
  * and fails when the committed output is stale.
  */
 const config: CodegenConfig = {
   schema: 'schema/*.graphql',
+  ignoreNoDocuments: false,
   generates: {
+    'client/generated/': {
+      preset: 'client',
+      documents: ['client/lib/**/*.ts', 'client/dashboard/**/*.ts'],
+      config: {
+        useTypeImports: true,
+        strictScalars: true,
+        enumsAsTypes: true,
+        scalars: { Cursor: 'string', DateTime: 'string' },
+        // NodeNext resolution needs explicit `.js` imports, not CommonJS-style ones.
+        importExtension: '.js',
+      },
+      presetConfig: { fragmentMasking: false },
+    },
     'server/generated/resolvers.ts': {
       plugins: ['typescript', 'typescript-resolvers'],
       config: {

@@ -1,0 +1,114 @@
+import { graphql } from '../generated/index.js';
+
+/** Everything a live view needs from a session. */
+export const SessionFields = graphql(`
+  fragment SessionFields on Session {
+    id
+    userId
+    userName
+    ipAddress
+    path
+    userAgent
+    startedAt
+    lastSeen
+    eventCount
+  }
+`);
+
+/** The figures the dashboard shows. */
+export const StatsFields = graphql(`
+  fragment StatsFields on Stats {
+    activeUsers
+    activeSessions
+    eventsLastMinute
+    topPaths(limit: 10) {
+      path
+      sessions
+    }
+    at
+  }
+`);
+
+/** The live feed: a snapshot, then every change. */
+export const ActivityChangedSubscription = graphql(`
+  subscription ActivityChanged($filter: ActivityFilter, $first: Int) {
+    activityChanged(filter: $filter, first: $first) {
+      __typename
+      cursor
+      at
+      ... on Snapshot {
+        stats {
+          ...StatsFields
+        }
+        activeUsers {
+          edges {
+            node {
+              id
+              name
+              lastSeen
+              sessions {
+                ...SessionFields
+              }
+            }
+          }
+          pageInfo {
+            hasNextPage
+            endCursor
+          }
+        }
+      }
+      ... on SessionStarted {
+        session {
+          ...SessionFields
+        }
+      }
+      ... on SessionUpdated {
+        session {
+          ...SessionFields
+        }
+        previousPath
+      }
+      ... on SessionEnded {
+        session {
+          ...SessionFields
+        }
+        reason
+      }
+      ... on UserJoined {
+        user {
+          id
+          name
+        }
+      }
+      ... on UserLeft {
+        user {
+          id
+          name
+        }
+      }
+      ... on StatsChanged {
+        stats {
+          ...StatsFields
+        }
+      }
+    }
+  }
+`);
+
+/** Current figures over HTTP. */
+export const StatsQuery = graphql(`
+  query Stats {
+    stats {
+      ...StatsFields
+    }
+  }
+`);
+
+/** A batch of activity, as the reporter sends it. */
+export const RecordActivitiesMutation = graphql(`
+  mutation RecordActivities($inputs: [ActivityInput!]!) {
+    recordActivities(inputs: $inputs) {
+      recorded
+    }
+  }
+`);
