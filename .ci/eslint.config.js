@@ -22,7 +22,9 @@ export default tseslint.config(
   },
   {
     basePath: '..',
-    files: ['tests/**/*.ts', 'server/cli/**/*.ts'],
+    // `**/` because with --config ESLint resolves basePath from the working directory, not from
+    // this file, so root-anchored patterns ('tests/**') silently matched nothing.
+    files: ['**/tests/**/*.ts', '**/server/cli/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 );

@@ -6,7 +6,8 @@ import type { Authenticator, Viewer } from './auth.js';
 import type { PulseContext, PulseServerContext, PulseServices } from './context.js';
 import { createPulseSchema } from './schema.js';
 import { useAuth } from './transports/auth-plugin.js';
-import { useRootPage, useStreamingHeaders } from './transports/http-extras.js';
+import { useDashboard } from './transports/dashboard.js';
+import { useStreamingHeaders } from './transports/http-extras.js';
 import { useExplicitNullDataOnRefusal } from './transports/refusal-shape.js';
 import { attachWsTransport, type WsTransport } from './transports/ws.js';
 
@@ -61,7 +62,7 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
       defaultQuery: DEFAULT_QUERY,
     },
     plugins: [
-      useRootPage(),
+      useDashboard(),
       useAuth({ authenticator, viewers, protectedPaths: [ENDPOINTS.graphql, ENDPOINTS.stream] }),
       useExplicitNullDataOnRefusal(),
       useGraphQLSSE({ endpoint: ENDPOINTS.stream }),

@@ -107,6 +107,15 @@ export interface Config {
    * @defaultValue 'info'
    */
   readonly logLevel: LogLevel;
+  /**
+   * Feeds simulated users through the public ingest API once listening
+   * (`DEMO=1`, or the bare flag `--demo`), so the dashboard moves at once on
+   * a fresh clone. `DEMO` takes `1`/`true` or `0`/`false`; the flag may also
+   * be written `--demo=false`. Never turn it on for a real deployment: the
+   * simulated sessions mix with real ones.
+   * @defaultValue false
+   */
+  readonly demo: boolean;
 }
 
 /**
@@ -143,7 +152,11 @@ const FLAG_SETTINGS = [
   'CLOCK_SKEW_MS',
   'SUBSCRIBER_BUFFER',
   'LOG_LEVEL',
+  'DEMO',
 ] as const;
+
+/** Settings whose flag is a switch: present means on, so it takes no separate value. */
+const SWITCH_SETTINGS: ReadonlySet<SettingName> = new Set(['DEMO']);
 
 type SettingName = (typeof FLAG_SETTINGS)[number] | 'JWT_SECRET';
 
@@ -186,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     clockSkewMs: read.integer('CLOCK_SKEW_MS', 5000, { min: 0, unit: 'ms' }),
     subscriberBufferSize: read.integer('SUBSCRIBER_BUFFER', 1000, { min: 10 }),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    demo: read.boolean('DEMO', false),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -204,7 +218,7 @@ function defaultSweepInterval(idleTimeoutMs: number): number {
 function parseFlags(argv: readonly string[], problems: string[]): Map<SettingName, string> {
   const bySetting = new Map(FLAG_SETTINGS.map((setting) => [flagName(setting), setting]));
   // --jwt-secret is declared only so that its value is swallowed, not echoed back as a stray argument.
-  const options = Object.fromEntries([...bySetting.keys(), 'jwt-secret'].map((flag) => [flag, { type: 'string' as const }]));
+  const options = Object.fromEntries([...bySetting, ['jwt-secret', 'JWT_SECRET'] as const].map(([flag, setting]) => [flag, { type: flagType(setting) }]));
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const flags = new Map<SettingName, string>();
   for (const token of tokens) {
@@ -213,17 +227,21 @@ function parseFlags(argv: readonly string[], problems: string[]): Map<SettingNam
     const setting = bySetting.get(token.name);
     const problem = flagProblem(token.rawName, setting, token.value, token.inlineValue);
     if (problem !== undefined) problems.push(problem);
-    else if (setting !== undefined && token.value !== undefined) flags.set(setting, token.value);
+    else if (setting !== undefined) flags.set(setting, token.value ?? 'true');
   }
   return flags;
+}
+
+function flagType(setting: SettingName): 'boolean' | 'string' {
+  return SWITCH_SETTINGS.has(setting) ? 'boolean' : 'string';
 }
 
 function flagProblem(rawName: string, setting: SettingName | undefined, value: string | undefined, inline: boolean | undefined): string | undefined {
   if (rawName === '--jwt-secret') return '--jwt-secret: not accepted as a flag (a command line is visible to other users); set JWT_SECRET in the environment';
   if (setting === undefined) return `${rawName}: unknown flag; expected one of ${FLAG_SETTINGS.map((s) => `--${flagName(s)}`).join(', ')}`;
-  if (value === undefined) return `${rawName}: expected a value (${rawName} <value> or ${rawName}=<value>)`;
+  if (value === undefined && !SWITCH_SETTINGS.has(setting)) return `${rawName}: expected a value (${rawName} <value> or ${rawName}=<value>)`;
   // parseArgs takes the next argument as the value even when it is another flag; say so rather than misread it.
-  if (inline === false && value.startsWith('-')) {
+  if (inline === false && value?.startsWith('-')) {
     return `${rawName}: expected a value but got ${JSON.stringify(value)}, which looks like a flag; write ${rawName}=${value} if that is the value`;
   }
   return undefined;
@@ -284,6 +302,16 @@ class SettingReader {
     const match = choices.find((choice) => choice === raw.value);
     if (match !== undefined) return match;
     this.report(raw, JSON.stringify(raw.value), `one of ${choices.join(', ')}`);
+    return fallback;
+  }
+
+  /** `1`/`true` or `0`/`false`; an empty value counts as unset, as shells often leave it. */
+  boolean(name: SettingName, fallback: boolean): boolean {
+    const raw = this.raw(name);
+    if (raw === undefined || raw.value === '') return fallback;
+    if (raw.value === '1' || raw.value === 'true') return true;
+    if (raw.value === '0' || raw.value === 'false') return false;
+    this.report(raw, JSON.stringify(raw.value), '1 or true to turn it on, 0 or false to turn it off');
     return fallback;
   }
 
@@ -376,5 +404,6 @@ export function describeConfig(config: Config): string {
     `clockSkewMs=${config.clockSkewMs}`,
     `subscriberBufferSize=${config.subscriberBufferSize}`,
     `logLevel=${config.logLevel}`,
+    ...(config.demo ? ['demo=on'] : []),
   ].join(' ');
 }

@@ -1,3 +1,4 @@
+import type { DemoTraffic } from '../client/demo/traffic.js';
 import { generateDevSecret, mintToken } from './auth.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
@@ -40,22 +41,46 @@ function printBanner(pulse: RunningPulse, config: Config, tokens: DevTokens | un
   } else {
     lines.push(`Dashboard:  ${pulse.url}/  (mint a token: npm run token -- --sub alice --role admin)`);
   }
+  if (config.demo) lines.push('', 'Demo traffic is on: simulated visitors are recorded through the ingest API (stop Pulse to end it).');
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }
 
-function onShutdownSignals(pulse: RunningPulse): void {
+/**
+ * `--demo`: simulated visitors through the public ingest API, with the dev
+ * ingest token or, when `JWT_SECRET` is set, one minted for the purpose.
+ */
+async function startDemo(pulse: RunningPulse, config: Config, tokens: DevTokens | undefined): Promise<DemoTraffic> {
+  const token = tokens?.ingest ?? (await demoIngestToken(config));
+  // Loaded only here: a normal start needs none of the client code.
+  const { startDemoTraffic } = await import('../client/demo/traffic.js');
+  const { logger } = pulse.services;
+  logger.info('demo traffic started: simulated visitors are being recorded');
+  return startDemoTraffic({ url: pulse.url, token, onError: (problem) => logger.warn({ problem }, 'demo traffic') });
+}
+
+/** Without dev tokens, `JWT_SECRET` is set (see {@link devTokens}); the demo signs its own token with it. */
+function demoIngestToken({ jwtSecret, jwtIssuer, jwtAudience }: Config): Promise<string> {
+  if (jwtSecret === undefined) throw new Error('the demo needs JWT_SECRET or dev mode to sign its ingest token');
+  return mintToken({ secret: jwtSecret, sub: 'demo-traffic', roles: ['ingest'], expiresIn: '30d', issuer: jwtIssuer, audience: jwtAudience });
+}
+
+function onShutdownSignals(pulse: RunningPulse, demo: DemoTraffic | undefined): void {
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     pulse.services.logger.info({ signal }, 'shutting down');
-    pulse.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        pulse.services.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    // The demo goes first, so it sends what it queued while Pulse still listens.
+    const stopped = demo ? demo.stop() : Promise.resolve();
+    stopped
+      .then(() => pulse.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          pulse.services.logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -73,7 +98,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const tokens = await devTokens(config);
   const pulse = await startPulse(config, { logger, devSecret: tokens?.secret, graphiqlToken: tokens?.admin });
-  onShutdownSignals(pulse);
+  const demo = config.demo ? await startDemo(pulse, config, tokens) : undefined;
+  onShutdownSignals(pulse, demo);
   printBanner(pulse, config, tokens);
 }
 

@@ -27,19 +27,28 @@ export interface StatsFeedOptions {
   readonly onError: (error: unknown) => void;
 }
 
-/** True when any figure a client sees differs; `at` alone does not count. */
+/**
+ * True when any figure a client sees differs; `at` alone does not count, so
+ * neither does a new minute that leaves every per-minute count as it was
+ * (an all-zero history): the chart would show the same bars.
+ */
 export function statsDiffer(a: StatsRecord, b: StatsRecord): boolean {
   if (a.activeUsers !== b.activeUsers || a.activeSessions !== b.activeSessions) return true;
-  if (a.eventsLastMinute !== b.eventsLastMinute || a.topPaths.length !== b.topPaths.length) return true;
+  if (a.eventsLastMinute !== b.eventsLastMinute || countsDiffer(a.eventsPerMinute, b.eventsPerMinute)) return true;
+  if (a.topPaths.length !== b.topPaths.length) return true;
   return a.topPaths.some((p, i) => p.path !== b.topPaths[i]?.path || p.sessions !== b.topPaths[i]?.sessions);
+}
+
+function countsDiffer(a: readonly number[], b: readonly number[]): boolean {
+  return a.length !== b.length || a.some((count, i) => count !== b[i]);
 }
 
 /**
  * Computes stats once per process, not once per subscriber: after a change
  * arrives (at most once per interval, trailing) and on a periodic tick
- * (`eventsLastMinute` decays without any change). Listeners hear only
- * figures that differ from the last computed ones, so each subscriber gets
- * at most one `StatsChanged` per interval.
+ * (`eventsLastMinute` decays and `eventsPerMinute` slides without any
+ * change). Listeners hear only figures that differ from the last computed
+ * ones, so each subscriber gets at most one `StatsChanged` per interval.
  */
 export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, onError }: StatsFeedOptions): StatsFeed {
   const listeners = new Set<StatsListener>();
@@ -49,14 +58,22 @@ export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, 
   let ticker: NodeJS.Timeout | null = null;
   let removeBusListener: (() => void) | null = null;
   let running = false;
+  let requestedWhileRunning = false;
 
   const compute = async (): Promise<void> => {
     scheduled = null;
-    if (running || listeners.size === 0) return;
+    if (listeners.size === 0) return;
+    if (running) {
+      requestedWhileRunning = true;
+      return;
+    }
+    const now = clock.now();
+    // Timers may fire a little early by the wall clock; the interval is a promise to clients.
+    if (now < lastRunAt + intervalMs) return request();
     running = true;
-    lastRunAt = clock.now();
+    lastRunAt = now;
     try {
-      const stats = await store.stats(clock.now(), topPathsLimit);
+      const stats = await store.stats(now, topPathsLimit);
       if (last === null || statsDiffer(last, stats)) {
         last = stats;
         for (const listener of listeners) listener(stats);
@@ -65,6 +82,10 @@ export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, 
       onError(error);
     } finally {
       running = false;
+      if (requestedWhileRunning) {
+        requestedWhileRunning = false;
+        request();
+      }
     }
   };
 

@@ -25,6 +25,10 @@ export const StatsFields = graphql(`
       path
       sessions
     }
+    eventsPerMinute(minutes: 30) {
+      minute
+      events
+    }
     at
   }
 `);

@@ -6,8 +6,8 @@ export type ActivityEvent = ActivityChangedSubscription['activityChanged'];
 /** An event of one kind, e.g. `EventOf<'SessionStarted'>`. */
 export type EventOf<Name extends ActivityEvent['__typename']> = Extract<ActivityEvent, { __typename: Name }>;
 
-/** Why the live feed stopped for good until the caller acts. */
-export type FatalCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'TOO_MANY_SUBSCRIPTIONS';
+/** Why the live feed stopped for good until the caller acts: retrying the same request cannot succeed. */
+export type FatalCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'TOO_MANY_SUBSCRIPTIONS' | 'BAD_USER_INPUT';
 
 /**
  * Where the live feed stands. Exactly one at a time; every change is

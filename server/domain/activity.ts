@@ -34,11 +34,22 @@ export interface PathCount {
   readonly sessions: number;
 }
 
+/** How many whole minutes `StatsRecord.eventsPerMinute` covers (the most `Stats.eventsPerMinute` may ask for). */
+export const MINUTE_HISTORY_LENGTH = 30;
+
 /** Live figures over the active sessions. */
 export interface StatsRecord {
   readonly activeUsers: number;
   readonly activeSessions: number;
+  /** Events received in the 60 whole seconds up to and including the second of `at`. */
   readonly eventsLastMinute: number;
+  /**
+   * Events received in each of the last {@link MINUTE_HISTORY_LENGTH} whole
+   * minutes, oldest first: always that many entries, zeros included, the last
+   * one being the minute that contains `at`. Counted by receipt time, like
+   * `eventsLastMinute`.
+   */
+  readonly eventsPerMinute: readonly number[];
   /** Busiest first, as many as the store was asked for. */
   readonly topPaths: readonly PathCount[];
   /** When the figures were computed. */

@@ -78,6 +78,14 @@ export type ActivityInput = {
   readonly userName?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Activity events received in one minute. */
+export type MinuteCount = {
+  readonly __typename?: 'MinuteCount';
+  readonly events: Scalars['Int']['output'];
+  /** The start of that minute. */
+  readonly minute: Scalars['DateTime']['output'];
+};
+
 export type Mutation = {
   readonly __typename?: 'Mutation';
   /** Ends a session at once (logout). Returns false when no such session was active. */
@@ -209,8 +217,20 @@ export type Stats = {
   readonly at: Scalars['DateTime']['output'];
   /** Activity events received in the last 60 seconds. */
   readonly eventsLastMinute: Scalars['Int']['output'];
+  /**
+   * Activity events received in each whole minute of the last `minutes`, oldest
+   * first, the last entry being the current (partial) minute. Minutes without
+   * events are included with 0, so there are always `minutes` entries.
+   * `minutes` is between 1 and 30 (else `BAD_USER_INPUT`).
+   */
+  readonly eventsPerMinute: ReadonlyArray<MinuteCount>;
   /** The paths with the most active sessions on them, busiest first. `limit` is at most 50. */
   readonly topPaths: ReadonlyArray<PathCount>;
+};
+
+
+export type StatsEventsPerMinuteArgs = {
+  minutes?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -362,6 +382,7 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  MinuteCount: ResolverTypeWrapper<MinuteCount>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PathCount: ResolverTypeWrapper<PathCount>;
@@ -395,6 +416,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  MinuteCount: MinuteCount;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   PathCount: PathCount;
@@ -442,6 +464,11 @@ export interface CursorScalarConfig extends GraphQLScalarTypeConfig<ResolversTyp
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type MinuteCountResolvers<ContextType = PulseContext, ParentType extends ResolversParentTypes['MinuteCount'] = ResolversParentTypes['MinuteCount']> = {
+  events?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  minute?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
 
 export type MutationResolvers<ContextType = PulseContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   endSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationEndSessionArgs, 'sessionId'>>;
@@ -517,6 +544,7 @@ export type StatsResolvers<ContextType = PulseContext, ParentType extends Resolv
   activeUsers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   eventsLastMinute?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  eventsPerMinute?: Resolver<ReadonlyArray<ResolversTypes['MinuteCount']>, ParentType, ContextType, RequireFields<StatsEventsPerMinuteArgs, 'minutes'>>;
   topPaths?: Resolver<ReadonlyArray<ResolversTypes['PathCount']>, ParentType, ContextType, RequireFields<StatsTopPathsArgs, 'limit'>>;
 };
 
@@ -557,6 +585,7 @@ export type Resolvers<ContextType = PulseContext> = {
   ActivityEvent?: ActivityEventResolvers<ContextType>;
   Cursor?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  MinuteCount?: MinuteCountResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PathCount?: PathCountResolvers<ContextType>;

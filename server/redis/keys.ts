@@ -22,6 +22,8 @@ export interface RedisKeys {
   readonly pathCounts: string;
   /** Counter of activity events received in one second (expires by itself). */
   eventsInSecond(epochSecond: number): string;
+  /** Counter of activity events received in one minute (expires by itself). */
+  eventsInMinute(epochMinute: number): string;
   /** ZSET lease id → expiry (ms, Redis time) of one holder's subscription leases. */
   leases(holder: string): string;
   /** The pub/sub channel every change is published on (a JSON array per write). */
@@ -43,6 +45,8 @@ export function redisKeys(prefix: string): RedisKeys {
     userNames: `${k}user-names`,
     pathCounts: `${k}paths`,
     eventsInSecond: (epochSecond) => `${k}events:${epochSecond}`,
+    // Its own prefix: minute and second numbers would otherwise name the same keys.
+    eventsInMinute: (epochMinute) => `${k}events-per-minute:${epochMinute}`,
     leases: (holder) => `${k}leases:${holder}`,
     changesChannel: `${prefix}changes`,
   };

@@ -99,39 +99,70 @@ export class PathCounts {
   }
 }
 
-/** Seconds the event window spans. */
-const WINDOW_SECONDS = 60;
+/** Options of {@link EventWindow}. */
+export interface EventWindowOptions {
+  /** Width of one bucket, in ms. */
+  readonly bucketMs: number;
+  /** How many whole buckets the window spans. */
+  readonly buckets: number;
+}
 
 /**
- * Events received per second over the last minute: a ring of 60 counters,
- * so counting and summing are constant work whatever the traffic.
+ * Events received per bucket (a second, a minute) over the last `buckets`
+ * buckets: a ring of counters, so counting is constant work and reading is
+ * proportional to the window, whatever the traffic. The in-process twin of
+ * the Redis store's per-second and per-minute counter keys.
  */
 export class EventWindow {
-  readonly #seconds = new Array<number>(WINDOW_SECONDS).fill(-1);
-  readonly #counts = new Array<number>(WINDOW_SECONDS).fill(0);
+  readonly #bucketMs: number;
+  /** The bucket number each slot counts; -Infinity for a slot never used. */
+  readonly #held: number[];
+  readonly #counts: number[];
+
+  constructor({ bucketMs, buckets }: EventWindowOptions) {
+    this.#bucketMs = bucketMs;
+    this.#held = new Array<number>(buckets).fill(Number.NEGATIVE_INFINITY);
+    this.#counts = new Array<number>(buckets).fill(0);
+  }
 
   /** Counts `events` received at `now` (ms). */
   add(events: number, now: number): void {
-    const second = Math.floor(now / 1000);
-    const slot = second % WINDOW_SECONDS;
-    const held = this.#seconds[slot] ?? -1;
-    // A slot holding a later second means `now` went back more than a minute: too old to count.
-    if (held > second) return;
-    if (held < second) {
-      this.#seconds[slot] = second;
+    const bucket = this.#bucketOf(now);
+    const slot = this.#slotOf(bucket);
+    const held = this.#held[slot] ?? Number.NEGATIVE_INFINITY;
+    // A slot holding a later bucket means `now` went back a whole window: too old to count.
+    if (held > bucket) return;
+    if (held < bucket) {
+      this.#held[slot] = bucket;
       this.#counts[slot] = 0;
     }
     this.#counts[slot] = (this.#counts[slot] ?? 0) + events;
   }
 
-  /** Events received in the 60 whole seconds up to and including the second of `now`. */
+  /** Events per bucket over the window ending with the bucket of `now`, oldest first, zeros included. */
+  counts(now: number): number[] {
+    const last = this.#bucketOf(now);
+    const size = this.#counts.length;
+    return Array.from({ length: size }, (_, i) => this.#countOf(last - size + 1 + i));
+  }
+
+  /** Events received in the whole buckets up to and including the bucket of `now`. */
   total(now: number): number {
-    const second = Math.floor(now / 1000);
-    let total = 0;
-    for (let slot = 0; slot < WINDOW_SECONDS; slot++) {
-      const held = this.#seconds[slot] ?? -1;
-      if (held <= second && held > second - WINDOW_SECONDS) total += this.#counts[slot] ?? 0;
-    }
-    return total;
+    return this.counts(now).reduce((sum, count) => sum + count, 0);
+  }
+
+  #countOf(bucket: number): number {
+    const slot = this.#slotOf(bucket);
+    // A slot still holding an older bucket has not been written since that bucket left the window.
+    return this.#held[slot] === bucket ? (this.#counts[slot] ?? 0) : 0;
+  }
+
+  #bucketOf(ms: number): number {
+    return Math.floor(ms / this.#bucketMs);
+  }
+
+  #slotOf(bucket: number): number {
+    const size = this.#counts.length;
+    return ((bucket % size) + size) % size;
   }
 }

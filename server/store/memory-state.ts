@@ -1,10 +1,11 @@
-import type {
-  ActiveUserRecord,
-  ActivityChange,
-  ActivityRecordInput,
-  SessionEndReason,
-  SessionRecord,
-  StatsRecord,
+import {
+  MINUTE_HISTORY_LENGTH,
+  type ActiveUserRecord,
+  type ActivityChange,
+  type ActivityRecordInput,
+  type SessionEndReason,
+  type SessionRecord,
+  type StatsRecord,
 } from '../domain/activity.js';
 import { SessionUserMismatchError } from '../errors.js';
 import { EventWindow, PathCounts, ScoreIndex } from './memory-indexes.js';
@@ -41,7 +42,9 @@ export class MemoryState {
   /** Score = the latest `lastSeen` among the user's sessions. */
   readonly usersByLastSeen = new ScoreIndex();
   readonly #paths = new PathCounts();
-  readonly #events = new EventWindow();
+  /** Behind `eventsLastMinute`: the 60 seconds up to now. */
+  readonly #eventsPerSecond = new EventWindow({ bucketMs: 1_000, buckets: 60 });
+  readonly #eventsPerMinute = new EventWindow({ bucketMs: 60_000, buckets: MINUTE_HISTORY_LENGTH });
   #seq = 0;
   #log: ActivityChange[] = [];
 
@@ -56,7 +59,8 @@ export class MemoryState {
     if (mismatched.length > 0) throw new SessionUserMismatchError(mismatched);
     return this.#write(() => {
       for (const input of inputs) this.#apply(input);
-      this.#events.add(inputs.length, now);
+      this.#eventsPerSecond.add(inputs.length, now);
+      this.#eventsPerMinute.add(inputs.length, now);
       return inputs.map((input) => ({ session: { ...this.#session(input.sessionId) } }));
     });
   }
@@ -80,7 +84,8 @@ export class MemoryState {
     return {
       activeUsers: this.usersByLastSeen.size,
       activeSessions: this.#sessionsByLastSeen.size,
-      eventsLastMinute: this.#events.total(now),
+      eventsLastMinute: this.#eventsPerSecond.total(now),
+      eventsPerMinute: this.#eventsPerMinute.counts(now),
       topPaths: this.#paths.top(topPathsLimit),
       at: now,
     };

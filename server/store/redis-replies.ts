@@ -1,4 +1,4 @@
-import type { ActiveUserRecord, PathCount, SessionRecord, StatsRecord } from '../domain/activity.js';
+import { MINUTE_HISTORY_LENGTH, type ActiveUserRecord, type PathCount, type SessionRecord, type StatsRecord } from '../domain/activity.js';
 import { jsonReader } from '../domain/json-reader.js';
 import { encodePageCursor } from './paging.js';
 import type { ActiveUsersPage, StoreSnapshot } from './types.js';
@@ -52,16 +52,25 @@ export function parseSnapshotReply(raw: unknown): StoreSnapshot {
   return { cursor: int(o.cursor, 'cursor'), stats: parseStats(o.stats), page: parsePage(o.page) };
 }
 
-
 function parseStats(value: unknown): StatsRecord {
   const o = object(value, 'stats');
   return {
     activeUsers: int(o.activeUsers, 'activeUsers'),
     activeSessions: int(o.activeSessions, 'activeSessions'),
     eventsLastMinute: int(o.eventsLastMinute, 'eventsLastMinute'),
+    eventsPerMinute: parseMinuteHistory(o.eventsPerMinute),
     topPaths: list(o.topPaths, 'topPaths').map(parsePathCount),
     at: int(o.at, 'at'),
   };
+}
+
+/** Exactly one count per minute of the history: a shorter list would shift every minute on the chart. */
+function parseMinuteHistory(value: unknown): number[] {
+  const counts = list(value, 'eventsPerMinute').map((count) => int(count, 'eventsPerMinute entry'));
+  if (counts.length !== MINUTE_HISTORY_LENGTH) {
+    throw new MalformedReplyError(`eventsPerMinute: expected ${MINUTE_HISTORY_LENGTH} entries, got ${counts.length}`);
+  }
+  return counts;
 }
 
 function parsePathCount(value: unknown): PathCount {

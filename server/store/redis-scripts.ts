@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { ClientContext, Redis, Result } from 'ioredis';
+import { MINUTE_HISTORY_LENGTH } from '../domain/activity.js';
 import type { RedisKeys } from '../redis/keys.js';
 
 /**
  * The Redis store's Lua scripts, registered with `defineCommand` (EVALSHA,
  * falling back to EVAL once per connection). Each script is a few Lua files
- * joined: `store.lua` (keys, sessions, change log), optionally a library, and
- * its own body. Every script takes the same five keys and three arguments
+ * joined after one line of constants shared with this file (the counter
+ * windows): `store.lua` (keys, sessions, change log), optionally a library,
+ * and its own body. Every script takes the same five keys and three arguments
  * first (see {@link StoreScripts}), then its own.
  */
 
@@ -27,14 +29,18 @@ declare module 'ioredis' {
 /** Seconds `eventsLastMinute` spans: one counter key per second. */
 const WINDOW_SECONDS = 60;
 const COMMON_KEYS = 5;
+/** What stats read after the common keys: every per-second counter, then every per-minute one. */
+const COUNTER_KEYS = WINDOW_SECONDS + MINUTE_HISTORY_LENGTH;
+/** Prepended to every script, so the Lua counts the same windows as the keys passed to it. */
+const LUA_CONSTANTS = `local WINDOW_SECONDS, MINUTE_HISTORY_LENGTH = ${WINDOW_SECONDS}, ${MINUTE_HISTORY_LENGTH}`;
 
 const SCRIPTS = {
-  pulseStoreRecord: { files: ['record.lua'], keys: COMMON_KEYS + 1 },
+  pulseStoreRecord: { files: ['record.lua'], keys: COMMON_KEYS + 2 },
   pulseStoreEndSession: { files: ['end-session.lua', 'end.lua'], keys: COMMON_KEYS },
   pulseStoreExpireIdle: { files: ['end-session.lua', 'expire.lua'], keys: COMMON_KEYS },
-  pulseStoreStats: { files: ['read.lua', 'stats.lua'], keys: COMMON_KEYS + WINDOW_SECONDS },
+  pulseStoreStats: { files: ['read.lua', 'stats.lua'], keys: COMMON_KEYS + COUNTER_KEYS },
   pulseStoreActiveUsers: { files: ['read.lua', 'active-users.lua'], keys: COMMON_KEYS },
-  pulseStoreSnapshot: { files: ['read.lua', 'snapshot.lua'], keys: COMMON_KEYS + WINDOW_SECONDS },
+  pulseStoreSnapshot: { files: ['read.lua', 'snapshot.lua'], keys: COMMON_KEYS + COUNTER_KEYS },
 } as const;
 
 const luaSource = (file: string): string => readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
@@ -65,7 +71,7 @@ export interface StoreScripts {
  */
 export function defineStoreScripts(redis: Redis, keys: RedisKeys): StoreScripts {
   for (const [name, { files, keys: numberOfKeys }] of Object.entries(SCRIPTS)) {
-    redis.defineCommand(name, { numberOfKeys, lua: ['store.lua', ...files].map(luaSource).join('\n') });
+    redis.defineCommand(name, { numberOfKeys, lua: [LUA_CONSTANTS, ...['store.lua', ...files].map(luaSource)].join('\n') });
   }
   const head: Arg[] = [
     keys.seq,
@@ -83,9 +89,10 @@ export function defineStoreScripts(redis: Redis, keys: RedisKeys): StoreScripts 
     ...head.slice(COMMON_KEYS),
     ...args,
   ];
-  const window = (now: number): string[] => eventWindowKeys(keys, now);
+  const window = (now: number): string[] => [...eventWindowKeys(keys, now), ...minuteHistoryKeys(keys, now)];
+  const counters = (now: number): string[] => [keys.eventsInSecond(epochSecond(now)), keys.eventsInMinute(epochMinute(now))];
   return {
-    record: (inputsJson, now) => redis.pulseStoreRecord(...withKeys([keys.eventsInSecond(epochSecond(now))], [inputsJson])),
+    record: (inputsJson, now) => redis.pulseStoreRecord(...withKeys(counters(now), [inputsJson])),
     endSession: (sessionId, now) => redis.pulseStoreEndSession(...withKeys([], [sessionId, now])),
     expireIdle: (cutoff, now, limit) => redis.pulseStoreExpireIdle(...withKeys([], [cutoff, now, limit])),
     stats: (now, topPathsLimit) => redis.pulseStoreStats(...withKeys(window(now), [now, topPathsLimit])),
@@ -103,10 +110,20 @@ function epochSecond(ms: number): number {
   return Math.floor(ms / 1000);
 }
 
+function epochMinute(ms: number): number {
+  return Math.floor(ms / 60_000);
+}
+
 /** The counter keys of the 60 seconds up to and including the second of `now`. */
 function eventWindowKeys(keys: RedisKeys, now: number): string[] {
   const second = epochSecond(now);
   return Array.from({ length: WINDOW_SECONDS }, (_, i) => keys.eventsInSecond(second - i));
+}
+
+/** The counter keys of the last 30 minutes, oldest first (the order of `eventsPerMinute`), ending with the minute of `now`. */
+function minuteHistoryKeys(keys: RedisKeys, now: number): string[] {
+  const oldest = epochMinute(now) - MINUTE_HISTORY_LENGTH + 1;
+  return Array.from({ length: MINUTE_HISTORY_LENGTH }, (_, i) => keys.eventsInMinute(oldest + i));
 }
 
 /**

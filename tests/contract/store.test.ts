@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseChanges } from '../../server/bus/codec.js';
 import { createMemoryBus } from '../../server/bus/memory.js';
 import type { EventBus } from '../../server/bus/types.js';
-import type { ActivityChange, ActivityRecordInput, SessionRecord } from '../../server/domain/activity.js';
+import { MINUTE_HISTORY_LENGTH, type ActivityChange, type ActivityRecordInput, type SessionRecord } from '../../server/domain/activity.js';
 import { InvalidCursorError, SessionUserMismatchError } from '../../server/errors.js';
 import { redisKeys } from '../../server/redis/keys.js';
 import { createMemoryStore } from '../../server/store/memory.js';
@@ -137,6 +137,10 @@ function session(id: string, userId: string, fields: Partial<SessionRecord> = {}
   return { id, userId, userName: null, ipAddress: null, path: null, userAgent: null, startedAt: T0, lastSeen: T0, eventCount: 1, ...fields };
 }
 
+/** A whole `eventsPerMinute`: zeros for the older minutes, then `recent`, whose last entry is the current minute. */
+const perMinute = (...recent: number[]): number[] => [...zeros(MINUTE_HISTORY_LENGTH - recent.length), ...recent];
+const zeros = (length: number): number[] => new Array<number>(length).fill(0);
+
 const cursorOf = (lastSeen: number, userId: string): string => Buffer.from(`${lastSeen}:${userId}`).toString('base64url');
 const ids = (page: ActiveUsersPage): string[] => page.edges.map((edge) => edge.node.id);
 
@@ -262,7 +266,14 @@ describe.each(engines)('ActivityStore contract: $engine', ({ harness }) => {
       await changes.next(2);
       const batch = [event('s2', 'u2', T0, { path: '/b' }), event('s1', 'u2', T0 + 1), event('s3', 'u3', T0), event('s1', 'u9', T0)];
       expect(await mismatchOf(store.record(batch, NOW))).toEqual([1, 3]);
-      expect(await store.stats(NOW, 10)).toEqual({ activeUsers: 1, activeSessions: 1, eventsLastMinute: 1, topPaths: [{ path: '/a', sessions: 1 }], at: NOW });
+      expect(await store.stats(NOW, 10)).toEqual({
+        activeUsers: 1,
+        activeSessions: 1,
+        eventsLastMinute: 1,
+        eventsPerMinute: perMinute(1),
+        topPaths: [{ path: '/a', sessions: 1 }],
+        at: NOW,
+      });
       expect(ids(await store.activeUsers({ first: 10 }))).toEqual(['u1']);
       expect(await store.endSession('s2', NOW)).toBeNull();
       await expectNothingMorePublished();
@@ -348,6 +359,7 @@ describe.each(engines)('ActivityStore contract: $engine', ({ harness }) => {
         activeUsers: 3,
         activeSessions: 4,
         eventsLastMinute: 4,
+        eventsPerMinute: perMinute(4),
         topPaths: [
           { path: '/c', sessions: 2 },
           { path: '/a', sessions: 1 },
@@ -384,6 +396,45 @@ describe.each(engines)('ActivityStore contract: $engine', ({ harness }) => {
       expect((await store.stats(second + 90_000, 1)).eventsLastMinute).toBe(3);
       expect(await store.stats(second + 118_999, 1)).toMatchObject({ eventsLastMinute: 3, at: second + 118_999 });
       expect((await store.stats(second + 119_000, 1)).eventsLastMinute).toBe(0);
+    });
+
+    describe('eventsPerMinute', () => {
+      const minuteOfT0 = Math.floor(T0 / 60_000) * 60_000;
+      /** `ms` into the minute that starts `minutes` after the minute of T0. */
+      const at = (minutes: number, ms = 0): number => minuteOfT0 + minutes * 60_000 + ms;
+      const history = async (now: number): Promise<readonly number[]> => (await store.stats(now, 1)).eventsPerMinute;
+
+      it('counts every event of a batch in the minute it was received, oldest minute first, zeros included', async () => {
+        await store.record([event('s1', 'u1', T0), event('s1', 'u1', T0)], at(0, 500));
+        await store.record([event('s1', 'u1', T0), event('s2', 'u2', T0), event('s1', 'u1', T0)], at(1));
+        // Received late but still inside the window: it lands in its own minute, not the newest.
+        await store.record([event('s1', 'u1', T0)], at(0, 59_999));
+        await store.record([event('s2', 'u2', T0)], at(5, 1));
+        const expected = perMinute(3, 3, 0, 0, 0, 1);
+        expect(expected).toHaveLength(30);
+        expect(await history(at(5, 30_000))).toEqual(expected);
+        expect((await store.snapshot({ first: 1 }, at(5, 59_999), 1)).stats.eventsPerMinute).toEqual(expected);
+      });
+
+      it('slides by whole minutes: a minute leaves 30 minutes after it began, a later one is never counted early', async () => {
+        await store.record([event('s1', 'u1', T0), event('s1', 'u1', T0)], at(0, 1));
+        await store.record([event('s1', 'u1', T0)], at(3, 59_999));
+        expect(await history(at(0) - 1)).toEqual(perMinute());
+        expect(await history(at(0))).toEqual(perMinute(2));
+        expect(await history(at(3))).toEqual(perMinute(2, 0, 0, 1));
+        expect(await history(at(29, 59_999))).toEqual([2, 0, 0, 1, ...zeros(26)]);
+        expect(await history(at(30))).toEqual([0, 0, 1, ...zeros(27)]);
+        expect(await history(at(31, 59_999))).toEqual([0, 1, ...zeros(28)]);
+        expect(await history(at(32))).toEqual([1, ...zeros(29)]);
+        expect(await history(at(32, 59_999))).toEqual([1, ...zeros(29)]);
+        expect(await history(at(33))).toEqual(perMinute());
+      });
+
+      it('counts nothing for a rejected batch', async () => {
+        await store.record([event('s1', 'u1', T0)], NOW);
+        await expect(store.record([event('s2', 'u2', T0), event('s1', 'u2', T0)], NOW)).rejects.toBeInstanceOf(SessionUserMismatchError);
+        expect(await history(NOW)).toEqual(perMinute(1));
+      });
     });
   });
 
@@ -484,7 +535,7 @@ describe.each(engines)('ActivityStore contract: $engine', ({ harness }) => {
     it('starts at cursor 0 with nothing active', async () => {
       expect(await store.snapshot({ first: 5 }, NOW, 5)).toEqual({
         cursor: 0,
-        stats: { activeUsers: 0, activeSessions: 0, eventsLastMinute: 0, topPaths: [], at: NOW },
+        stats: { activeUsers: 0, activeSessions: 0, eventsLastMinute: 0, eventsPerMinute: perMinute(), topPaths: [], at: NOW },
         page: { edges: [], hasNextPage: false, endCursor: null },
       });
     });
@@ -495,7 +546,14 @@ describe.each(engines)('ActivityStore contract: $engine', ({ harness }) => {
       await changes.next(6);
       const snapshot = await store.snapshot({ first: 1, filter: { pathPrefix: '/' } }, NOW, 5);
       expect(snapshot.cursor).toBe(changes.lastCursor);
-      expect(snapshot.stats).toEqual({ activeUsers: 1, activeSessions: 1, eventsLastMinute: 2, topPaths: [{ path: '/b', sessions: 1 }], at: NOW });
+      expect(snapshot.stats).toEqual({
+        activeUsers: 1,
+        activeSessions: 1,
+        eventsLastMinute: 2,
+        eventsPerMinute: perMinute(2),
+        topPaths: [{ path: '/b', sessions: 1 }],
+        at: NOW,
+      });
       expect(snapshot.page).toEqual(await store.activeUsers({ first: 1, filter: { pathPrefix: '/' } }));
       expect(ids(snapshot.page)).toEqual(['u2']);
     });

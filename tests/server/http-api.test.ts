@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, postGraphQL } from '../support/clients.js';
-import { ACTIVE_USERS, END_SESSION, RECORD, RECORD_MANY, STATS, activity } from '../support/operations.js';
+import { ACTIVE_USERS, END_SESSION, EVENTS_PER_MINUTE, RECORD, RECORD_MANY, STATS, activity } from '../support/operations.js';
 import { BACKENDS, startTestPulse, type TestPulse } from '../support/pulse.js';
 
 const minutesAgo = (minutes: number): string => new Date(Date.now() - minutes * 60_000).toISOString();
+const minuteOf = (ms: number): number => Math.floor(ms / 60_000);
+
+type MinuteCount = { minute: string; events: number };
 
 describe.each(BACKENDS)('GraphQL over HTTP on the %s backend', (backend) => {
   let pulse: TestPulse;
@@ -47,6 +50,24 @@ describe.each(BACKENDS)('GraphQL over HTTP on the %s backend', (backend) => {
     expect(stats.body.data?.stats).toMatchObject({ activeUsers: expect.any(Number), eventsLastMinute: expect.any(Number) });
     const { topPaths } = stats.body.data?.stats as { topPaths: Array<{ path: string; sessions: number }> };
     expect(topPaths).toContainEqual({ path: `/p/${user}`, sessions: 1 });
+  });
+
+  it('serves events per minute: the asked-for minutes, consecutive, oldest first, the current one last', async () => {
+    // Recorded and read within one minute, so the event belongs to the last entry; a second
+    // try is only needed when a minute began in between, and two in a row cannot straddle one.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const startedIn = minuteOf(Date.now());
+      const user = `u-${randomUUID()}`;
+      await asIngest(RECORD, { input: activity(`${user}-s`, user) });
+      const result = await asAdmin(EVENTS_PER_MINUTE, { minutes: 5 });
+      if (minuteOf(Date.now()) !== startedIn) continue;
+      const history = (result.body.data?.stats as { eventsPerMinute: MinuteCount[] }).eventsPerMinute;
+      expect(history).toHaveLength(5);
+      expect(history.at(-1)?.events).toBeGreaterThanOrEqual(1);
+      expect(history.map((entry) => Date.parse(entry.minute))).toEqual([4, 3, 2, 1, 0].map((back) => (startedIn - back) * 60_000));
+      return;
+    }
+    throw new Error('two attempts in a row straddled a minute');
   });
 
   it('updates name and IP from a later event of the same session', async () => {
@@ -152,6 +173,11 @@ describe.each(BACKENDS)('GraphQL over HTTP on the %s backend', (backend) => {
       expect(errorCode((await asAdmin(ACTIVE_USERS, { first: 101 })).body)).toBe('BAD_USER_INPUT');
       expect(errorCode((await asAdmin(ACTIVE_USERS, { after: 'not-a-cursor' })).body)).toBe('BAD_USER_INPUT');
       expect(errorCode((await asAdmin(STATS, { limit: 51 })).body)).toBe('BAD_USER_INPUT');
+      for (const minutes of [0, 31]) {
+        const refused = await asAdmin(EVENTS_PER_MINUTE, { minutes });
+        expect(errorCode(refused.body)).toBe('BAD_USER_INPUT');
+        expect(refused.body.errors?.[0]?.extensions?.field).toBe('minutes');
+      }
     });
   });
 

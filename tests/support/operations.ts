@@ -22,6 +22,12 @@ export const STATS = /* GraphQL */ `
   }
 `;
 
+export const EVENTS_PER_MINUTE = /* GraphQL */ `
+  query EventsPerMinute($minutes: Int) {
+    stats { eventsPerMinute(minutes: $minutes) { minute events } }
+  }
+`;
+
 export const ACTIVE_USERS = /* GraphQL */ `
   query Users($first: Int, $after: String, $filter: ActivityFilter) {
     activeUsers(first: $first, after: $after, filter: $filter) {

@@ -35,6 +35,7 @@ describe('loadConfig defaults', () => {
       clockSkewMs: 5000,
       subscriberBufferSize: 1000,
       logLevel: 'info',
+      demo: false,
     } satisfies Config);
   });
 
@@ -220,6 +221,36 @@ describe('loadConfig validation', () => {
 
   it('counts the problems in the first line of the message', () => {
     expect(() => loadConfig({ PORT: 'x', HOST: '' }, [])).toThrow(/^invalid configuration \(2 problems\):\n {2}PORT/);
+  });
+});
+
+describe('the demo switch', () => {
+  it.each([
+    [{ DEMO: '1' }, [], true],
+    [{ DEMO: 'true' }, [], true],
+    [{ DEMO: '0' }, [], false],
+    [{ DEMO: 'false' }, [], false],
+    [{ DEMO: '' }, [], false],
+    [{}, ['--demo'], true],
+    [{}, ['--demo=true'], true],
+    [{ DEMO: '1' }, ['--demo=false'], false],
+    [{}, ['--demo', '--port', '4001'], true],
+  ] as const)('reads %j %j as %s', (env, argv, demo) => {
+    expect(loadConfig(env, argv).demo).toBe(demo);
+  });
+
+  it('takes no separate value, so a word after --demo is a stray argument', () => {
+    expect(problemsOf({}, ['--demo', 'yes'])).toEqual(['"yes": unexpected argument; settings are flags such as --port 4001']);
+  });
+
+  it('rejects a value it cannot read, from the environment or the flag', () => {
+    expect(problemsOf({ DEMO: 'yes' })).toEqual(['DEMO = "yes": expected 1 or true to turn it on, 0 or false to turn it off']);
+    expect(problemsOf({}, ['--demo=maybe'])).toEqual(['DEMO (from --demo) = "maybe": expected 1 or true to turn it on, 0 or false to turn it off']);
+  });
+
+  it('is named in the start-up line only when on', () => {
+    expect(describeConfig(loadConfig({}, ['--demo']))).toContain('demo=on');
+    expect(describeConfig(loadConfig({}, []))).not.toContain('demo');
   });
 });
 

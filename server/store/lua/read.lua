@@ -1,11 +1,26 @@
 -- Prepended to the read scripts: stats and one page of active users, each
 -- read inside one script so that what they return is one consistent state.
 
--- Sums the per-second event counters passed as KEYS[6..].
+-- KEYS[6..] of stats and snapshot: the per-second event counters of the last
+-- WINDOW_SECONDS seconds, then the per-minute ones of the last
+-- MINUTE_HISTORY_LENGTH minutes, oldest first (both constants come from
+-- redis-scripts.ts, which passes the keys). A counter never written, or
+-- expired, reads as 0.
+local FIRST_SECOND_KEY = 6
+local FIRST_MINUTE_KEY = FIRST_SECOND_KEY + WINDOW_SECONDS
+
 local function eventsLastMinute()
   local total = 0
-  for _, count in ipairs(redis.call('MGET', unpack(KEYS, 6))) do total = total + (tonumber(count) or 0) end
+  for _, count in ipairs(redis.call('MGET', unpack(KEYS, FIRST_SECOND_KEY, FIRST_MINUTE_KEY - 1))) do
+    total = total + (tonumber(count) or 0)
+  end
   return total
+end
+
+local function eventsPerMinute()
+  local counts = redis.call('MGET', unpack(KEYS, FIRST_MINUTE_KEY, FIRST_MINUTE_KEY + MINUTE_HISTORY_LENGTH - 1))
+  for i = 1, MINUTE_HISTORY_LENGTH do counts[i] = tonumber(counts[i]) or 0 end
+  return counts
 end
 
 -- Busiest first, ties by path ascending: ZREVRANGE alone would list ties descending,
@@ -27,7 +42,8 @@ end
 local function stats(now, topPathsLimit)
   return {
     activeUsers = redis.call('ZCARD', K.users), activeSessions = redis.call('ZCARD', K.sessions),
-    eventsLastMinute = eventsLastMinute(), topPaths = topPaths(topPathsLimit), at = now,
+    eventsLastMinute = eventsLastMinute(), eventsPerMinute = eventsPerMinute(),
+    topPaths = topPaths(topPathsLimit), at = now,
   }
 end
 

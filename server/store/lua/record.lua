@@ -1,9 +1,12 @@
--- record: KEYS[6] the counter of events received this second;
+-- record: KEYS[6] the counter of events received this second, KEYS[7] this minute's;
 -- ARGV[4] the batch as a JSON array of ActivityRecordInput.
 -- Returns JSON: { mismatch = [batch indexes] } having written nothing,
 -- or { sessions = [each event's session after the batch] }.
 local OVERWRITTEN = { 'userName', 'ipAddress', 'path', 'userAgent' }
 local EVENT_COUNTER_TTL_SECONDS = 120
+-- A minute's counter is read until MINUTE_HISTORY_LENGTH minutes after that
+-- minute began; one minute more leaves room for clocks that differ a little.
+local MINUTE_COUNTER_TTL_SECONDS = (MINUTE_HISTORY_LENGTH + 1) * 60
 
 local function field(value)
   if value == cjson.null then return nil end
@@ -88,6 +91,8 @@ for _, e in ipairs(inputs) do
 end
 redis.call('INCRBY', KEYS[6], #inputs)
 redis.call('EXPIRE', KEYS[6], EVENT_COUNTER_TTL_SECONDS)
+redis.call('INCRBY', KEYS[7], #inputs)
+redis.call('EXPIRE', KEYS[7], MINUTE_COUNTER_TTL_SECONDS)
 publishChanges()
 
 local sessions = {}

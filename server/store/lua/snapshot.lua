@@ -1,4 +1,4 @@
--- snapshot: KEYS[6..65] the event counters of the last 60 seconds; ARGV[4] now,
+-- snapshot: KEYS[6..] the event counters (see read.lua); ARGV[4] now,
 -- ARGV[5] topPaths limit, ARGV[6..11] the page query. One script, so the page,
 -- the stats and the cursor describe the same moment.
 local users = page(pageQuery(6))

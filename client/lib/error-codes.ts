@@ -1,0 +1,94 @@
+import type { FatalCode } from './types.js';
+
+/**
+ * Every error code Pulse sends (`extensions.code`), its HTTP status, and
+ * whether the same request can succeed later. The client's retry decisions
+ * read this table and nothing else; it mirrors `server/errors.ts`, and a unit
+ * test keeps the two equal.
+ */
+export const ERROR_CODES = {
+  BAD_USER_INPUT: { status: 400, retryable: false },
+  UNAUTHENTICATED: { status: 401, retryable: false },
+  FORBIDDEN: { status: 403, retryable: false },
+  SESSION_USER_MISMATCH: { status: 409, retryable: false },
+  TOO_MANY_SUBSCRIPTIONS: { status: 429, retryable: false },
+  SLOW_CONSUMER: { status: 503, retryable: true },
+  SERVICE_UNAVAILABLE: { status: 503, retryable: true },
+} as const satisfies Record<string, { readonly status: number; readonly retryable: boolean }>;
+
+/** A code from {@link ERROR_CODES}. */
+export type PulseErrorCode = keyof typeof ERROR_CODES;
+
+/** Why a request or a stream failed, as far as the client can tell. */
+export interface Failure {
+  /** `extensions.code` of the first GraphQL error, when there was one. */
+  readonly code: string | null;
+  /** The HTTP status, when the failure was an HTTP response. */
+  readonly status: number | null;
+  /** For people: the server's message, or what went wrong on the way. */
+  readonly message: string;
+}
+
+/** What to do about a {@link Failure}. */
+export type RetryDecision = { readonly retry: true } | { readonly retry: false; readonly code: PulseErrorCode };
+
+/** Whether `code` is one of {@link ERROR_CODES}. */
+export function isPulseErrorCode(code: string): code is PulseErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
+
+const FATAL_CODES: ReadonlySet<string> = new Set<FatalCode>(['UNAUTHENTICATED', 'FORBIDDEN', 'TOO_MANY_SUBSCRIPTIONS', 'BAD_USER_INPUT']);
+
+/** Whether `code` ends the live feed for good (see `FatalCode` in types.ts). */
+export function isFatalCode(code: string): code is FatalCode {
+  return FATAL_CODES.has(code);
+}
+
+/**
+ * The one retry decision: a code the server sent decides; without one (a
+ * proxy, or a body that was not GraphQL), the HTTP status stands for the code
+ * that has it, when exactly one code has it (401, 403, 429...). Everything
+ * else (network errors, 5xx, masked internal errors, dropped streams) is
+ * worth retrying.
+ */
+export function retryDecision(failure: Failure): RetryDecision {
+  const code = failure.code !== null && isPulseErrorCode(failure.code) ? failure.code : codeForStatus(failure.status);
+  if (code === null || ERROR_CODES[code].retryable) return { retry: true };
+  return { retry: false, code };
+}
+
+function codeForStatus(status: number | null): PulseErrorCode | null {
+  const codes = (Object.keys(ERROR_CODES) as PulseErrorCode[]).filter((code) => ERROR_CODES[code].status === status);
+  return codes.length === 1 ? (codes[0] ?? null) : null;
+}
+
+/** The HTTP status of a response-like value (graphql-sse's and urql's errors carry the response), or null. */
+export function statusOf(response: unknown): number | null {
+  const status = typeof response === 'object' && response !== null ? (response as { status?: unknown }).status : undefined;
+  return typeof status === 'number' ? status : null;
+}
+
+type ErrorLike = { readonly message?: unknown; readonly extensions?: { readonly code?: unknown } };
+
+/** The failure a GraphQL `errors` list describes (its first error speaks for it), or null for no errors. */
+export function failureFromErrors(errors: unknown, status: number | null = null): Failure | null {
+  if (!Array.isArray(errors) || errors.length === 0) return null;
+  const first = (errors[0] ?? {}) as ErrorLike;
+  const code = first.extensions?.code;
+  return {
+    code: typeof code === 'string' ? code : null,
+    status,
+    message: typeof first.message === 'string' ? first.message : 'GraphQL error',
+  };
+}
+
+/** The failure an error HTTP response describes, read from its body when that is a GraphQL error body. */
+export function failureFromResponseBody(status: number, statusText: string, body: string): Failure {
+  const fallback: Failure = { code: null, status, message: `HTTP ${status}${statusText ? ` ${statusText}` : ''}` };
+  try {
+    return failureFromErrors((JSON.parse(body) as { errors?: unknown } | null)?.errors, status) ?? fallback;
+  } catch {
+    // Not JSON (a proxy's HTML page): the status is all there is.
+    return fallback;
+  }
+}
