@@ -1,18 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator, Viewer } from './auth.js';
 import type { PulseContext, PulseServerContext, PulseServices } from './context.js';
+import type { PulseTransport } from './metrics.js';
 import { createPulseSchema } from './schema.js';
 import { useAuth } from './transports/auth-plugin.js';
 import { useDashboard } from './transports/dashboard.js';
 import { useStreamingHeaders } from './transports/http-extras.js';
+import { countHttpConnections, useMetricsEndpoint, useSubscriptionMetrics } from './transports/metrics.js';
 import { useExplicitNullDataOnRefusal } from './transports/refusal-shape.js';
+import { createRequestIds, useRequestLog, type RequestIds } from './transports/request-id.js';
 import { attachWsTransport, type WsTransport } from './transports/ws.js';
 
 /** Where each transport lives. */
-export const ENDPOINTS = { graphql: '/graphql', stream: '/graphql/stream', health: '/healthz', ready: '/readyz' } as const;
+export const ENDPOINTS = { graphql: '/graphql', stream: '/graphql/stream', health: '/healthz', ready: '/readyz', metrics: '/metrics' } as const;
 
 /** What {@link createPulseServer} wires together. */
 export interface PulseServerOptions {
@@ -22,6 +26,8 @@ export interface PulseServerOptions {
   readonly isReady: () => Promise<boolean>;
   /** Prefilled in GraphiQL's headers (dev mode only), so a newcomer can run queries at once. */
   readonly graphiqlToken?: string;
+  /** When set, `/metrics` requires `Authorization: Bearer <metricsToken>`. @defaultValue undefined (open) */
+  readonly metricsToken?: string;
 }
 
 /** A Pulse gateway that is not listening yet. */
@@ -40,8 +46,10 @@ export interface PulseServer {
  * GraphQL over HTTP, graphql-sse in distinct mode (`/graphql`) and single
  * connection mode (`/graphql/stream`), and graphql-ws (`/graphql`).
  */
-export function createPulseServer({ services, authenticator, isReady, graphiqlToken }: PulseServerOptions): PulseServer {
+export function createPulseServer({ services, authenticator, isReady, graphiqlToken, metricsToken }: PulseServerOptions): PulseServer {
   const viewers = new WeakMap<Request, Viewer>();
+  const requestIds = createRequestIds();
+  const { logger, metrics } = services;
   const yoga = createYoga<PulseServerContext, PulseContext>({
     schema: createPulseSchema(),
     graphqlEndpoint: ENDPOINTS.graphql,
@@ -50,10 +58,12 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
     // Never dev-mode masking (it would put stack traces in responses when NODE_ENV=development).
     maskedErrors: { isDev: false },
     logging: pinoForYoga(services),
-    context: ({ request, viewer }): PulseContext => ({
+    context: ({ request, viewer, transport, requestId }): PulseContext => ({
       viewer: viewer ?? (request ? viewers.get(request) : undefined) ?? null,
       services,
       signal: request?.signal,
+      transport: transport ?? (request ? transportOf(request) : 'http'),
+      logger: logger.child({ requestId: requestId ?? requestIdOf(requestIds, request) }),
     }),
     graphiql: {
       title: 'Pulse',
@@ -61,8 +71,12 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
       headers: JSON.stringify({ Authorization: `Bearer ${graphiqlToken ?? '<paste an admin token>'}` }),
       defaultQuery: DEFAULT_QUERY,
     },
+    // Order matters: plugins that answer in onRequest stop the ones after them.
     plugins: [
+      useRequestLog({ logger, ids: requestIds, quietPaths: [ENDPOINTS.health, ENDPOINTS.ready, ENDPOINTS.metrics] }),
+      useMetricsEndpoint({ metrics, path: ENDPOINTS.metrics, token: metricsToken }),
       useDashboard(),
+      useSubscriptionMetrics(metrics),
       useAuth({ authenticator, viewers, protectedPaths: [ENDPOINTS.graphql, ENDPOINTS.stream] }),
       useExplicitNullDataOnRefusal(),
       useGraphQLSSE({ endpoint: ENDPOINTS.stream }),
@@ -71,6 +85,7 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
     ],
   });
   const httpServer = createServer(yoga);
+  countHttpConnections(httpServer, metrics);
   const ws = attachWsTransport({ httpServer, path: ENDPOINTS.graphql, yoga, authenticator });
   return {
     httpServer,
@@ -90,6 +105,17 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
   };
+}
+
+/** The transport label of an HTTP request; graphql-ws says `ws` itself through the server context. */
+function transportOf(request: Request): PulseTransport {
+  if (new URL(request.url).pathname === ENDPOINTS.stream) return 'sse-single';
+  return (request.headers.get('accept') ?? '').includes('text/event-stream') ? 'sse-distinct' : 'http';
+}
+
+/** Yoga always passes the request over HTTP; the fallback only covers an executor called without one. */
+function requestIdOf(requestIds: RequestIds, request: Request | undefined): string {
+  return request ? requestIds.of(request) : randomUUID();
 }
 
 function pinoForYoga({ logger }: PulseServices) {

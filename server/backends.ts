@@ -26,17 +26,35 @@ export interface Backends {
 }
 
 /**
- * Picks the engines: memory (one process, no setup) unless `REDIS_URL` is
- * set, in which case every part uses Redis so that processes act as one.
- * @throws when Redis is configured but cannot be reached at start
+ * What the engines report for metrics; kept to plain callbacks so that the
+ * engines know nothing of the metrics library.
  */
-export async function createBackends(config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'leaseTtlMs'>, logger: Logger): Promise<Backends> {
-  return config.redisUrl ? createRedisBackends(config.redisUrl, config, logger) : createMemoryBackends(logger);
+export interface BackendObserver {
+  /** A store write of this process published `count` changes. */
+  onPublished(count: number): void;
+  /** Redis failed where no request is waiting to hear it: renewing or releasing leases, the bus connection. */
+  onRedisError(operation: 'lease_renewal' | 'bus'): void;
 }
 
-function createMemoryBackends(logger: Logger): Backends {
+const UNOBSERVED: BackendObserver = { onPublished: () => {}, onRedisError: () => {} };
+
+/**
+ * Picks the engines: memory (one process, no setup) unless `REDIS_URL` is
+ * set, in which case every part uses Redis so that processes act as one.
+ * @param observer - receives counts for metrics @defaultValue none
+ * @throws when Redis is configured but cannot be reached at start
+ */
+export async function createBackends(
+  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'leaseTtlMs'>,
+  logger: Logger,
+  observer: BackendObserver = UNOBSERVED,
+): Promise<Backends> {
+  return config.redisUrl ? createRedisBackends(config.redisUrl, config, logger, observer) : createMemoryBackends(logger, observer);
+}
+
+function createMemoryBackends(logger: Logger, observer: BackendObserver): Backends {
   const bus = createMemoryBus({ onListenerError: (err) => logger.error({ err }, 'change listener failed') });
-  const store = createMemoryStore({ bus });
+  const store = createMemoryStore({ bus, onPublished: observer.onPublished });
   const leases = createMemoryLeases();
   return {
     store,
@@ -52,13 +70,20 @@ function createMemoryBackends(logger: Logger): Backends {
   };
 }
 
-async function createRedisBackends(url: string, config: Pick<Config, 'redisPrefix' | 'leaseTtlMs'>, logger: Logger): Promise<Backends> {
+async function createRedisBackends(
+  url: string,
+  config: Pick<Config, 'redisPrefix' | 'leaseTtlMs'>,
+  logger: Logger,
+  observer: BackendObserver,
+): Promise<Backends> {
   const keys = redisKeys(config.redisPrefix);
   const commands = await connectRedis(url, 'pulse-commands');
   const subscriber = await connectRedis(url, 'pulse-subscriber').catch((error: unknown) => {
     commands.disconnect();
     throw error;
   });
+  // Each failed (re)connection of the pub/sub connection is a window in which changes from other processes are lost.
+  subscriber.on('error', () => observer.onRedisError('bus'));
   const bus = createRedisBus({
     publisher: commands,
     subscriber,
@@ -66,12 +91,15 @@ async function createRedisBackends(url: string, config: Pick<Config, 'redisPrefi
     onListenerError: (err) => logger.error({ err }, 'change listener failed'),
     onMalformed: (err) => logger.warn({ err }, 'dropped a malformed change message'),
   });
-  const store = createRedisStore({ redis: commands, keys });
+  const store = createRedisStore({ redis: commands, keys, onPublished: observer.onPublished });
   const leases = createRedisLeases({
     redis: commands,
     keys,
     ttlMs: config.leaseTtlMs,
-    onError: (err) => logger.warn({ err }, 'lease renewal or release failed'),
+    onError: (err) => {
+      observer.onRedisError('lease_renewal');
+      logger.warn({ err }, 'lease renewal or release failed');
+    },
   });
   return {
     store,

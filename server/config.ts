@@ -103,6 +103,16 @@ export interface Config {
    */
   readonly subscriberBufferSize: number;
   /**
+   * Bearer token that `GET /metrics` requires (`METRICS_TOKEN`): at least 16
+   * characters, none of them whitespace (it travels in an `Authorization`
+   * header). Absent means `/metrics` is open, which suits a port reachable
+   * only by the scraper; set it when the port is reachable from elsewhere.
+   * Like `JWT_SECRET`, environment only, never logged, never echoed in a
+   * problem line.
+   * @defaultValue undefined (unauthenticated `/metrics`)
+   */
+  readonly metricsToken: string | undefined;
+  /**
    * pino log level (`LOG_LEVEL`), one of {@link LOG_LEVELS}.
    * @defaultValue 'info'
    */
@@ -133,8 +143,9 @@ export class ConfigError extends Error {
 }
 
 /**
- * Settings that may also be given as flags. `JWT_SECRET` is deliberately
- * absent: a command line is visible to every user of the machine (`ps`).
+ * Settings that may also be given as flags. The {@link SECRET_SETTINGS} are
+ * deliberately absent: a command line is visible to every user of the
+ * machine (`ps`).
  */
 const FLAG_SETTINGS = [
   'PORT',
@@ -158,11 +169,16 @@ const FLAG_SETTINGS = [
 /** Settings whose flag is a switch: present means on, so it takes no separate value. */
 const SWITCH_SETTINGS: ReadonlySet<SettingName> = new Set(['DEMO']);
 
-type SettingName = (typeof FLAG_SETTINGS)[number] | 'JWT_SECRET';
+/** Read from the environment only; their flags are refused with a pointer to the variable. */
+const SECRET_SETTINGS = ['JWT_SECRET', 'METRICS_TOKEN'] as const;
+
+type SettingName = (typeof FLAG_SETTINGS)[number] | (typeof SECRET_SETTINGS)[number];
 
 /** Node clamps longer timer delays to 1 ms (with a warning), so a huge interval would spin. */
 const MAX_TIMER_MS = 2_147_483_647;
 const MIN_SECRET_BYTES = 32;
+/** Long enough that guessing it over HTTP is hopeless, short enough for any random generator's output. */
+const MIN_METRICS_TOKEN_LENGTH = 16;
 
 /** `IDLE_TIMEOUT_MS` → `idle-timeout-ms`. */
 function flagName(setting: string): string {
@@ -198,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     maxBatchSize: read.integer('MAX_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
     clockSkewMs: read.integer('CLOCK_SKEW_MS', 5000, { min: 0, unit: 'ms' }),
     subscriberBufferSize: read.integer('SUBSCRIBER_BUFFER', 1000, { min: 10 }),
+    metricsToken: read.secret('METRICS_TOKEN', checkMetricsToken),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     demo: read.boolean('DEMO', false),
   };
@@ -217,8 +234,9 @@ function defaultSweepInterval(idleTimeoutMs: number): number {
  */
 function parseFlags(argv: readonly string[], problems: string[]): Map<SettingName, string> {
   const bySetting = new Map(FLAG_SETTINGS.map((setting) => [flagName(setting), setting]));
-  // --jwt-secret is declared only so that its value is swallowed, not echoed back as a stray argument.
-  const options = Object.fromEntries([...bySetting, ['jwt-secret', 'JWT_SECRET'] as const].map(([flag, setting]) => [flag, { type: flagType(setting) }]));
+  // Secret flags are declared only so that their values are swallowed, not echoed back as stray arguments.
+  const secretFlags = SECRET_SETTINGS.map((setting) => [flagName(setting), setting] as const);
+  const options = Object.fromEntries([...bySetting, ...secretFlags].map(([flag, setting]) => [flag, { type: flagType(setting) }]));
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const flags = new Map<SettingName, string>();
   for (const token of tokens) {
@@ -237,7 +255,8 @@ function flagType(setting: SettingName): 'boolean' | 'string' {
 }
 
 function flagProblem(rawName: string, setting: SettingName | undefined, value: string | undefined, inline: boolean | undefined): string | undefined {
-  if (rawName === '--jwt-secret') return '--jwt-secret: not accepted as a flag (a command line is visible to other users); set JWT_SECRET in the environment';
+  const secret = SECRET_SETTINGS.find((name) => rawName === `--${flagName(name)}`);
+  if (secret !== undefined) return `${rawName}: not accepted as a flag (a command line is visible to other users); set ${secret} in the environment`;
   if (setting === undefined) return `${rawName}: unknown flag; expected one of ${FLAG_SETTINGS.map((s) => `--${flagName(s)}`).join(', ')}`;
   if (value === undefined && !SWITCH_SETTINGS.has(setting)) return `${rawName}: expected a value (${rawName} <value> or ${rawName}=<value>)`;
   // parseArgs takes the next argument as the value even when it is another flag; say so rather than misread it.
@@ -363,6 +382,12 @@ function checkSecret(value: string): string | undefined {
     : `at least ${MIN_SECRET_BYTES} bytes for HS256 (or leave it unset for dev mode with a generated secret)`;
 }
 
+function checkMetricsToken(value: string): string | undefined {
+  return value.length >= MIN_METRICS_TOKEN_LENGTH && /^\S+$/.test(value)
+    ? undefined
+    : `at least ${MIN_METRICS_TOKEN_LENGTH} characters without whitespace (or leave it unset for an open /metrics)`;
+}
+
 /**
  * Replaces the password (or a lone user-info part) of a URL-like string, so
  * Redis credentials stay out of logs and error messages even when the rest
@@ -383,7 +408,7 @@ export function redactUrlCredentials(value: string): string {
 
 /**
  * One line describing a config for the start-up log: every setting but the
- * secret (only whether one is set) and with Redis credentials masked.
+ * secrets (only whether each is set) and with Redis credentials masked.
  */
 export function describeConfig(config: Config): string {
   const listen = config.host.includes(':') ? `[${config.host}]:${config.port}` : `${config.host}:${config.port}`;
@@ -403,6 +428,7 @@ export function describeConfig(config: Config): string {
     `maxBatchSize=${config.maxBatchSize}`,
     `clockSkewMs=${config.clockSkewMs}`,
     `subscriberBufferSize=${config.subscriberBufferSize}`,
+    `metrics=${config.metricsToken === undefined ? 'open' : 'METRICS_TOKEN'}`,
     `logLevel=${config.logLevel}`,
     ...(config.demo ? ['demo=on'] : []),
   ].join(' ');

@@ -3,6 +3,7 @@ import type { Viewer } from './auth.js';
 import type { EventBus } from './bus/types.js';
 import type { Clock } from './clock.js';
 import type { LeaseManager } from './limits/types.js';
+import type { PulseMetrics, PulseTransport } from './metrics.js';
 import type { StatsFeed } from './stats-feed.js';
 import type { ActivityStore } from './store/types.js';
 
@@ -23,8 +24,11 @@ export interface PulseServices {
   readonly leases: LeaseManager;
   readonly statsFeed: StatsFeed;
   readonly clock: Clock;
+  /** The process logger; resolvers log through {@link PulseContext.logger}, which carries the request id. */
   readonly logger: Logger;
   readonly limits: PulseLimits;
+  /** This instance's metrics (its own registry, served at `/metrics`). */
+  readonly metrics: PulseMetrics;
   /** Open `activityChanged` streams in this process. */
   readonly openStreams: { count: number };
 }
@@ -36,9 +40,18 @@ export interface PulseContext {
   readonly services: PulseServices;
   /** Aborted when the client goes away (HTTP and SSE); streams end then even before their first event. */
   readonly signal?: AbortSignal;
+  /** How the operation arrived, for metrics. */
+  readonly transport: PulseTransport;
+  /** The process logger with this request's `requestId`; what resolvers log with. */
+  readonly logger: Logger;
 }
 
-/** What a transport hands Yoga besides the request: graphql-ws passes the socket's verified viewer. */
+/**
+ * What a transport hands Yoga besides the request: graphql-ws passes the
+ * socket's verified viewer, its transport and the request id of its upgrade.
+ */
 export interface PulseServerContext {
   readonly viewer?: Viewer | null;
+  readonly transport?: PulseTransport;
+  readonly requestId?: string;
 }

@@ -5,6 +5,7 @@ import { createBackends, type Backends } from './backends.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { PulseServices } from './context.js';
+import { countBackendError, createPulseMetrics, type BackendOperation, type PulseMetrics } from './metrics.js';
 import { createStatsFeed } from './stats-feed.js';
 import { TOP_PATHS_MAX } from './streams/activity-stream.js';
 import { createSweeper, type Sweeper } from './sweeper.js';
@@ -40,15 +41,20 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
   const secret = config.jwtSecret ?? devSecret;
   if (!secret) throw new Error('no JWT secret: set JWT_SECRET (or run in dev mode)');
   const authenticator = createAuthenticator({ secret, issuer: config.jwtIssuer, audience: config.jwtAudience });
-  const backends = await createBackends(config, logger);
+  const metrics = createPulseMetrics();
+  const backends = await createBackends(config, logger, {
+    onPublished: (count) => metrics.eventsPublished.inc(count),
+    onRedisError: (operation) => countBackendError(metrics, operation),
+  });
   const { store, bus, leases } = backends;
+  metrics.readLeasesFrom(() => leases.heldCount);
   const statsFeed = createStatsFeed({
     store,
     bus,
     clock,
     intervalMs: config.statsIntervalMs,
     topPathsLimit: TOP_PATHS_MAX,
-    onError: (err) => logger.warn({ err }, 'stats computation failed'),
+    onError: backgroundFailure(logger, metrics, 'stats_feed', 'stats computation failed'),
   });
   const services: PulseServices = {
     store,
@@ -58,6 +64,7 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
     clock,
     logger,
     limits: config,
+    metrics,
     openStreams: { count: 0 },
   };
   const sweeper = createSweeper({
@@ -65,9 +72,9 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
     clock,
     idleTimeoutMs: config.idleTimeoutMs,
     intervalMs: config.sweepIntervalMs,
-    onError: (err) => logger.warn({ err }, 'idle sweep failed'),
+    onError: backgroundFailure(logger, metrics, 'idle_sweep', 'idle sweep failed'),
   });
-  const server = createPulseServer({ services, authenticator, isReady: backends.isReady, graphiqlToken });
+  const server = createPulseServer({ services, authenticator, isReady: backends.isReady, graphiqlToken, metricsToken: config.metricsToken });
   const url = await server.listen(config.port, config.host);
   logger.info({ url, backend: backends.kind }, 'pulse listening');
   return {
@@ -82,5 +89,13 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
       statsFeed.close();
       await backends.close();
     },
+  };
+}
+
+/** A failure no request waits for: logged and counted; the next run retries. */
+function backgroundFailure(logger: Logger, metrics: PulseMetrics, operation: BackendOperation, message: string): (err: unknown) => void {
+  return (err) => {
+    countBackendError(metrics, operation);
+    logger.warn({ err, operation }, message);
   };
 }

@@ -12,8 +12,7 @@ function timeBounds({ services }: PulseContext) {
 async function record(context: PulseContext, inputs: readonly RawActivityInput[]) {
   const bounds = timeBounds(context);
   const batch = inputs.length === 1 && inputs[0] ? [validateActivityInput(inputs[0], bounds)] : inputs.map((input, i) => validateActivityInput(input, bounds, i));
-  const { services } = context;
-  return callBackend(services, 'record activity', () => services.store.record(batch, bounds.now));
+  return callBackend(context, 'record', () => context.services.store.record(batch, bounds.now));
 }
 
 /** `Mutation` resolvers: validate everything first, then one atomic store write. */
@@ -35,11 +34,12 @@ export const Mutation: MutationResolvers = {
     const results = await record(context, inputs);
     return { recorded: results.length, sessions: results.map((r) => r.session) };
   },
-  endSession: async (_parent, { sessionId }, { services }) => {
+  endSession: async (_parent, { sessionId }, context) => {
     if (sessionId.length === 0 || sessionId.length > MAX_LENGTH.sessionId) {
       throw pulseError('BAD_USER_INPUT', `sessionId must be 1 to ${MAX_LENGTH.sessionId} characters`, { field: 'sessionId' });
     }
-    const ended = await callBackend(services, 'end the session', () => services.store.endSession(sessionId, services.clock.now()));
+    const { store, clock } = context.services;
+    const ended = await callBackend(context, 'end_session', () => store.endSession(sessionId, clock.now()));
     return ended !== null;
   },
 };

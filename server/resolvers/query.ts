@@ -5,10 +5,12 @@ import { checkedFilter, pageSize } from './bounds.js';
 
 /** `Query` resolvers; roles are checked per operation by the auth plugin. */
 export const Query: QueryResolvers = {
-  stats: (_parent, _args, { services }) =>
-    callBackend(services, 'read stats', () => services.store.stats(services.clock.now(), TOP_PATHS_MAX)),
-  activeUsers: (_parent, { first, after, filter }, { services }) => {
+  stats: (_parent, _args, context) => {
+    const { store, clock } = context.services;
+    return callBackend(context, 'read_stats', () => store.stats(clock.now(), TOP_PATHS_MAX));
+  },
+  activeUsers: (_parent, { first, after, filter }, context) => {
     const query = { first: pageSize(first), after: after ?? null, filter: checkedFilter(filter) };
-    return callBackend(services, 'read active users', () => services.store.activeUsers(query));
+    return callBackend(context, 'read_active_users', () => context.services.store.activeUsers(query));
   },
 };

@@ -1,6 +1,8 @@
 import { requireRole } from '../auth.js';
+import type { PulseContext } from '../context.js';
 import type { StreamItem } from '../domain/events.js';
 import type { SubscriptionResolvers } from '../generated/resolvers.js';
+import { observeDelivery } from '../metrics.js';
 import { openActivityStream } from '../streams/activity-stream.js';
 import { callBackend } from './backend.js';
 import { checkedFilter, pageSize } from './bounds.js';
@@ -8,13 +10,16 @@ import { checkedFilter, pageSize } from './bounds.js';
 /** `Subscription` resolvers. */
 export const Subscription: SubscriptionResolvers = {
   activityChanged: {
-    subscribe: (_parent, { filter, first }, { services, viewer, signal }) => {
+    subscribe: (_parent, { filter, first }, context) => {
+      const { services, viewer, signal, logger } = context;
       const admin = requireRole(viewer, ['admin'], 'activityChanged');
-      const request = { viewer: admin, filter: checkedFilter(filter), first: pageSize(first), signal };
-      return callBackend(services, 'open the activity stream', () => openActivityStream(services, request));
+      const request = { viewer: admin, filter: checkedFilter(filter), first: pageSize(first), signal, logger };
+      return callBackend(context, 'open_stream', () => openActivityStream(services, request));
     },
-    resolve: (item: StreamItem) => {
+    // Runs as the transport takes each item, so the lag it measures includes time spent in the subscriber's queue.
+    resolve: (item: StreamItem, _args: unknown, { services }: PulseContext) => {
       if (item.type === 'StreamFailure') throw item.error;
+      if (item.type !== 'Snapshot' && item.type !== 'StatsChanged') observeDelivery(services.metrics, item.at, services.clock.now());
       return item;
     },
   },

@@ -8,6 +8,8 @@ import type { ActiveUsersPage, ActiveUsersQuery, ActivityStore } from './types.j
 export interface MemoryStoreOptions {
   /** Where every write's changes are published (once per write, in cursor order). */
   readonly bus: EventBus;
+  /** Told how many changes each write published, once the bus accepted them (for metrics). @defaultValue ignore */
+  readonly onPublished?: (count: number) => void;
 }
 
 /**
@@ -27,11 +29,13 @@ export interface MemoryStoreOptions {
  *   publish in cursor order.
  * - Page cursors are base64url of `${lastSeen}:${userId}` (see ./paging.ts).
  */
-export function createMemoryStore({ bus }: MemoryStoreOptions): ActivityStore {
+export function createMemoryStore({ bus, onPublished = () => {} }: MemoryStoreOptions): ActivityStore {
   const state = new MemoryState();
 
   const publish = async <T>({ value, changes }: WriteOutcome<T>): Promise<T> => {
-    if (changes.length > 0) await bus.publish(changes);
+    if (changes.length === 0) return value;
+    await bus.publish(changes);
+    onPublished(changes.length);
     return value;
   };
 

@@ -16,24 +16,33 @@ export class MalformedReplyError extends Error {
 
 const { json, object, list, string, optString, int, session: parseSession } = jsonReader((message) => new MalformedReplyError(message));
 
+/** What a write script answered, with how many changes it published. */
+export interface WriteReply<T> {
+  readonly value: T;
+  readonly published: number;
+}
+
 /** What `record.lua` answers. */
-export type RecordReply = { readonly mismatch: number[] } | { readonly sessions: SessionRecord[] };
+export type RecordReply = { readonly mismatch: number[] } | { readonly sessions: SessionRecord[]; readonly published: number };
 
 /** Parses `record.lua`'s reply. */
 export function parseRecordReply(raw: unknown): RecordReply {
   const o = object(json(raw), 'record reply');
   if (o.mismatch !== undefined) return { mismatch: list(o.mismatch, 'mismatch').map((i) => int(i, 'mismatch index')) };
-  return { sessions: list(o.sessions, 'sessions').map(parseSession) };
+  return { sessions: list(o.sessions, 'sessions').map(parseSession), published: int(o.published, 'published') };
 }
 
-/** Parses `end.lua`'s reply: the ended session, or null when it was not active. */
-export function parseEndReply(raw: unknown): SessionRecord | null {
-  return raw === null ? null : parseSession(json(raw));
+/** Parses `end.lua`'s reply: the ended session, or null when it was not active (and nothing was published). */
+export function parseEndReply(raw: unknown): WriteReply<SessionRecord | null> {
+  if (raw === null) return { value: null, published: 0 };
+  const o = object(json(raw), 'end reply');
+  return { value: parseSession(o.session), published: int(o.published, 'published') };
 }
 
-/** Parses `expire.lua`'s reply: how many sessions it ended. */
-export function parseCountReply(raw: unknown): number {
-  return int(raw, 'count');
+/** Parses `expire.lua`'s reply: how many sessions it ended and how many changes that published. */
+export function parseExpireReply(raw: unknown): WriteReply<number> {
+  const o = object(json(raw), 'expire reply');
+  return { value: int(o.ended, 'ended'), published: int(o.published, 'published') };
 }
 
 /** Parses `stats.lua`'s reply. */

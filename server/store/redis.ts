@@ -5,8 +5,8 @@ import type { RedisKeys } from '../redis/keys.js';
 import { decodePageCursor, pageScanBound } from './paging.js';
 import { defineStoreScripts, type ScriptPageQuery } from './redis-scripts.js';
 import {
-  parseCountReply,
   parseEndReply,
+  parseExpireReply,
   parsePageReply,
   parseRecordReply,
   parseSnapshotReply,
@@ -19,6 +19,8 @@ export interface RedisStoreOptions {
   /** A command connection, shared with others: the store never quits it. */
   readonly redis: Redis;
   readonly keys: RedisKeys;
+  /** Told how many changes each write's script published (for metrics). @defaultValue ignore */
+  readonly onPublished?: (count: number) => void;
 }
 
 /**
@@ -41,17 +43,22 @@ export interface RedisStoreOptions {
  * Every call rejects with the Redis error when Redis fails; a script that
  * fails before writing leaves nothing behind.
  */
-export function createRedisStore({ redis, keys }: RedisStoreOptions): ActivityStore {
+export function createRedisStore({ redis, keys, onPublished = () => {} }: RedisStoreOptions): ActivityStore {
   const scripts = defineStoreScripts(redis, keys);
+  // Each write script answers how many changes it published, so this process can count its own writes.
+  const published = <T>(reply: { published: number; value: T }): T => {
+    if (reply.published > 0) onPublished(reply.published);
+    return reply.value;
+  };
   return {
     record: async (inputs, now) => {
       if (inputs.length === 0) return [];
       const reply = parseRecordReply(await scripts.record(encodeInputs(inputs), now));
       if ('mismatch' in reply) throw new SessionUserMismatchError(reply.mismatch);
-      return reply.sessions.map((session): RecordResult => ({ session }));
+      return published({ published: reply.published, value: reply.sessions.map((session): RecordResult => ({ session })) });
     },
-    endSession: async (sessionId, now) => parseEndReply(await scripts.endSession(sessionId, now)),
-    expireIdle: async (cutoff, now, limit) => (limit > 0 ? parseCountReply(await scripts.expireIdle(cutoff, now, limit)) : 0),
+    endSession: async (sessionId, now) => published(parseEndReply(await scripts.endSession(sessionId, now))),
+    expireIdle: async (cutoff, now, limit) => (limit > 0 ? published(parseExpireReply(await scripts.expireIdle(cutoff, now, limit))) : 0),
     stats: async (now, topPathsLimit) => parseStatsReply(await scripts.stats(now, topPathsLimit)),
     activeUsers: async (query) => parsePageReply(await scripts.activeUsers(scriptQuery(query))),
     snapshot: async (query, now, topPathsLimit) =>

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Viewer } from '../auth.js';
 import type { PulseServices } from '../context.js';
 import type { ActivityChange, ActivityFilter, StatsRecord } from '../domain/activity.js';
@@ -21,6 +22,8 @@ export interface ActivityStreamRequest {
   readonly first: number;
   /** Ends the stream when the client goes away, even before the first event. */
   readonly signal?: AbortSignal;
+  /** Where a failure of this stream is logged (the request's logger). @defaultValue services.logger */
+  readonly logger?: Logger;
 }
 
 /**
@@ -50,10 +53,10 @@ export async function openActivityStream(
 
 async function runStream(
   services: PulseServices,
-  { viewer, filter, first, signal }: ActivityStreamRequest,
+  { viewer, filter, first, signal, logger = services.logger }: ActivityStreamRequest,
   channel: BoundedChannel<SubscriptionEvent>,
 ): Promise<void> {
-  const { store, bus, leases, statsFeed, clock, limits } = services;
+  const { store, bus, leases, statsFeed, clock, limits, metrics } = services;
   const onAbort = (): void => void channel.return();
   let lease: Lease | null = null;
   let stopBus: (() => void) | undefined;
@@ -70,9 +73,10 @@ async function runStream(
         { limit: limits.maxSubscriptionsPerAdmin },
       );
     }
-    const feed = new SubscriberFeed(channel, filter, limits.subscriberBufferSize, (err) =>
-      services.logger.error({ err }, 'activity stream failed'),
-    );
+    const feed = new SubscriberFeed(channel, filter, limits.subscriberBufferSize, {
+      onBug: (err) => logger.error({ err }, 'activity stream failed'),
+      onCutOff: () => metrics.slowConsumerDisconnects.inc(),
+    });
     stopBus = await bus.subscribe((change) => feed.onChange(change));
     const snapshot = await store.snapshot({ first, filter }, clock.now(), TOP_PATHS_MAX);
     feed.goLive({ type: 'Snapshot', at: clock.now(), ...snapshot });
@@ -87,6 +91,14 @@ async function runStream(
   }
 }
 
+/** What a {@link SubscriberFeed} reports besides its events. */
+interface FeedObserver {
+  /** A bug in delivery ended the stream. */
+  onBug(error: unknown): void;
+  /** The subscriber was cut off as a slow consumer (once per stream). */
+  onCutOff(): void;
+}
+
 /**
  * One subscriber's ordering logic: changes that arrive while the snapshot
  * is read are held back, then only those newer than the snapshot's cursor
@@ -96,12 +108,13 @@ class SubscriberFeed {
   #held: ActivityChange[] | null = [];
   #cursor = 0;
   #stats: StatsRecord | null = null;
+  #cutOff = false;
 
   constructor(
     private readonly channel: BoundedChannel<SubscriptionEvent>,
     private readonly filter: ActivityFilter | null,
     private readonly bound: number,
-    private readonly onBug: (error: unknown) => void,
+    private readonly observer: FeedObserver,
   ) {}
 
   onChange(change: ActivityChange): void {
@@ -136,16 +149,24 @@ class SubscriberFeed {
     try {
       deliver();
     } catch (error) {
-      this.onBug(error);
+      this.observer.onBug(error);
       this.channel.fail(error);
     }
   }
 
+  /**
+   * A refused push means a full queue or a closed channel (the client left,
+   * or was already cut off); only a full queue is slowness.
+   */
   #push(event: SubscriptionEvent): void {
-    if (!this.channel.push(event)) this.#tooSlow();
+    if (!this.channel.push(event) && this.channel.size >= this.bound) this.#tooSlow();
   }
 
+  /** Changes keep arriving until the `finally` removes the listener, so this may run more than once. */
   #tooSlow(): void {
+    if (this.#cutOff) return;
+    this.#cutOff = true;
+    this.observer.onCutOff();
     this.channel.fail(
       pulseError('SLOW_CONSUMER', `More than ${this.bound} events were waiting for this subscriber; reconnect to resume.`),
     );

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator, Viewer } from '../auth.js';
 import type { PulseContext, PulseServerContext } from '../context.js';
+import { REQUEST_ID_HEADER, upgradeRequestId } from './request-id.js';
 
 /** What the ws adapter needs. */
 export interface WsTransportOptions {
@@ -57,6 +58,13 @@ function wireErrors(errors: readonly GraphQLError[]): GraphQLError[] {
 export function attachWsTransport({ httpServer, path, yoga, authenticator, keepAliveMs = 12_000 }: WsTransportOptions): WsTransport {
   const wss = new WebSocketServer({ server: httpServer, path });
   const viewers = new WeakMap<object, Viewer>();
+  // One id per socket, from its upgrade request: echoed in the 101 response and carried by each operation's logger.
+  const requestIds = new WeakMap<IncomingMessage, string>();
+  wss.on('headers', (headers, request) => {
+    const id = upgradeRequestId(request.headers);
+    requestIds.set(request, id);
+    headers.push(`${REQUEST_ID_HEADER}: ${id}`);
+  });
   const disposable = useServer<Record<string, unknown> | undefined>(
     {
       onConnect: async (ctx) => {
@@ -75,7 +83,12 @@ export function attachWsTransport({ httpServer, path, yoga, authenticator, keepA
         }
       },
       onSubscribe: async (ctx, _id, payload) => {
-        const enveloped = yoga.getEnveloped({ viewer: viewers.get(ctx.extra.socket) ?? null, params: payload });
+        const enveloped = yoga.getEnveloped({
+          viewer: viewers.get(ctx.extra.socket) ?? null,
+          transport: 'ws',
+          requestId: requestIds.get(ctx.extra.request),
+          params: payload,
+        });
         const document = enveloped.parse(payload.query);
         const validationErrors = enveloped.validate(enveloped.schema, document);
         if (validationErrors.length > 0) return wireErrors(validationErrors);

@@ -70,6 +70,8 @@ interface Harness {
   /** A store as another process holds it: its own connection to the same data (memory: the same store). */
   readonly peer: ActivityStore;
   readonly changes: ChangeLog;
+  /** What the stores' `onPublished` hooks reported, in order; `store` and `peer` both report here. */
+  readonly reported: number[];
   close(): Promise<void>;
 }
 
@@ -87,12 +89,13 @@ async function memoryHarness(): Promise<Harness> {
     },
   };
   await bus.subscribe((change) => changes.push([change]));
-  const store = createMemoryStore({ bus: counted });
+  const reported: number[] = [];
+  const store = createMemoryStore({ bus: counted, onPublished: (count) => reported.push(count) });
   const close = async (): Promise<void> => {
     await store.close();
     await bus.close();
   };
-  return { store, peer: store, changes, close };
+  return { store, peer: store, changes, reported, close };
 }
 
 async function redisHarness(): Promise<Harness> {
@@ -112,12 +115,15 @@ async function redisHarness(): Promise<Harness> {
     }
   });
   await subscriber.subscribe(keys.changesChannel);
-  const store = createRedisStore({ redis, keys });
-  const peer = createRedisStore({ redis: peerRedis, keys });
+  const reported: number[] = [];
+  const onPublished = (count: number): number => reported.push(count);
+  const store = createRedisStore({ redis, keys, onPublished });
+  const peer = createRedisStore({ redis: peerRedis, keys, onPublished });
   return {
     store,
     peer,
     changes,
+    reported,
     close: async () => {
       await Promise.all([store.close(), peer.close()]);
       await Promise.all([redis.quit(), peerRedis.quit(), subscriber.quit()]);
@@ -346,6 +352,20 @@ describe.each(engines)('ActivityStore contract: $engine', ({ harness }) => {
       const all = await changes.next(6);
       expect(all.map((c) => c.type)).toEqual(['SessionStarted', 'UserJoined', 'SessionEnded', 'UserLeft', 'SessionStarted', 'UserJoined']);
       expect(all[5]).toMatchObject({ user: { id: 'u1', name: null } });
+    });
+  });
+
+  describe('onPublished', () => {
+    it('reports how many changes each write published, and nothing for a write that published none', async () => {
+      await store.record([event('s1', 'u1', T0), event('s2', 'u1', T0 + 1)], NOW); // SessionStarted, UserJoined, SessionStarted
+      await store.record([event('s1', 'u1', T0 + 2)], NOW); // SessionUpdated
+      await mismatchOf(store.record([event('s1', 'u2', T0 + 3)], NOW));
+      expect(await store.endSession('never-started', NOW)).toBeNull();
+      await store.endSession('s1', NOW); // SessionEnded (u1 keeps s2)
+      expect(await store.expireIdle(T0 + 100, NOW, 10)).toBe(1); // SessionEnded, UserLeft
+      expect(await store.expireIdle(T0 + 100, NOW, 10)).toBe(0);
+      expect(await changes.next(7)).toHaveLength(7);
+      expect(h.reported).toEqual([3, 1, 1, 2]);
     });
   });
 
@@ -580,6 +600,8 @@ describe.each(engines)('ActivityStore contract: $engine', ({ harness }) => {
       expect(new Set(endedIds).size).toBe(30);
       expect(endedIds).toHaveLength(30);
       expect(ended.filter((c) => c.type === 'UserLeft')).toHaveLength(10);
+      // Each change is reported by the one store that wrote it: 40 recorded, 40 swept.
+      expect(h.reported.reduce((sum, count) => sum + count, 0)).toBe(80);
       await expectNothingMorePublished();
     });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { mintToken, type Role } from '../../server/auth.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { startPulse, type RunningPulse } from '../../server/pulse.js';
@@ -31,16 +31,24 @@ export interface TestPulseOptions {
   readonly redisPrefix?: string;
   /** Shares the signing secret with another test server. */
   readonly secret?: string;
+  /** Where the server logs, for tests that read its log lines. @defaultValue a silent logger */
+  readonly logger?: Logger;
 }
 
 /**
  * Starts Pulse through the same composition root as `npm start`, on port 0,
  * with a fresh secret and, for Redis, a key prefix of its own.
  */
-export async function startTestPulse({ backend = 'memory', env = {}, redisPrefix, secret = randomBytes(32).toString('base64url') }: TestPulseOptions = {}): Promise<TestPulse> {
+export async function startTestPulse({
+  backend = 'memory',
+  env = {},
+  redisPrefix,
+  secret = randomBytes(32).toString('base64url'),
+  logger = pino({ level: 'silent' }),
+}: TestPulseOptions = {}): Promise<TestPulse> {
   const redis = backend === 'redis' ? { REDIS_URL: testRedisUrl(), REDIS_PREFIX: redisPrefix ?? uniquePrefix('server') } : {};
   const config: Config = loadConfig({ PORT: '0', HOST: '127.0.0.1', JWT_SECRET: secret, LOG_LEVEL: 'silent', ...redis, ...env }, []);
-  const pulse = await startPulse(config, { logger: pino({ level: 'silent' }) });
+  const pulse = await startPulse(config, { logger });
   return {
     ...pulse,
     secret,

@@ -5,6 +5,7 @@ import type { PulseServices } from '../../server/context.js';
 import type { ActivityRecordInput } from '../../server/domain/activity.js';
 import type { SubscriptionEvent } from '../../server/domain/events.js';
 import { createMemoryLeases } from '../../server/limits/memory.js';
+import { createPulseMetrics } from '../../server/metrics.js';
 import { createStatsFeed } from '../../server/stats-feed.js';
 import { createMemoryStore } from '../../server/store/memory.js';
 import { openActivityStream } from '../../server/streams/activity-stream.js';
@@ -14,6 +15,10 @@ const admin = { sub: 'alice', roles: new Set(['admin'] as const) };
 
 function event(sessionId: string, userId: string, at: number): ActivityRecordInput {
   return { sessionId, userId, userName: null, ipAddress: null, path: '/', userAgent: null, at };
+}
+
+async function slowConsumerDisconnects(services: PulseServices): Promise<number | undefined> {
+  return (await services.metrics.slowConsumerDisconnects.get()).values[0]?.value;
 }
 
 describe('openActivityStream (in process, memory engines)', () => {
@@ -31,6 +36,7 @@ describe('openActivityStream (in process, memory engines)', () => {
       clock,
       logger: pino({ level: 'silent' }),
       limits: { idleTimeoutMs: 60_000, clockSkewMs: 5_000, maxBatchSize: 100, maxSubscriptionsPerAdmin: 2, subscriberBufferSize: 10 },
+      metrics: createPulseMetrics(),
       openStreams: { count: 0 },
     };
   });
@@ -58,6 +64,18 @@ describe('openActivityStream (in process, memory engines)', () => {
     const items = [];
     for await (const item of stream) items.push(item);
     expect(items).toEqual([expect.objectContaining({ type: 'Snapshot' }), { type: 'StreamFailure', error: expect.objectContaining({ extensions: expect.objectContaining({ code: 'SLOW_CONSUMER' }) }) }]);
+    // Counted once, although every change after the overflow was refused too.
+    expect(await slowConsumerDisconnects(services)).toBe(1);
+  });
+
+  it('does not count a subscriber that left as a slow consumer', async () => {
+    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10 });
+    await stream.next();
+    await stream.return?.();
+    // Changes published before the stream's `finally` removed its listener meet a closed, empty channel.
+    for (let i = 0; i < 15; i++) await services.store.record([event(`s${i}`, `u${i}`, Date.now())], Date.now());
+    await waitUntil(() => services.openStreams.count === 0, 5_000, { what: 'the stream is released' });
+    expect(await slowConsumerDisconnects(services)).toBe(0);
   });
 
   it('refuses a third stream of one admin before it starts', async () => {

@@ -34,6 +34,7 @@ describe('loadConfig defaults', () => {
       maxBatchSize: 500,
       clockSkewMs: 5000,
       subscriberBufferSize: 1000,
+      metricsToken: undefined,
       logLevel: 'info',
       demo: false,
     } satisfies Config);
@@ -77,6 +78,8 @@ const OVERRIDES: readonly [string, string, keyof Config, unknown][] = [
   ['MAX_BATCH_SIZE', '10000', 'maxBatchSize', 10_000],
   ['CLOCK_SKEW_MS', '0', 'clockSkewMs', 0],
   ['SUBSCRIBER_BUFFER', '10', 'subscriberBufferSize', 10],
+  ['METRICS_TOKEN', 'scrape-me-0123456789', 'metricsToken', 'scrape-me-0123456789'],
+  ['METRICS_TOKEN', 'x'.repeat(16), 'metricsToken', 'x'.repeat(16)],
   ['LOG_LEVEL', 'silent', 'logLevel', 'silent'],
   ['LOG_LEVEL', 'trace', 'logLevel', 'trace'],
 ];
@@ -88,7 +91,7 @@ describe('loadConfig overrides', () => {
     expect(loadConfig({ [variable]: raw }, [])[field]).toEqual(parsed);
   });
 
-  const flagOverrides = OVERRIDES.filter(([variable]) => variable !== 'JWT_SECRET');
+  const flagOverrides = OVERRIDES.filter(([variable]) => variable !== 'JWT_SECRET' && variable !== 'METRICS_TOKEN');
 
   it.each(flagOverrides)('reads %s=%s as "--flag value"', (variable, raw, field, parsed) => {
     expect(loadConfig({}, [flagOf(variable), raw])[field]).toEqual(parsed);
@@ -179,6 +182,7 @@ describe('loadConfig validation', () => {
       MAX_BATCH_SIZE: '-5',
       CLOCK_SKEW_MS: 'soon',
       SUBSCRIBER_BUFFER: '1',
+      METRICS_TOKEN: 'short',
       LOG_LEVEL: 'loud',
     };
     const problems = problemsOf(env);
@@ -186,7 +190,7 @@ describe('loadConfig validation', () => {
     for (const [variable, value] of Object.entries(env)) {
       const line = problems.find((problem) => problem.startsWith(`${variable} `));
       expect(line, variable).toBeDefined();
-      if (variable !== 'JWT_SECRET') expect(line).toContain(JSON.stringify(value));
+      if (variable !== 'JWT_SECRET' && variable !== 'METRICS_TOKEN') expect(line).toContain(JSON.stringify(value));
       expect(line).toContain('expected');
     }
   });
@@ -277,6 +281,27 @@ describe('secrets stay out of messages', () => {
     }
   });
 
+  it.each([
+    ['too short', 'fifteen-chars!!'],
+    ['with whitespace', 'a metrics token with spaces'],
+    ['empty', ''],
+  ])('refuses a METRICS_TOKEN %s without echoing it', (_why, token) => {
+    const problems = problemsOf({ METRICS_TOKEN: token });
+    expect(problems).toEqual([
+      'METRICS_TOKEN = "(value not shown)": expected at least 16 characters without whitespace (or leave it unset for an open /metrics)',
+    ]);
+    if (token !== '') expect(problems.join('\n')).not.toContain(token);
+  });
+
+  it('refuses METRICS_TOKEN as a flag, like the JWT secret', () => {
+    const token = 'scrape-me-0123456789';
+    for (const argv of [['--metrics-token', token], [`--metrics-token=${token}`]]) {
+      const problems = problemsOf({}, argv);
+      expect(problems).toEqual([expect.stringMatching(/^--metrics-token: not accepted as a flag .*set METRICS_TOKEN in the environment$/)]);
+      expect(problems.join('\n')).not.toContain(token);
+    }
+  });
+
   it('masks the password of a rejected REDIS_URL', () => {
     const problems = problemsOf({ REDIS_URL: 'http://admin:pa55word@cache:6379' });
     expect(problems).toEqual([
@@ -304,6 +329,7 @@ describe('describeConfig', () => {
     expect(line).toContain('backend=memory');
     expect(line).toContain('auth=HS256/dev-generated-secret');
     expect(line).toContain('idleTimeoutMs=300000');
+    expect(line).toContain('metrics=open');
   });
 
   it('names Redis without its password and never shows the secret', () => {
@@ -317,5 +343,12 @@ describe('describeConfig', () => {
     expect(line).toContain('auth=HS256/JWT_SECRET iss=iss-1 aud=aud-1');
     expect(line).not.toContain(SECRET);
     expect(line).not.toContain('s3cret');
+  });
+
+  it('says that /metrics is protected without showing METRICS_TOKEN', () => {
+    const token = 'scrape-me-0123456789';
+    const line = describeConfig(loadConfig({ METRICS_TOKEN: token }, []));
+    expect(line).toContain('metrics=METRICS_TOKEN');
+    expect(line).not.toContain(token);
   });
 });

@@ -1,7 +1,7 @@
 -- record: KEYS[6] the counter of events received this second, KEYS[7] this minute's;
 -- ARGV[4] the batch as a JSON array of ActivityRecordInput.
 -- Returns JSON: { mismatch = [batch indexes] } having written nothing,
--- or { sessions = [each event's session after the batch] }.
+-- or { sessions = [each event's session after the batch], published = changes published }.
 local OVERWRITTEN = { 'userName', 'ipAddress', 'path', 'userAgent' }
 local EVENT_COUNTER_TTL_SECONDS = 120
 -- A minute's counter is read until MINUTE_HISTORY_LENGTH minutes after that
@@ -97,4 +97,4 @@ publishChanges()
 
 local sessions = {}
 for i, e in ipairs(inputs) do sessions[i] = sessionJson(live[e.sessionId]) end
-return cjson.encode({ sessions = sessions })
+return cjson.encode({ sessions = sessions, published = #changes })

@@ -1,0 +1,82 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { Plugin } from 'graphql-yoga';
+import type { PulseContext } from '../context.js';
+import { pulseError } from '../errors.js';
+import type { PulseMetrics } from '../metrics.js';
+import { errorResponse } from './error-response.js';
+
+/** Options of {@link useMetricsEndpoint}. */
+export interface MetricsEndpointOptions {
+  readonly metrics: PulseMetrics;
+  /** Where the text exposition is served, e.g. `/metrics`. */
+  readonly path: string;
+  /** When set, a scrape must send `Authorization: Bearer <token>`; open otherwise. */
+  readonly token: string | undefined;
+}
+
+/**
+ * Serves `GET <path>` in Prometheus text format from the instance's own
+ * registry. With a token, any other `Authorization` is answered 401 with the
+ * same error body as every other refusal.
+ */
+export function useMetricsEndpoint({ metrics, path, token }: MetricsEndpointOptions): Plugin {
+  return {
+    async onRequest({ request, url, endResponse }) {
+      if (url.pathname !== path || request.method !== 'GET') return;
+      if (token !== undefined && !bearerMatches(request.headers.get('authorization'), token)) {
+        return endResponse(errorResponse(pulseError('UNAUTHENTICATED', 'The metrics endpoint needs Authorization: Bearer <METRICS_TOKEN>.')));
+      }
+      const body = await metrics.registry.metrics();
+      endResponse(new Response(body, { headers: { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' } }));
+    },
+  };
+}
+
+/** Compares digests, so the time taken says nothing about how much of the token matched (or its length). */
+function bearerMatches(header: string | null, token: string): boolean {
+  const presented = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '';
+  return timingSafeEqual(digest(presented), digest(token));
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function isStream(result: unknown): result is AsyncIterable<unknown> {
+  return typeof result === 'object' && result !== null && Symbol.asyncIterator in result;
+}
+
+/**
+ * Counts subscriptions as the one pipeline sees them, whatever the transport:
+ * a stream opens `pulse_subscriptions{transport}` until it ends (completion
+ * or the client's `return()`), an error result is a refusal by code. Listed
+ * before the auth plugin, so role refusals are seen too.
+ */
+export function useSubscriptionMetrics(metrics: PulseMetrics): Plugin<PulseContext> {
+  return {
+    onSubscribe({ args }) {
+      const { transport } = args.contextValue;
+      return {
+        onSubscribeResult({ result }) {
+          if (!isStream(result)) {
+            const code = result.errors?.[0]?.extensions?.code;
+            metrics.subscriptionsRefused.inc({ code: typeof code === 'string' ? code : 'UNKNOWN' });
+            return undefined;
+          }
+          metrics.subscriptionsOpened.inc();
+          metrics.subscriptions.inc({ transport });
+          return { onEnd: () => metrics.subscriptions.dec({ transport }) };
+        },
+      };
+    },
+  };
+}
+
+/** Keeps `pulse_http_connections` equal to the server's open sockets. */
+export function countHttpConnections(server: Server, metrics: PulseMetrics): void {
+  server.on('connection', (socket) => {
+    metrics.httpConnections.inc();
+    socket.once('close', () => metrics.httpConnections.dec());
+  });
+}
