@@ -1,22 +1,7 @@
 import { GraphQLError } from 'graphql';
+import { ERROR_CODES, type ErrorCode } from '../schema/error-codes.js';
 
-/**
- * Every error code a client can see, with its HTTP status and whether
- * retrying the same request later can succeed. Clients (and the retry logic
- * of Pulse's own client) decide from this table, never from messages.
- */
-export const ErrorCodes = {
-  BAD_USER_INPUT: { status: 400, retryable: false },
-  UNAUTHENTICATED: { status: 401, retryable: false },
-  FORBIDDEN: { status: 403, retryable: false },
-  SESSION_USER_MISMATCH: { status: 409, retryable: false },
-  TOO_MANY_SUBSCRIPTIONS: { status: 429, retryable: false },
-  SLOW_CONSUMER: { status: 503, retryable: true },
-  SERVICE_UNAVAILABLE: { status: 503, retryable: true },
-} as const satisfies Record<string, { status: number; retryable: boolean }>;
-
-/** A code from {@link ErrorCodes}. */
-export type ErrorCode = keyof typeof ErrorCodes;
+export { ERROR_CODES, type ErrorCode };
 
 /**
  * The one factory for errors meant for clients: a GraphQL error carrying its
@@ -25,7 +10,7 @@ export type ErrorCode = keyof typeof ErrorCodes;
  */
 export function pulseError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, {
-    extensions: { ...extensions, code, http: { status: ErrorCodes[code].status } },
+    extensions: { ...extensions, code, http: { status: ERROR_CODES[code].status } },
   });
 }
 

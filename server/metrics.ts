@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { ErrorCodes } from './errors.js';
+import { ERROR_CODES } from './errors.js';
 
 /**
  * How an operation reached Pulse, from its request: `sse-distinct` is
@@ -121,7 +121,7 @@ export function createPulseMetrics(): PulseMetrics {
 /** Known label values start at 0, so a dashboard's rate() has a series before the first event. */
 function initialiseSeries(metrics: PulseMetrics): void {
   for (const transport of TRANSPORTS) if (transport !== 'http') metrics.subscriptions.set({ transport }, 0);
-  for (const code of Object.keys(ErrorCodes)) metrics.subscriptionsRefused.inc({ code }, 0);
+  for (const code of Object.keys(ERROR_CODES)) metrics.subscriptionsRefused.inc({ code }, 0);
   for (const operation of BACKEND_OPERATIONS) metrics.redisErrors.inc({ operation }, 0);
 }
 

@@ -1,23 +1,11 @@
+import { ERROR_CODES, type ErrorCode } from '../../schema/error-codes.js';
 import type { FatalCode } from './types.js';
 
-/**
- * Every error code Pulse sends (`extensions.code`), its HTTP status, and
- * whether the same request can succeed later. The client's retry decisions
- * read this table and nothing else; it mirrors `server/errors.ts`, and a unit
- * test keeps the two equal.
- */
-export const ERROR_CODES = {
-  BAD_USER_INPUT: { status: 400, retryable: false },
-  UNAUTHENTICATED: { status: 401, retryable: false },
-  FORBIDDEN: { status: 403, retryable: false },
-  SESSION_USER_MISMATCH: { status: 409, retryable: false },
-  TOO_MANY_SUBSCRIPTIONS: { status: 429, retryable: false },
-  SLOW_CONSUMER: { status: 503, retryable: true },
-  SERVICE_UNAVAILABLE: { status: 503, retryable: true },
-} as const satisfies Record<string, { readonly status: number; readonly retryable: boolean }>;
+/** Error codes, their HTTP statuses and retryability: the contract table in `schema/error-codes.ts`. */
+export { ERROR_CODES };
 
 /** A code from {@link ERROR_CODES}. */
-export type PulseErrorCode = keyof typeof ERROR_CODES;
+export type PulseErrorCode = ErrorCode;
 
 /** Why a request or a stream failed, as far as the client can tell. */
 export interface Failure {

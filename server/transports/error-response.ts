@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { GraphQLError } from 'graphql';
-import { ErrorCodes, type ErrorCode } from '../errors.js';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
 
 /**
  * The one HTTP error response Pulse writes itself (outside GraphQL
@@ -9,7 +9,7 @@ import { ErrorCodes, type ErrorCode } from '../errors.js';
  */
 export function errorResponse(error: GraphQLError): Response {
   const code = error.extensions.code as ErrorCode;
-  const status = ErrorCodes[code]?.status ?? 500;
+  const status = ERROR_CODES[code]?.status ?? 500;
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
   if (status === 401) headers['www-authenticate'] = 'Bearer realm="pulse"';
   const body = { errors: [{ message: error.message, extensions: { code } }] };

@@ -1,0 +1,21 @@
+/**
+ * Every error code a Pulse client can see in `extensions.code`, with its
+ * HTTP status and whether retrying the same request later can succeed.
+ *
+ * Part of the contract beside the SDL: the server raises only these
+ * (`server/errors.ts`), and clients, Pulse's own retry logic included
+ * (`client/lib/error-codes.ts`), decide from this table, never from messages.
+ * Plain data with no imports, so the browser bundle can take it as it is.
+ */
+export const ERROR_CODES = {
+  BAD_USER_INPUT: { status: 400, retryable: false },
+  UNAUTHENTICATED: { status: 401, retryable: false },
+  FORBIDDEN: { status: 403, retryable: false },
+  SESSION_USER_MISMATCH: { status: 409, retryable: false },
+  TOO_MANY_SUBSCRIPTIONS: { status: 429, retryable: false },
+  SLOW_CONSUMER: { status: 503, retryable: true },
+  SERVICE_UNAVAILABLE: { status: 503, retryable: true },
+} as const satisfies Record<string, { readonly status: number; readonly retryable: boolean }>;
+
+/** A code from {@link ERROR_CODES}. */
+export type ErrorCode = keyof typeof ERROR_CODES;
