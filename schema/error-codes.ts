@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: { status: 401, retryable: false },
   FORBIDDEN: { status: 403, retryable: false },
   SESSION_USER_MISMATCH: { status: 409, retryable: false },
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
   TOO_MANY_SUBSCRIPTIONS: { status: 429, retryable: false },
   SLOW_CONSUMER: { status: 503, retryable: true },
   SERVICE_UNAVAILABLE: { status: 503, retryable: true },

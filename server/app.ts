@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator, Viewer } from './auth.js';
 import type { PulseContext, PulseServerContext, PulseServices } from './context.js';
 import type { PulseTransport } from './metrics.js';
 import { createPulseSchema } from './schema.js';
 import { useAuth } from './transports/auth-plugin.js';
+import { useBodyLimit } from './transports/body-limit.js';
 import { useDashboard } from './transports/dashboard.js';
+import { useDocumentLimits } from './transports/document-limits.js';
 import { useStreamingHeaders } from './transports/http-extras.js';
 import { countHttpConnections, useMetricsEndpoint, useSubscriptionMetrics } from './transports/metrics.js';
 import { useExplicitNullDataOnRefusal } from './transports/refusal-shape.js';
 import { createRequestIds, useRequestLog, type RequestIds } from './transports/request-id.js';
+import type { RequestLimits } from './transports/request-limits.js';
+import { useSingleConnectionSse } from './transports/sse-single.js';
 import { attachWsTransport, type WsTransport } from './transports/ws.js';
 
 /** Where each transport lives. */
@@ -28,6 +31,8 @@ export interface PulseServerOptions {
   readonly graphiqlToken?: string;
   /** When set, `/metrics` requires `Authorization: Bearer <metricsToken>`. @defaultValue undefined (open) */
   readonly metricsToken?: string;
+  /** Document, body, WebSocket message and SSE reservation limits, applied on every transport. */
+  readonly limits: RequestLimits;
 }
 
 /** A Pulse gateway that is not listening yet. */
@@ -46,8 +51,14 @@ export interface PulseServer {
  * GraphQL over HTTP, graphql-sse in distinct mode (`/graphql`) and single
  * connection mode (`/graphql/stream`), and graphql-ws (`/graphql`).
  */
-export function createPulseServer({ services, authenticator, isReady, graphiqlToken, metricsToken }: PulseServerOptions): PulseServer {
+export function createPulseServer({ services, authenticator, isReady, graphiqlToken, metricsToken, limits }: PulseServerOptions): PulseServer {
   const viewers = new WeakMap<Request, Viewer>();
+  const singleConnectionSse = useSingleConnectionSse({
+    endpoint: ENDPOINTS.stream,
+    viewers,
+    reservationTtlMs: limits.sseReservationTtlMs,
+    maxReservationsPerAdmin: limits.maxSseReservationsPerAdmin,
+  });
   const requestIds = createRequestIds();
   const { logger, metrics } = services;
   const yoga = createYoga<PulseServerContext, PulseContext>({
@@ -73,20 +84,23 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
     },
     // Order matters: plugins that answer in onRequest stop the ones after them.
     plugins: [
+      // First: nothing may read a request body before its size is checked.
+      useBodyLimit(limits.maxRequestBodyBytes),
       useRequestLog({ logger, ids: requestIds, quietPaths: [ENDPOINTS.health, ENDPOINTS.ready, ENDPOINTS.metrics] }),
       useMetricsEndpoint({ metrics, path: ENDPOINTS.metrics, token: metricsToken }),
       useDashboard(),
       useSubscriptionMetrics(metrics),
       useAuth({ authenticator, viewers, protectedPaths: [ENDPOINTS.graphql, ENDPOINTS.stream] }),
       useExplicitNullDataOnRefusal(),
-      useGraphQLSSE({ endpoint: ENDPOINTS.stream }),
+      useDocumentLimits(limits),
+      singleConnectionSse.plugin,
       useReadinessCheck({ endpoint: ENDPOINTS.ready, check: isReady }),
       useStreamingHeaders(),
     ],
   });
   const httpServer = createServer(yoga);
   countHttpConnections(httpServer, metrics);
-  const ws = attachWsTransport({ httpServer, path: ENDPOINTS.graphql, yoga, authenticator });
+  const ws = attachWsTransport({ httpServer, path: ENDPOINTS.graphql, yoga, authenticator, maxPayloadBytes: limits.maxRequestBodyBytes });
   return {
     httpServer,
     yoga,
@@ -100,6 +114,7 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
         });
       }),
     close: async () => {
+      singleConnectionSse.close();
       await ws.close();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));

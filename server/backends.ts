@@ -10,7 +10,8 @@ import { connectRedis } from './redis/connect.js';
 import { redisKeys } from './redis/keys.js';
 import { createMemoryStore } from './store/memory.js';
 import { createRedisStore } from './store/redis.js';
-import type { ActivityStore } from './store/types.js';
+import type { ActivityStore, HistoryOptions } from './store/types.js';
+import { DEFAULT_HISTORY } from './store/memory.js';
 
 /** The three engines, all in memory or all on Redis. */
 export interface Backends {
@@ -38,6 +39,13 @@ export interface BackendObserver {
 
 const UNOBSERVED: BackendObserver = { onPublished: () => {}, onRedisError: () => {} };
 
+/** The settings the engines read; the history ones default to `HISTORY_SIZE` and `HISTORY_MAX_AGE_MS`'s defaults. */
+export type BackendConfig = Pick<Config, 'redisUrl' | 'redisPrefix' | 'leaseTtlMs'> & Partial<Pick<Config, 'historySize' | 'historyMaxAgeMs'>>;
+
+function historyOf({ historySize, historyMaxAgeMs }: BackendConfig): HistoryOptions {
+  return { size: historySize ?? DEFAULT_HISTORY.size, maxAgeMs: historyMaxAgeMs ?? DEFAULT_HISTORY.maxAgeMs };
+}
+
 /**
  * Picks the engines: memory (one process, no setup) unless `REDIS_URL` is
  * set, in which case every part uses Redis so that processes act as one.
@@ -45,16 +53,16 @@ const UNOBSERVED: BackendObserver = { onPublished: () => {}, onRedisError: () =>
  * @throws when Redis is configured but cannot be reached at start
  */
 export async function createBackends(
-  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'leaseTtlMs'>,
+  config: BackendConfig,
   logger: Logger,
   observer: BackendObserver = UNOBSERVED,
 ): Promise<Backends> {
-  return config.redisUrl ? createRedisBackends(config.redisUrl, config, logger, observer) : createMemoryBackends(logger, observer);
+  return config.redisUrl ? createRedisBackends(config.redisUrl, config, logger, observer) : createMemoryBackends(historyOf(config), logger, observer);
 }
 
-function createMemoryBackends(logger: Logger, observer: BackendObserver): Backends {
+function createMemoryBackends(history: HistoryOptions, logger: Logger, observer: BackendObserver): Backends {
   const bus = createMemoryBus({ onListenerError: (err) => logger.error({ err }, 'change listener failed') });
-  const store = createMemoryStore({ bus, onPublished: observer.onPublished });
+  const store = createMemoryStore({ bus, onPublished: observer.onPublished, history });
   const leases = createMemoryLeases();
   return {
     store,
@@ -72,7 +80,7 @@ function createMemoryBackends(logger: Logger, observer: BackendObserver): Backen
 
 async function createRedisBackends(
   url: string,
-  config: Pick<Config, 'redisPrefix' | 'leaseTtlMs'>,
+  config: BackendConfig,
   logger: Logger,
   observer: BackendObserver,
 ): Promise<Backends> {
@@ -91,7 +99,7 @@ async function createRedisBackends(
     onListenerError: (err) => logger.error({ err }, 'change listener failed'),
     onMalformed: (err) => logger.warn({ err }, 'dropped a malformed change message'),
   });
-  const store = createRedisStore({ redis: commands, keys, onPublished: observer.onPublished });
+  const store = createRedisStore({ redis: commands, keys, onPublished: observer.onPublished, history: historyOf(config) });
   const leases = createRedisLeases({
     redis: commands,
     keys,

@@ -85,6 +85,21 @@ export interface Config {
    */
   readonly leaseTtlMs: number;
   /**
+   * Most recent changes kept for resuming subscriptions (`HISTORY_SIZE`),
+   * 100 to 1000000: `activityChanged(since:)` replays from this history (a
+   * Redis stream, or a ring in memory). A cursor further back gets a fresh
+   * `Snapshot` (`CURSOR_TOO_OLD`).
+   * @defaultValue 10000
+   */
+  readonly historySize: number;
+  /**
+   * How long a change stays in the resume history (`HISTORY_MAX_AGE_MS`),
+   * 1000 to 86400000; a cursor whose next change is older gets a fresh
+   * `Snapshot` (`CURSOR_TOO_OLD`).
+   * @defaultValue 600000
+   */
+  readonly historyMaxAgeMs: number;
+  /**
    * Most activity events accepted in one `recordActivity` call (`MAX_BATCH_SIZE`), 1 to 10000.
    * @defaultValue 500
    */
@@ -102,6 +117,58 @@ export interface Config {
    * @defaultValue 1000
    */
   readonly subscriberBufferSize: number;
+  // Limits against slow and hostile clients, enforced by the plugins in server/transports/ (see request-limits.ts).
+  /**
+   * Longest GraphQL document accepted, in UTF-8 bytes of the query string
+   * (`MAX_DOCUMENT_BYTES`), 64 to 1048576. Checked before parsing; longer
+   * documents are refused with `BAD_USER_INPUT` on every transport.
+   * @defaultValue 16384
+   */
+  readonly maxDocumentBytes: number;
+  /**
+   * Most lexical tokens in one document (`MAX_DOCUMENT_TOKENS`), 10 to
+   * 100000: graphql's `maxTokens`, so the parser stops early instead of
+   * building a huge AST. Refused with `BAD_USER_INPUT`.
+   * @defaultValue 2000
+   */
+  readonly maxDocumentTokens: number;
+  /**
+   * Deepest nesting of fields in one operation, fragments expanded
+   * (`MAX_QUERY_DEPTH`), 2 to 1000. A validation rule, refused with `BAD_USER_INPUT`.
+   * @defaultValue 12
+   */
+  readonly maxQueryDepth: number;
+  /**
+   * Most fields in one operation after expanding fragments
+   * (`MAX_QUERY_FIELDS`), 10 to 100000: a simple complexity bound. A
+   * validation rule, refused with `BAD_USER_INPUT`.
+   * @defaultValue 500
+   */
+  readonly maxQueryFields: number;
+  /**
+   * Largest HTTP request body (`MAX_REQUEST_BODY_BYTES`), 1024 to 104857600,
+   * and the largest graphql-ws message. A larger `Content-Length` is refused
+   * with 413 (`PAYLOAD_TOO_LARGE`) before the body is read; a chunked body is
+   * cut off as soon as it passes the limit; a larger WebSocket message closes
+   * the socket with 1009.
+   * @defaultValue 1048576
+   */
+  readonly maxRequestBodyBytes: number;
+  /**
+   * How long a graphql-sse single-connection reservation (a `PUT` to
+   * `/graphql/stream`) waits for its event stream to connect before it is
+   * dropped with every operation attached to it (`SSE_RESERVATION_TTL_MS`),
+   * 100 to 600000.
+   * @defaultValue 30000
+   */
+  readonly sseReservationTtlMs: number;
+  /**
+   * Reservations one admin may hold that are not connected yet
+   * (`MAX_SSE_RESERVATIONS_PER_ADMIN`), 1 to 1000; one more is refused with
+   * 429 (`TOO_MANY_SUBSCRIPTIONS`).
+   * @defaultValue 5
+   */
+  readonly maxSseReservationsPerAdmin: number;
   /**
    * Bearer token that `GET /metrics` requires (`METRICS_TOKEN`): at least 16
    * characters, none of them whitespace (it travels in an `Authorization`
@@ -159,9 +226,18 @@ const FLAG_SETTINGS = [
   'STATS_INTERVAL_MS',
   'SWEEP_INTERVAL_MS',
   'LEASE_TTL_MS',
+  'HISTORY_SIZE',
+  'HISTORY_MAX_AGE_MS',
   'MAX_BATCH_SIZE',
   'CLOCK_SKEW_MS',
   'SUBSCRIBER_BUFFER',
+  'MAX_DOCUMENT_BYTES',
+  'MAX_DOCUMENT_TOKENS',
+  'MAX_QUERY_DEPTH',
+  'MAX_QUERY_FIELDS',
+  'MAX_REQUEST_BODY_BYTES',
+  'SSE_RESERVATION_TTL_MS',
+  'MAX_SSE_RESERVATIONS_PER_ADMIN',
   'LOG_LEVEL',
   'DEMO',
 ] as const;
@@ -211,9 +287,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     statsIntervalMs: read.integer('STATS_INTERVAL_MS', 1000, { min: 50, max: MAX_TIMER_MS, unit: 'ms' }),
     sweepIntervalMs: read.integer('SWEEP_INTERVAL_MS', defaultSweepInterval(idleTimeoutMs), { min: 50, max: MAX_TIMER_MS, unit: 'ms' }),
     leaseTtlMs: read.integer('LEASE_TTL_MS', 15_000, { min: 1000, max: 30_000, unit: 'ms' }),
+    historySize: read.integer('HISTORY_SIZE', 10_000, { min: 100, max: 1_000_000 }),
+    historyMaxAgeMs: read.integer('HISTORY_MAX_AGE_MS', 600_000, { min: 1000, max: 86_400_000, unit: 'ms' }),
     maxBatchSize: read.integer('MAX_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
     clockSkewMs: read.integer('CLOCK_SKEW_MS', 5000, { min: 0, unit: 'ms' }),
     subscriberBufferSize: read.integer('SUBSCRIBER_BUFFER', 1000, { min: 10 }),
+    maxDocumentBytes: read.integer('MAX_DOCUMENT_BYTES', 16_384, { min: 64, max: 1_048_576 }),
+    maxDocumentTokens: read.integer('MAX_DOCUMENT_TOKENS', 2000, { min: 10, max: 100_000 }),
+    maxQueryDepth: read.integer('MAX_QUERY_DEPTH', 12, { min: 2, max: 1000 }),
+    maxQueryFields: read.integer('MAX_QUERY_FIELDS', 500, { min: 10, max: 100_000 }),
+    maxRequestBodyBytes: read.integer('MAX_REQUEST_BODY_BYTES', 1_048_576, { min: 1024, max: 104_857_600 }),
+    sseReservationTtlMs: read.integer('SSE_RESERVATION_TTL_MS', 30_000, { min: 100, max: 600_000, unit: 'ms' }),
+    maxSseReservationsPerAdmin: read.integer('MAX_SSE_RESERVATIONS_PER_ADMIN', 5, { min: 1, max: 1000 }),
     metricsToken: read.secret('METRICS_TOKEN', checkMetricsToken),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     demo: read.boolean('DEMO', false),
@@ -425,9 +510,18 @@ export function describeConfig(config: Config): string {
     `statsIntervalMs=${config.statsIntervalMs}`,
     `maxSubscriptionsPerAdmin=${config.maxSubscriptionsPerAdmin}`,
     `leaseTtlMs=${config.leaseTtlMs}`,
+    `historySize=${config.historySize}`,
+    `historyMaxAgeMs=${config.historyMaxAgeMs}`,
     `maxBatchSize=${config.maxBatchSize}`,
     `clockSkewMs=${config.clockSkewMs}`,
     `subscriberBufferSize=${config.subscriberBufferSize}`,
+    `maxDocumentBytes=${config.maxDocumentBytes}`,
+    `maxDocumentTokens=${config.maxDocumentTokens}`,
+    `maxQueryDepth=${config.maxQueryDepth}`,
+    `maxQueryFields=${config.maxQueryFields}`,
+    `maxRequestBodyBytes=${config.maxRequestBodyBytes}`,
+    `sseReservationTtlMs=${config.sseReservationTtlMs}`,
+    `maxSseReservationsPerAdmin=${config.maxSseReservationsPerAdmin}`,
     `metrics=${config.metricsToken === undefined ? 'open' : 'METRICS_TOKEN'}`,
     `logLevel=${config.logLevel}`,
     ...(config.demo ? ['demo=on'] : []),

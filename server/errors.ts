@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ASTNode } from 'graphql';
 import { ERROR_CODES, type ErrorCode } from '../schema/error-codes.js';
 
 export { ERROR_CODES, type ErrorCode };
@@ -8,8 +8,9 @@ export { ERROR_CODES, type ErrorCode };
  * `extensions.code` and the HTTP status Yoga should answer with. Errors not
  * made here are masked as internal errors.
  */
-export function pulseError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+export function pulseError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}, nodes?: readonly ASTNode[]): GraphQLError {
   return new GraphQLError(message, {
+    nodes,
     extensions: { ...extensions, code, http: { status: ERROR_CODES[code].status } },
   });
 }

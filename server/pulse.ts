@@ -74,7 +74,7 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
     intervalMs: config.sweepIntervalMs,
     onError: backgroundFailure(logger, metrics, 'idle_sweep', 'idle sweep failed'),
   });
-  const server = createPulseServer({ services, authenticator, isReady: backends.isReady, graphiqlToken, metricsToken: config.metricsToken });
+  const server = createPulseServer({ services, authenticator, isReady: backends.isReady, graphiqlToken, metricsToken: config.metricsToken, limits: config });
   const url = await server.listen(config.port, config.host);
   logger.info({ url, backend: backends.kind }, 'pulse listening');
   return {

@@ -25,11 +25,9 @@ export function isPulseErrorCode(code: string): code is PulseErrorCode {
   return Object.hasOwn(ERROR_CODES, code);
 }
 
-const FATAL_CODES: ReadonlySet<string> = new Set<FatalCode>(['UNAUTHENTICATED', 'FORBIDDEN', 'TOO_MANY_SUBSCRIPTIONS', 'BAD_USER_INPUT']);
-
-/** Whether `code` ends the live feed for good (see `FatalCode` in types.ts). */
+/** Whether `code` ends the live feed for good: a code the table marks as not retryable (see `FatalCode` in types.ts). */
 export function isFatalCode(code: string): code is FatalCode {
-  return FATAL_CODES.has(code);
+  return isPulseErrorCode(code) && !ERROR_CODES[code].retryable;
 }
 
 /**

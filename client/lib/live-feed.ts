@@ -29,9 +29,12 @@ export interface PulseLive {
    */
   onStatus(listener: (status: ConnectionStatus) => void): () => void;
   /**
-   * Calls `listener` with every validated event: on every (re)connection a
-   * `Snapshot` first, which replaces whatever the listener held (see
-   * `applyEvent`), then each change. Returns its removal.
+   * Calls `listener` with every validated event: on a connection started by
+   * {@link PulseLive.start} a `Snapshot` first, which replaces whatever the
+   * listener held (see `applyEvent`), then each change. A reconnect asks to
+   * resume after the last event delivered: it begins with `Resumed` (keep
+   * the state; the missed changes follow) or, when the server cannot
+   * resume, with a `Snapshot` again. Returns its removal.
    */
   onEvent(listener: (event: ActivityEvent) => void): () => void;
 }
@@ -54,8 +57,10 @@ export interface LiveFeedOptions {
 /** One connection attempt, told apart by identity so late callbacks of an old one are ignored. */
 interface Connection {
   close: () => void;
-  /** Its snapshot arrived. */
+  /** Its snapshot (or `Resumed`) arrived. */
   synced: boolean;
+  /** It asked to resume after a cursor, so `Resumed` may open it. */
+  readonly resuming: boolean;
 }
 
 const STOPPED: ConnectionStatus = { kind: 'stopped' };
@@ -87,6 +92,11 @@ export class LiveFeed implements PulseLive {
   #connection: Connection | null = null;
   /** Failed attempts since the last snapshot. */
   #failures = 0;
+  /**
+   * Cursor of the last event delivered for the current request: a reconnect
+   * resumes after it. Cleared by `start()`, whose listeners expect a snapshot.
+   */
+  #lastCursor: string | null = null;
   #retryTimer: unknown = null;
   #unloadTimer: unknown = null;
   #pageHidden = false;
@@ -114,6 +124,7 @@ export class LiveFeed implements PulseLive {
     if (this.#disposed || (this.#request !== null && sameRequest(this.#request, request))) return;
     this.#request = request;
     this.#failures = 0;
+    this.#lastCursor = null;
     this.#watchPage();
     this.#halt();
     if (this.#pageHidden) this.#setStatus(PAUSED);
@@ -145,7 +156,8 @@ export class LiveFeed implements PulseLive {
   }
 
   #connect(request: LiveRequest): void {
-    const connection: Connection = { close: () => {}, synced: false };
+    const since = this.#lastCursor;
+    const connection: Connection = { close: () => {}, synced: false, resuming: since !== null };
     this.#connection = connection;
     this.#setStatus({ kind: 'connecting', attempt: this.#failures });
     if (this.#connection !== connection) return; // a status listener stopped the feed
@@ -155,7 +167,7 @@ export class LiveFeed implements PulseLive {
       onResult: (result) => this.#onResult(connection, result),
       onClose: (failure) => this.#fail(connection, failure),
     };
-    const close = this.#options.connector.open(request, handlers);
+    const close = this.#options.connector.open({ ...request, since }, handlers);
     if (this.#connection === connection) connection.close = close;
     else close(); // it failed while opening
   }
@@ -167,12 +179,15 @@ export class LiveFeed implements PulseLive {
     const raw = isRecord(result) && isRecord(result.data) ? result.data.activityChanged : result;
     const checked = validateEvent(raw);
     if (!checked.ok) return this.#options.onInvalidEvent(checked.problem, raw);
-    if (!connection.synced && checked.event.__typename !== 'Snapshot') {
+    const { event } = checked;
+    const opening = event.__typename === 'Snapshot' || (event.__typename === 'Resumed' && connection.resuming);
+    if (!connection.synced && !opening) {
       // Applying a change to the picture of an earlier connection would hide a gap.
-      return this.#options.onInvalidEvent(`${checked.event.__typename} arrived before the snapshot`, raw);
+      return this.#options.onInvalidEvent(`${event.__typename} arrived before the snapshot`, raw);
     }
-    this.#eventListeners.emit(checked.event);
-    if (checked.event.__typename === 'Snapshot') this.#synced(connection);
+    this.#lastCursor = event.cursor;
+    this.#eventListeners.emit(event);
+    if (opening) this.#synced(connection);
   }
 
   #synced(connection: Connection): void {

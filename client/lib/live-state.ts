@@ -42,8 +42,10 @@ export function emptyLiveState(): LiveState {
 
 /**
  * The state after `event`, without touching `state`:
- * - `Snapshot` replaces everything (it is sent first on every connection,
- *   so a reconnect never leaves a stale picture);
+ * - `Snapshot` replaces everything (it is sent first on every connection
+ *   that did not resume, so a reconnect never leaves a stale picture);
+ * - `Resumed` keeps the users (the changes missed follow it) and takes its
+ *   current figures;
  * - `SessionStarted` / `SessionUpdated` upsert the session into its user,
  *   creating the user if needed (name from the session when it has one,
  *   `lastSeen` the later of the two);
@@ -65,6 +67,7 @@ export function applyEvent(state: LiveState, event: ActivityEvent): LiveState {
       return { ...state, users: ensureUser(state.users, event), cursor: event.cursor };
     case 'UserLeft':
       return { ...state, users: without(state.users, event.user.id), cursor: event.cursor };
+    case 'Resumed':
     case 'StatsChanged':
       return { ...state, stats: event.stats, cursor: event.cursor };
   }

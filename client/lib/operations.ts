@@ -33,14 +33,20 @@ export const StatsFields = graphql(`
   }
 `);
 
-/** The live feed: a snapshot, then every change. */
+/** The live feed: a snapshot (or, with `since`, `Resumed` and the missed changes), then every change. */
 export const ActivityChangedSubscription = graphql(`
-  subscription ActivityChanged($filter: ActivityFilter, $first: Int) {
-    activityChanged(filter: $filter, first: $first) {
+  subscription ActivityChanged($filter: ActivityFilter, $first: Int, $since: Cursor) {
+    activityChanged(filter: $filter, first: $first, since: $since) {
       __typename
       cursor
       at
+      ... on Resumed {
+        stats {
+          ...StatsFields
+        }
+      }
       ... on Snapshot {
+        resume
         stats {
           ...StatsFields
         }

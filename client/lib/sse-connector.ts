@@ -12,6 +12,11 @@ export interface LiveRequest {
   readonly filter?: ActivityFilter | null;
   /** Users in the snapshot, 1 to 100. @defaultValue 20 (the server's default) */
   readonly first?: number | null;
+  /**
+   * Resume after this cursor (the last event applied) instead of starting
+   * from a snapshot. The live feed sets it on reconnects. @defaultValue null
+   */
+  readonly since?: string | null;
 }
 
 /** What one connection reports to the live feed. */
@@ -70,7 +75,7 @@ export function createSseConnector({ url, token, transport, fetch }: SseConnecto
         retryAttempts: 0,
       });
       // Absent variables are left out (JSON drops `undefined`), so the schema's defaults apply.
-      const variables = { filter: request.filter ?? undefined, first: request.first ?? undefined };
+      const variables = { filter: request.filter ?? undefined, first: request.first ?? undefined, since: request.since ?? undefined };
       const unsubscribe = client.subscribe(
         { query: ACTIVITY_QUERY, variables },
         {

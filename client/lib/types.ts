@@ -1,3 +1,4 @@
+import type { ERROR_CODES, ErrorCode } from '../../schema/error-codes.js';
 import type { ActivityChangedSubscription } from '../generated/graphql.js';
 
 /** One event of the live feed, as typed by codegen from `schema/`. */
@@ -7,7 +8,9 @@ export type ActivityEvent = ActivityChangedSubscription['activityChanged'];
 export type EventOf<Name extends ActivityEvent['__typename']> = Extract<ActivityEvent, { __typename: Name }>;
 
 /** Why the live feed stopped for good until the caller acts: retrying the same request cannot succeed. */
-export type FatalCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'TOO_MANY_SUBSCRIPTIONS' | 'BAD_USER_INPUT';
+export type FatalCode = {
+  [Code in ErrorCode]: (typeof ERROR_CODES)[Code]['retryable'] extends false ? Code : never;
+}[ErrorCode];
 
 /**
  * Where the live feed stands. Exactly one at a time; every change is

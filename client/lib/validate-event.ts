@@ -43,7 +43,15 @@ const activeUsers = object<Snapshot['activeUsers']>({
 const cursor = nonEmptyString;
 
 const DECODERS: { readonly [Name in ActivityEvent['__typename']]: Decoder<EventOf<Name>> } = {
-  Snapshot: object<EventOf<'Snapshot'>>({ __typename: literal('Snapshot'), cursor, at: dateTime, stats, activeUsers }),
+  Snapshot: object<EventOf<'Snapshot'>>({
+    __typename: literal('Snapshot'),
+    cursor,
+    at: dateTime,
+    stats,
+    activeUsers,
+    resume: oneOf(['FRESH', 'CURSOR_TOO_OLD', 'OTHER_EPOCH']),
+  }),
+  Resumed: object<EventOf<'Resumed'>>({ __typename: literal('Resumed'), cursor, at: dateTime, stats }),
   SessionStarted: object<EventOf<'SessionStarted'>>({ __typename: literal('SessionStarted'), cursor, at: dateTime, session }),
   SessionUpdated: object<EventOf<'SessionUpdated'>>({
     __typename: literal('SessionUpdated'),

@@ -1,7 +1,8 @@
-import type { ActiveUsersPage } from '../store/types.js';
-import type { ActivityChange, StatsRecord } from './activity.js';
+import type { ActiveUsersPage, ResumeOutcome } from '../store/types.js';
+import type { ActivityChange, SessionEndedChange, SessionStartedChange, SessionUpdatedChange, StatsRecord, UserJoinedChange, UserLeftChange } from './activity.js';
+import type { CursorPosition } from './cursor.js';
 
-/** The first event of every `activityChanged` stream. */
+/** The first event of an `activityChanged` stream that did not resume: the whole state to start from. */
 export interface SnapshotEvent {
   readonly type: 'Snapshot';
   /** The newest change the snapshot reflects. */
@@ -9,6 +10,21 @@ export interface SnapshotEvent {
   readonly at: number;
   readonly stats: StatsRecord;
   readonly page: ActiveUsersPage;
+  /** Why a snapshot was sent: no `since` was given (`FRESH`), or it could not be resumed from. */
+  readonly resume: ResumeOutcome;
+}
+
+/**
+ * The first event of a stream that resumed from `since`: the client keeps
+ * its state, and the changes it missed follow, then live ones.
+ */
+export interface ResumedEvent {
+  readonly type: 'Resumed';
+  /** The `since` it resumed from: the changes that follow are the ones after it. */
+  readonly cursor: number;
+  readonly at: number;
+  /** Current figures, so the client's are current at once. */
+  readonly stats: StatsRecord;
 }
 
 /** New figures, sent only when one changed. */
@@ -21,7 +37,37 @@ export interface StatsChangedEvent {
 }
 
 /** Everything an `activityChanged` stream yields, told apart by `type` (the GraphQL `__typename`). */
-export type SubscriptionEvent = SnapshotEvent | StatsChangedEvent | ActivityChange;
+export type SubscriptionEvent = SnapshotEvent | ResumedEvent | StatsChangedEvent | ActivityChange;
+
+/** An event as it leaves its stream: the cursor carries the epoch of the log it came from. */
+export type Wire<E extends { readonly cursor: number }> = E extends unknown ? Omit<E, 'cursor'> & { readonly cursor: CursorPosition } : never;
+
+// Named, because the GraphQL code generator maps each schema type to one exported name.
+/** {@link SnapshotEvent} on the wire. */
+export type WireSnapshot = Wire<SnapshotEvent>;
+/** {@link ResumedEvent} on the wire. */
+export type WireResumed = Wire<ResumedEvent>;
+/** {@link StatsChangedEvent} on the wire. */
+export type WireStatsChanged = Wire<StatsChangedEvent>;
+/** A `SessionStarted` change on the wire. */
+export type WireSessionStarted = Wire<SessionStartedChange>;
+/** A `SessionUpdated` change on the wire. */
+export type WireSessionUpdated = Wire<SessionUpdatedChange>;
+/** A `SessionEnded` change on the wire. */
+export type WireSessionEnded = Wire<SessionEndedChange>;
+/** A `UserJoined` change on the wire. */
+export type WireUserJoined = Wire<UserJoinedChange>;
+/** A `UserLeft` change on the wire. */
+export type WireUserLeft = Wire<UserLeftChange>;
+
+/** What a stream delivers. */
+export type WireEvent = Wire<SubscriptionEvent>;
+
+/** Stamps an event with its log's epoch, for the wire. */
+export function toWire(event: SubscriptionEvent, epoch: string): WireEvent {
+  // Replacing one field keeps the variant, but TypeScript does not follow a spread through a union.
+  return { ...event, cursor: { epoch, seq: event.cursor } } as WireEvent;
+}
 
 /**
  * The last item of a stream that failed on the server. The subscription's
@@ -35,4 +81,4 @@ export interface StreamFailure {
 }
 
 /** What an `activityChanged` source stream yields. */
-export type StreamItem = SubscriptionEvent | StreamFailure;
+export type StreamItem = WireEvent | StreamFailure;

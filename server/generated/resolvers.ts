@@ -1,7 +1,8 @@
+import type { CursorPosition } from '../domain/cursor.js';
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { SessionRecord, UserRef, ActiveUserRecord, StatsRecord, SessionStartedChange, SessionUpdatedChange, SessionEndedChange, UserJoinedChange, UserLeftChange } from '../domain/activity.js';
+import type { SessionRecord, UserRef, ActiveUserRecord, StatsRecord } from '../domain/activity.js';
 import type { ActiveUsersPage } from '../store/types.js';
-import type { SnapshotEvent, StatsChangedEvent } from '../domain/events.js';
+import type { WireSessionStarted, WireSessionUpdated, WireSessionEnded, WireUserJoined, WireUserLeft, WireSnapshot, WireResumed, WireStatsChanged } from '../domain/events.js';
 import type { PulseContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -15,10 +16,11 @@ export type Scalars = {
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
   /**
-   * An opaque position in Pulse's change log. Cursors increase monotonically:
-   * a larger cursor is a later change. Pass one back exactly as received.
+   * An opaque position in Pulse's change log: within one life of the log, a
+   * later change has a larger cursor. Pass one back exactly as received (as
+   * `activityChanged(since:)`); an unparsable one is `BAD_USER_INPUT`.
    */
-  Cursor: { input: string; output: number; }
+  Cursor: { input: CursorPosition; output: CursorPosition; }
   /** An instant, as an ISO-8601 string with a time zone (for example `2026-11-27T08:00:00.000Z`). */
   DateTime: { input: number; output: number; }
 };
@@ -157,6 +159,26 @@ export type RecordActivitiesPayload = {
   readonly sessions: ReadonlyArray<Session>;
 };
 
+/** Why a stream starts with a `Snapshot`. */
+export type ResumeOutcome =
+  /** The changes after `since` are no longer all in the history (too many, or too old). */
+  | 'CURSOR_TOO_OLD'
+  /** No `since` was given. */
+  | 'FRESH'
+  /** `since` belongs to another life of the change log (a restarted memory server, a flushed Redis). */
+  | 'OTHER_EPOCH';
+
+/**
+ * The stream resumed from `since` (its `cursor`): keep the state, apply the
+ * changes that follow. `stats` are the current figures.
+ */
+export type Resumed = ActivityEvent & {
+  readonly __typename?: 'Resumed';
+  readonly at: Scalars['DateTime']['output'];
+  readonly cursor: Scalars['Cursor']['output'];
+  readonly stats: Stats;
+};
+
 export type Session = {
   readonly __typename?: 'Session';
   /** Activity events recorded for this session. */
@@ -201,11 +223,14 @@ export type SessionUpdated = ActivityEvent & {
   readonly session: Session;
 };
 
+/** The whole state to start from; replaces whatever the client held. */
 export type Snapshot = ActivityEvent & {
   readonly __typename?: 'Snapshot';
   readonly activeUsers: ActiveUserConnection;
   readonly at: Scalars['DateTime']['output'];
   readonly cursor: Scalars['Cursor']['output'];
+  /** `FRESH`, or why `since` could not be resumed from. */
+  readonly resume: ResumeOutcome;
   readonly stats: Stats;
 };
 
@@ -253,6 +278,13 @@ export type Subscription = {
    * in cursor order, and `StatsChanged` whenever a figure changes (at most once
    * per `STATS_INTERVAL_MS`). Requires the `admin` role; each admin may hold
    * at most `MAX_SUBSCRIPTIONS_PER_ADMIN` of these at once (`TOO_MANY_SUBSCRIPTIONS`).
+   *
+   * With `since` (the `cursor` of the last event applied, as received), the
+   * stream resumes instead: first `Resumed`, then every change after `since`
+   * that matches `filter`, then live ones, with no gap and no repeat. When the
+   * changes after `since` are no longer all kept (`HISTORY_SIZE`,
+   * `HISTORY_MAX_AGE_MS`) or `since` comes from another life of the log, the
+   * first event is a `Snapshot` whose `resume` says why: replace the state.
    */
   readonly activityChanged: ActivityEvent;
 };
@@ -261,6 +293,7 @@ export type Subscription = {
 export type SubscriptionActivityChangedArgs = {
   filter?: InputMaybe<ActivityFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  since?: InputMaybe<Scalars['Cursor']['input']>;
 };
 
 /** A user, as named by their most recent activity. */
@@ -359,13 +392,14 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
   ActivityEvent:
-    | ( SessionEndedChange )
-    | ( SessionStartedChange )
-    | ( SessionUpdatedChange )
-    | ( SnapshotEvent )
-    | ( StatsChangedEvent )
-    | ( UserJoinedChange )
-    | ( UserLeftChange )
+    | ( WireResumed )
+    | ( WireSessionEnded )
+    | ( WireSessionStarted )
+    | ( WireSessionUpdated )
+    | ( WireSnapshot )
+    | ( WireStatsChanged )
+    | ( WireUserJoined )
+    | ( WireUserLeft )
   ;
 };
 
@@ -388,19 +422,21 @@ export type ResolversTypes = {
   PathCount: ResolverTypeWrapper<PathCount>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordActivitiesPayload: ResolverTypeWrapper<Omit<RecordActivitiesPayload, 'sessions'> & { sessions: ReadonlyArray<ResolversTypes['Session']> }>;
+  ResumeOutcome: ResumeOutcome;
+  Resumed: ResolverTypeWrapper<WireResumed>;
   Session: ResolverTypeWrapper<SessionRecord>;
   SessionEndReason: SessionEndReason;
-  SessionEnded: ResolverTypeWrapper<SessionEndedChange>;
-  SessionStarted: ResolverTypeWrapper<SessionStartedChange>;
-  SessionUpdated: ResolverTypeWrapper<SessionUpdatedChange>;
-  Snapshot: ResolverTypeWrapper<SnapshotEvent>;
+  SessionEnded: ResolverTypeWrapper<WireSessionEnded>;
+  SessionStarted: ResolverTypeWrapper<WireSessionStarted>;
+  SessionUpdated: ResolverTypeWrapper<WireSessionUpdated>;
+  Snapshot: ResolverTypeWrapper<WireSnapshot>;
   Stats: ResolverTypeWrapper<StatsRecord>;
-  StatsChanged: ResolverTypeWrapper<StatsChangedEvent>;
+  StatsChanged: ResolverTypeWrapper<WireStatsChanged>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<UserRef>;
-  UserJoined: ResolverTypeWrapper<UserJoinedChange>;
-  UserLeft: ResolverTypeWrapper<UserLeftChange>;
+  UserJoined: ResolverTypeWrapper<WireUserJoined>;
+  UserLeft: ResolverTypeWrapper<WireUserLeft>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -422,18 +458,19 @@ export type ResolversParentTypes = {
   PathCount: PathCount;
   Query: Record<PropertyKey, never>;
   RecordActivitiesPayload: Omit<RecordActivitiesPayload, 'sessions'> & { sessions: ReadonlyArray<ResolversParentTypes['Session']> };
+  Resumed: WireResumed;
   Session: SessionRecord;
-  SessionEnded: SessionEndedChange;
-  SessionStarted: SessionStartedChange;
-  SessionUpdated: SessionUpdatedChange;
-  Snapshot: SnapshotEvent;
+  SessionEnded: WireSessionEnded;
+  SessionStarted: WireSessionStarted;
+  SessionUpdated: WireSessionUpdated;
+  Snapshot: WireSnapshot;
   Stats: StatsRecord;
-  StatsChanged: StatsChangedEvent;
+  StatsChanged: WireStatsChanged;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   User: UserRef;
-  UserJoined: UserJoinedChange;
-  UserLeft: UserLeftChange;
+  UserJoined: WireUserJoined;
+  UserLeft: WireUserLeft;
 };
 
 export type ActiveUserResolvers<ContextType = PulseContext, ParentType extends ResolversParentTypes['ActiveUser'] = ResolversParentTypes['ActiveUser']> = {
@@ -454,7 +491,7 @@ export type ActiveUserEdgeResolvers<ContextType = PulseContext, ParentType exten
 };
 
 export type ActivityEventResolvers<ContextType = PulseContext, ParentType extends ResolversParentTypes['ActivityEvent'] = ResolversParentTypes['ActivityEvent']> = {
-  __resolveType: TypeResolveFn<'SessionEnded' | 'SessionStarted' | 'SessionUpdated' | 'Snapshot' | 'StatsChanged' | 'UserJoined' | 'UserLeft', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'Resumed' | 'SessionEnded' | 'SessionStarted' | 'SessionUpdated' | 'Snapshot' | 'StatsChanged' | 'UserJoined' | 'UserLeft', ParentType, ContextType>;
 };
 
 export interface CursorScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Cursor'], any> {
@@ -496,6 +533,13 @@ export type RecordActivitiesPayloadResolvers<ContextType = PulseContext, ParentT
   sessions?: Resolver<ReadonlyArray<ResolversTypes['Session']>, ParentType, ContextType>;
 };
 
+export type ResumedResolvers<ContextType = PulseContext, ParentType extends ResolversParentTypes['Resumed'] = ResolversParentTypes['Resumed']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['Cursor'], ParentType, ContextType>;
+  stats?: Resolver<ResolversTypes['Stats'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type SessionResolvers<ContextType = PulseContext, ParentType extends ResolversParentTypes['Session'] = ResolversParentTypes['Session']> = {
   eventCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -535,6 +579,7 @@ export type SnapshotResolvers<ContextType = PulseContext, ParentType extends Res
   activeUsers?: Resolver<ResolversTypes['ActiveUserConnection'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   cursor?: Resolver<ResolversTypes['Cursor'], ParentType, ContextType>;
+  resume?: Resolver<ResolversTypes['ResumeOutcome'], ParentType, ContextType>;
   stats?: Resolver<ResolversTypes['Stats'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -591,6 +636,7 @@ export type Resolvers<ContextType = PulseContext> = {
   PathCount?: PathCountResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RecordActivitiesPayload?: RecordActivitiesPayloadResolvers<ContextType>;
+  Resumed?: ResumedResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
   SessionEnded?: SessionEndedResolvers<ContextType>;
   SessionStarted?: SessionStartedResolvers<ContextType>;

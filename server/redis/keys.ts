@@ -8,6 +8,10 @@
 export interface RedisKeys {
   /** The change-log counter (`INCR`): cursors. */
   readonly seq: string;
+  /** STRING naming the change log's current epoch; vanishes with `seq` when Redis is flushed. */
+  readonly epoch: string;
+  /** STREAM of recent changes, entry id `<cursor>-0`, fields `change` (JSON) and `at` (write time, ms): what `replay` reads. */
+  readonly history: string;
   /** ZSET session id → last seen (ms): expiry order. */
   readonly sessionsByLastSeen: string;
   /** HASH of one session's fields. */
@@ -38,6 +42,8 @@ export function redisKeys(prefix: string): RedisKeys {
   const k = `${prefix}{pulse}:`;
   return {
     seq: `${k}seq`,
+    epoch: `${k}epoch`,
+    history: `${k}history`,
     sessionsByLastSeen: `${k}sessions`,
     session: (sessionId) => `${k}session:${sessionId}`,
     userSessions: (userId) => `${k}user-sessions:${userId}`,

@@ -1,4 +1,5 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { formatCursor, parseCursor, type CursorPosition } from '../domain/cursor.js';
 import { pulseError } from '../errors.js';
 
 /**
@@ -33,21 +34,35 @@ export const DateTimeScalar = new GraphQLScalarType<number, string>({
   parseLiteral: (ast) => parseDateTime(literalString(ast)),
 });
 
-/** Cursors are decimal strings on the wire so that they stay exact beyond 2^53 in any client. */
-function parseCursor(value: unknown): string {
-  if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) {
-    throw pulseError('BAD_USER_INPUT', 'Cursor must be a cursor string as received from Pulse');
-  }
-  return value;
+function isCursorPosition(value: unknown): value is CursorPosition {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'epoch' in value &&
+    'seq' in value &&
+    typeof value.epoch === 'string' &&
+    typeof value.seq === 'number' &&
+    Number.isSafeInteger(value.seq)
+  );
 }
 
-/** `Cursor`: a change-log position, a number inside Pulse, an opaque string on the wire. */
-export const CursorScalar = new GraphQLScalarType<string, string>({
+/** Reads a cursor argument, or throws `BAD_USER_INPUT`. */
+function parseCursorArgument(value: unknown): CursorPosition {
+  const cursor = parseCursor(value);
+  if (!cursor) throw pulseError('BAD_USER_INPUT', 'Cursor must be a cursor string as received from Pulse', { field: 'since' });
+  return cursor;
+}
+
+/**
+ * `Cursor`: a change-log position with its epoch inside Pulse, the string
+ * `"<epoch>:<seq>"` on the wire (decimal, so it stays exact in any client).
+ */
+export const CursorScalar = new GraphQLScalarType<CursorPosition, string>({
   name: 'Cursor',
   serialize: (value) => {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new TypeError('Cursor must be an integer');
-    return String(value);
+    if (!isCursorPosition(value)) throw new TypeError('Cursor must be a CursorPosition');
+    return formatCursor(value);
   },
-  parseValue: parseCursor,
-  parseLiteral: (ast) => parseCursor(literalString(ast)),
+  parseValue: parseCursorArgument,
+  parseLiteral: (ast) => parseCursorArgument(literalString(ast)),
 });

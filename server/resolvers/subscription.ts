@@ -10,16 +10,17 @@ import { checkedFilter, pageSize } from './bounds.js';
 /** `Subscription` resolvers. */
 export const Subscription: SubscriptionResolvers = {
   activityChanged: {
-    subscribe: (_parent, { filter, first }, context) => {
+    // `since` arrives parsed by the Cursor scalar, which refuses a malformed one with BAD_USER_INPUT.
+    subscribe: (_parent, { filter, first, since }, context) => {
       const { services, viewer, signal, logger } = context;
       const admin = requireRole(viewer, ['admin'], 'activityChanged');
-      const request = { viewer: admin, filter: checkedFilter(filter), first: pageSize(first), signal, logger };
+      const request = { viewer: admin, filter: checkedFilter(filter), first: pageSize(first), since: since ?? null, signal, logger };
       return callBackend(context, 'open_stream', () => openActivityStream(services, request));
     },
     // Runs as the transport takes each item, so the lag it measures includes time spent in the subscriber's queue.
     resolve: (item: StreamItem, _args: unknown, { services }: PulseContext) => {
       if (item.type === 'StreamFailure') throw item.error;
-      if (item.type !== 'Snapshot' && item.type !== 'StatsChanged') observeDelivery(services.metrics, item.at, services.clock.now());
+      if (item.type !== 'Snapshot' && item.type !== 'Resumed' && item.type !== 'StatsChanged') observeDelivery(services.metrics, item.at, services.clock.now());
       return item;
     },
   },

@@ -1,8 +1,10 @@
 import type { ActiveUserRecord } from '../domain/activity.js';
 import type { EventBus } from '../bus/types.js';
+import { newEpoch } from '../domain/cursor.js';
+import { HistoryRing } from './memory-history.js';
 import { MemoryState, type WriteOutcome } from './memory-state.js';
 import { comparePositions, decodePageCursor, encodePageCursor, pageScanBound, type PagePosition } from './paging.js';
-import type { ActiveUsersPage, ActiveUsersQuery, ActivityStore } from './types.js';
+import type { ActiveUsersPage, ActiveUsersQuery, ActivityStore, HistoryOptions } from './types.js';
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -10,7 +12,12 @@ export interface MemoryStoreOptions {
   readonly bus: EventBus;
   /** Told how many changes each write published, once the bus accepted them (for metrics). @defaultValue ignore */
   readonly onPublished?: (count: number) => void;
+  /** How much history `replay` can serve. @defaultValue 10000 changes, 10 minutes */
+  readonly history?: HistoryOptions;
 }
+
+/** `HISTORY_SIZE` and `HISTORY_MAX_AGE_MS` defaults, for stores built without a config. */
+export const DEFAULT_HISTORY: HistoryOptions = { size: 10_000, maxAgeMs: 600_000 };
 
 /**
  * The embedded store: every index in this process, ordered with B-trees so
@@ -28,12 +35,19 @@ export interface MemoryStoreOptions {
  *   applied synchronously and publish before yielding, so concurrent writes
  *   publish in cursor order.
  * - Page cursors are base64url of `${lastSeen}:${userId}` (see ./paging.ts).
+ * - The epoch is drawn when the store is made: a process that restarts starts
+ *   a new log, whose cursors begin at 1 again.
+ * - Each write appends its changes to the history ring before it yields, so
+ *   a replay (synchronous too) sees a write whole or not at all.
  */
-export function createMemoryStore({ bus, onPublished = () => {} }: MemoryStoreOptions): ActivityStore {
+export function createMemoryStore({ bus, onPublished = () => {}, history = DEFAULT_HISTORY }: MemoryStoreOptions): ActivityStore {
   const state = new MemoryState();
+  const epoch = newEpoch();
+  const ring = new HistoryRing(history);
 
-  const publish = async <T>({ value, changes }: WriteOutcome<T>): Promise<T> => {
+  const publish = async <T>({ value, changes }: WriteOutcome<T>, now: number): Promise<T> => {
     if (changes.length === 0) return value;
+    ring.append(changes, now);
     await bus.publish(changes);
     onPublished(changes.length);
     return value;
@@ -42,16 +56,18 @@ export function createMemoryStore({ bus, onPublished = () => {} }: MemoryStoreOp
   const page = (query: ActiveUsersQuery): ActiveUsersPage => readPage(state, query);
 
   return {
-    record: async (inputs, now) => publish(state.record(inputs, now)),
-    endSession: async (sessionId, now) => publish(state.endSession(sessionId, now)),
-    expireIdle: async (cutoff, now, limit) => publish(state.expireIdle(cutoff, now, limit)),
+    record: async (inputs, now) => publish(state.record(inputs, now), now),
+    endSession: async (sessionId, now) => publish(state.endSession(sessionId, now), now),
+    expireIdle: async (cutoff, now, limit) => publish(state.expireIdle(cutoff, now, limit), now),
     stats: async (now, topPathsLimit) => state.stats(now, topPathsLimit),
     activeUsers: async (query) => page(query),
     snapshot: async (query, now, topPathsLimit) => {
       // Page first: an invalid cursor must throw before anything else is read.
       const users = page(query);
-      return { cursor: state.cursor, stats: state.stats(now, topPathsLimit), page: users };
+      return { cursor: state.cursor, epoch, stats: state.stats(now, topPathsLimit), page: users };
     },
+    replay: async (query, now) =>
+      query.epoch === epoch ? ring.replay(query, state.cursor, now) : { recovered: false, reason: 'OTHER_EPOCH' },
     // Nothing to release: the bus belongs to the caller.
     close: async () => {},
   } satisfies ActivityStore;

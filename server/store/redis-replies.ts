@@ -1,7 +1,9 @@
 import { MINUTE_HISTORY_LENGTH, type ActiveUserRecord, type PathCount, type SessionRecord, type StatsRecord } from '../domain/activity.js';
+import { isEpoch } from '../domain/cursor.js';
 import { jsonReader } from '../domain/json-reader.js';
+import { parseChanges } from '../bus/codec.js';
 import { encodePageCursor } from './paging.js';
-import type { ActiveUsersPage, StoreSnapshot } from './types.js';
+import type { ActiveUsersPage, ReplayResult, StoreSnapshot } from './types.js';
 
 /**
  * Parsers of the store scripts' replies (JSON made by cjson). Each either
@@ -58,7 +60,33 @@ export function parsePageReply(raw: unknown): ActiveUsersPage {
 /** Parses `snapshot.lua`'s reply. */
 export function parseSnapshotReply(raw: unknown): StoreSnapshot {
   const o = object(json(raw), 'snapshot');
-  return { cursor: int(o.cursor, 'cursor'), stats: parseStats(o.stats), page: parsePage(o.page) };
+  return { cursor: int(o.cursor, 'cursor'), epoch: parseEpoch(o.epoch), stats: parseStats(o.stats), page: parsePage(o.page) };
+}
+
+/** Parses `replay.lua`'s reply; the changes are checked like bus messages, since they are the same records. */
+export function parseReplayReply(raw: unknown): ReplayResult {
+  const o = object(json(raw), 'replay reply');
+  if (o.recovered === true) {
+    const changes = parseChangesOrFail(list(o.changes, 'changes'));
+    return { recovered: true, changes, cursor: int(o.cursor, 'cursor') };
+  }
+  if (o.reason === 'CURSOR_TOO_OLD' || o.reason === 'OTHER_EPOCH') return { recovered: false, reason: o.reason };
+  throw new MalformedReplyError(`replay reply: unknown reason ${String(o.reason)}`);
+}
+
+function parseChangesOrFail(value: unknown[]): ReturnType<typeof parseChanges> {
+  try {
+    return parseChanges(value);
+  } catch (error) {
+    throw new MalformedReplyError(`replay reply: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** An epoch goes into every cursor this store hands out, so it must keep the cursor format parseable. */
+function parseEpoch(value: unknown): string {
+  const epoch = string(value, 'epoch');
+  if (!isEpoch(epoch)) throw new MalformedReplyError('epoch: not a valid epoch');
+  return epoch;
 }
 
 function parseStats(value: unknown): StatsRecord {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { newEpoch } from '../domain/cursor.js';
 import type { ClientContext, Redis, Result } from 'ioredis';
 import { MINUTE_HISTORY_LENGTH } from '../domain/activity.js';
 import type { RedisKeys } from '../redis/keys.js';
@@ -9,7 +10,9 @@ import type { RedisKeys } from '../redis/keys.js';
  * joined after one line of constants shared with this file (the counter
  * windows): `store.lua` (keys, sessions, change log), optionally a library,
  * and its own body. Every script takes the same five keys and three arguments
- * first (see {@link StoreScripts}), then its own.
+ * first (see {@link StoreScripts}), then its own, then the same two keys
+ * (epoch, history) and two arguments (a fresh epoch candidate, the history
+ * size) last, where store.lua finds them whatever the script's own count.
  */
 
 type Arg = string | number;
@@ -23,24 +26,28 @@ declare module 'ioredis' {
     pulseStoreStats(...args: Arg[]): Result<unknown, Context>;
     pulseStoreActiveUsers(...args: Arg[]): Result<unknown, Context>;
     pulseStoreSnapshot(...args: Arg[]): Result<unknown, Context>;
+    pulseStoreReplay(...args: Arg[]): Result<unknown, Context>;
   }
 }
 
 /** Seconds `eventsLastMinute` spans: one counter key per second. */
 const WINDOW_SECONDS = 60;
 const COMMON_KEYS = 5;
+/** The epoch key and the history stream, after each script's own keys. */
+const TAIL_KEYS = 2;
 /** What stats read after the common keys: every per-second counter, then every per-minute one. */
 const COUNTER_KEYS = WINDOW_SECONDS + MINUTE_HISTORY_LENGTH;
 /** Prepended to every script, so the Lua counts the same windows as the keys passed to it. */
 const LUA_CONSTANTS = `local WINDOW_SECONDS, MINUTE_HISTORY_LENGTH = ${WINDOW_SECONDS}, ${MINUTE_HISTORY_LENGTH}`;
 
 const SCRIPTS = {
-  pulseStoreRecord: { files: ['record.lua'], keys: COMMON_KEYS + 2 },
-  pulseStoreEndSession: { files: ['end-session.lua', 'end.lua'], keys: COMMON_KEYS },
-  pulseStoreExpireIdle: { files: ['end-session.lua', 'expire.lua'], keys: COMMON_KEYS },
-  pulseStoreStats: { files: ['read.lua', 'stats.lua'], keys: COMMON_KEYS + COUNTER_KEYS },
-  pulseStoreActiveUsers: { files: ['read.lua', 'active-users.lua'], keys: COMMON_KEYS },
-  pulseStoreSnapshot: { files: ['read.lua', 'snapshot.lua'], keys: COMMON_KEYS + COUNTER_KEYS },
+  pulseStoreRecord: { files: ['record.lua'], keys: COMMON_KEYS + 2 + TAIL_KEYS },
+  pulseStoreEndSession: { files: ['end-session.lua', 'end.lua'], keys: COMMON_KEYS + TAIL_KEYS },
+  pulseStoreExpireIdle: { files: ['end-session.lua', 'expire.lua'], keys: COMMON_KEYS + TAIL_KEYS },
+  pulseStoreStats: { files: ['read.lua', 'stats.lua'], keys: COMMON_KEYS + COUNTER_KEYS + TAIL_KEYS },
+  pulseStoreActiveUsers: { files: ['read.lua', 'active-users.lua'], keys: COMMON_KEYS + TAIL_KEYS },
+  pulseStoreSnapshot: { files: ['read.lua', 'snapshot.lua'], keys: COMMON_KEYS + COUNTER_KEYS + TAIL_KEYS },
+  pulseStoreReplay: { files: ['replay.lua'], keys: COMMON_KEYS + TAIL_KEYS },
 } as const;
 
 const luaSource = (file: string): string => readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
@@ -62,6 +69,7 @@ export interface StoreScripts {
   stats(now: number, topPathsLimit: number): Promise<unknown>;
   activeUsers(query: ScriptPageQuery): Promise<unknown>;
   snapshot(query: ScriptPageQuery, now: number, topPathsLimit: number): Promise<unknown>;
+  replay(epoch: string, sinceSeq: number, limit: number, now: number, maxAgeMs: number): Promise<unknown>;
 }
 
 /**
@@ -69,7 +77,7 @@ export interface StoreScripts {
  * gets the same script) and binds them to `keys`.
  * @throws when a Lua file is missing, or a key of `keys` is not a prefix followed by its id
  */
-export function defineStoreScripts(redis: Redis, keys: RedisKeys): StoreScripts {
+export function defineStoreScripts(redis: Redis, keys: RedisKeys, historySize: number): StoreScripts {
   for (const [name, { files, keys: numberOfKeys }] of Object.entries(SCRIPTS)) {
     redis.defineCommand(name, { numberOfKeys, lua: [LUA_CONSTANTS, ...['store.lua', ...files].map(luaSource)].join('\n') });
   }
@@ -83,22 +91,28 @@ export function defineStoreScripts(redis: Redis, keys: RedisKeys): StoreScripts 
     keyBase(keys.session),
     keyBase(keys.userSessions),
   ];
+  // A new candidate per call: a process that saw a flush must not bring back the epoch it drew before it.
   const withKeys = (extraKeys: readonly string[], args: readonly Arg[]): Arg[] => [
     ...head.slice(0, COMMON_KEYS),
     ...extraKeys,
+    keys.epoch,
+    keys.history,
     ...head.slice(COMMON_KEYS),
     ...args,
+    newEpoch(),
+    historySize,
   ];
   const window = (now: number): string[] => [...eventWindowKeys(keys, now), ...minuteHistoryKeys(keys, now)];
   const counters = (now: number): string[] => [keys.eventsInSecond(epochSecond(now)), keys.eventsInMinute(epochMinute(now))];
   return {
-    record: (inputsJson, now) => redis.pulseStoreRecord(...withKeys(counters(now), [inputsJson])),
+    record: (inputsJson, now) => redis.pulseStoreRecord(...withKeys(counters(now), [inputsJson, now])),
     endSession: (sessionId, now) => redis.pulseStoreEndSession(...withKeys([], [sessionId, now])),
     expireIdle: (cutoff, now, limit) => redis.pulseStoreExpireIdle(...withKeys([], [cutoff, now, limit])),
     stats: (now, topPathsLimit) => redis.pulseStoreStats(...withKeys(window(now), [now, topPathsLimit])),
     activeUsers: (query) => redis.pulseStoreActiveUsers(...withKeys([], pageArgs(query))),
     snapshot: (query, now, topPathsLimit) =>
       redis.pulseStoreSnapshot(...withKeys(window(now), [now, topPathsLimit, ...pageArgs(query)])),
+    replay: (epoch, sinceSeq, limit, now, maxAgeMs) => redis.pulseStoreReplay(...withKeys([], [epoch, sinceSeq, limit, now, maxAgeMs])),
   };
 }
 

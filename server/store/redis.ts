@@ -9,10 +9,12 @@ import {
   parseExpireReply,
   parsePageReply,
   parseRecordReply,
+  parseReplayReply,
   parseSnapshotReply,
   parseStatsReply,
 } from './redis-replies.js';
-import type { ActiveUsersQuery, ActivityStore, RecordResult } from './types.js';
+import { DEFAULT_HISTORY } from './memory.js';
+import type { ActiveUsersQuery, ActivityStore, HistoryOptions, RecordResult } from './types.js';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -21,6 +23,8 @@ export interface RedisStoreOptions {
   readonly keys: RedisKeys;
   /** Told how many changes each write's script published (for metrics). @defaultValue ignore */
   readonly onPublished?: (count: number) => void;
+  /** How much history `replay` can serve (the stream `keys.history`). @defaultValue 10000 changes, 10 minutes */
+  readonly history?: HistoryOptions;
 }
 
 /**
@@ -39,12 +43,16 @@ export interface RedisStoreOptions {
  *   the latest event's non-null fields overwrite the session's. The user's
  *   name follows their latest event that names them.
  * - Page cursors are base64url of `${lastSeen}:${userId}` (see ./paging.ts).
+ * - The same script that publishes a write's changes appends them to the
+ *   stream `keys.history` (id = cursor), and `replay` is one script too, so a
+ *   replay sees a write whole or not at all. The epoch lives in `keys.epoch`;
+ *   a flushed Redis loses it with the counter, and the next read draws a new one.
  *
  * Every call rejects with the Redis error when Redis fails; a script that
  * fails before writing leaves nothing behind.
  */
-export function createRedisStore({ redis, keys, onPublished = () => {} }: RedisStoreOptions): ActivityStore {
-  const scripts = defineStoreScripts(redis, keys);
+export function createRedisStore({ redis, keys, onPublished = () => {}, history = DEFAULT_HISTORY }: RedisStoreOptions): ActivityStore {
+  const scripts = defineStoreScripts(redis, keys, history.size);
   // Each write script answers how many changes it published, so this process can count its own writes.
   const published = <T>(reply: { published: number; value: T }): T => {
     if (reply.published > 0) onPublished(reply.published);
@@ -63,6 +71,8 @@ export function createRedisStore({ redis, keys, onPublished = () => {} }: RedisS
     activeUsers: async (query) => parsePageReply(await scripts.activeUsers(scriptQuery(query))),
     snapshot: async (query, now, topPathsLimit) =>
       parseSnapshotReply(await scripts.snapshot(scriptQuery(query), now, topPathsLimit)),
+    replay: async ({ epoch, sinceSeq, limit }, now) =>
+      parseReplayReply(await scripts.replay(epoch, sinceSeq, limit, now, history.maxAgeMs)),
     // The client is shared and its scripts are reused by the next store on it: nothing to release.
     close: async () => {},
   } satisfies ActivityStore;

@@ -27,8 +27,46 @@ export interface ActiveUsersQuery {
 export interface StoreSnapshot {
   /** Cursor of the newest change reflected in `stats` and `page` (0 before any change). */
   readonly cursor: number;
+  /** The epoch of the change log that `cursor` counts in (see `server/domain/cursor.ts`). */
+  readonly epoch: string;
   readonly stats: StatsRecord;
   readonly page: ActiveUsersPage;
+}
+
+/**
+ * Why a subscription starts from a snapshot: no cursor was given (`FRESH`),
+ * the changes after it are no longer all in the history (`CURSOR_TOO_OLD`),
+ * or it belongs to another life of the change log (`OTHER_EPOCH`).
+ */
+export type ResumeOutcome = 'FRESH' | 'CURSOR_TOO_OLD' | 'OTHER_EPOCH';
+
+/** What `ActivityStore.replay` is asked for. */
+export interface ReplayQuery {
+  /** The epoch of the cursor to resume from. */
+  readonly epoch: string;
+  /** Its sequence number: every change after it is wanted. */
+  readonly sinceSeq: number;
+  /** Most changes to return; when more were missed, the answer is `CURSOR_TOO_OLD`. */
+  readonly limit: number;
+}
+
+/** What `ActivityStore.replay` answers. */
+export type ReplayResult =
+  | {
+      readonly recovered: true;
+      /** Every change after `sinceSeq`, in cursor order, none missing. */
+      readonly changes: readonly ActivityChange[];
+      /** The newest cursor when the history was read (the last change's, or `sinceSeq` when none). */
+      readonly cursor: number;
+    }
+  | { readonly recovered: false; readonly reason: Exclude<ResumeOutcome, 'FRESH'> };
+
+/** How much history a store keeps for `replay`. */
+export interface HistoryOptions {
+  /** Most changes kept (Redis trims approximately, keeping at least this many). */
+  readonly size: number;
+  /** A change recorded longer ago than this no longer counts as kept. */
+  readonly maxAgeMs: number;
 }
 
 /** The state of one event's session right after a `record` batch. */
@@ -44,6 +82,11 @@ export interface RecordResult {
  *   each change it makes exactly once, on the event bus the store was built
  *   with, in cursor order. Cursors come from one counter shared by every
  *   process using the same backend, so they are strictly increasing.
+ * - Each write also appends its changes to a bounded history in the same
+ *   atomic step, so `replay` sees exactly the changes published before it.
+ *   The counter belongs to an epoch that changes whenever the log starts
+ *   afresh (a new memory store, a flushed Redis), so cursors of an earlier
+ *   log are never mistaken for positions in the current one.
  * - When several processes race to end the same session (expiry on two
  *   sweepers, logout during expiry), exactly one of them ends it and
  *   publishes its `SessionEnded` (and `UserLeft`).
@@ -73,6 +116,15 @@ export interface ActivityStore {
   activeUsers(query: ActiveUsersQuery): Promise<ActiveUsersPage>;
   /** Stats and a page read atomically together with the newest cursor they reflect. */
   snapshot(query: ActiveUsersQuery, now: number, topPathsLimit: number): Promise<StoreSnapshot>;
+  /**
+   * Every change after `query.sinceSeq`, read atomically with the newest
+   * cursor, when all of them are still in the history: at most
+   * `history.size` changes, none written more than `history.maxAgeMs`
+   * before `now`, and no more than `query.limit`. Otherwise says why not:
+   * `OTHER_EPOCH` when the epoch is not the log's current one (or the log
+   * never reached `sinceSeq`), else `CURSOR_TOO_OLD`. Never a partial list.
+   */
+  replay(query: ReplayQuery, now: number): Promise<ReplayResult>;
   /** Releases what the store holds (not a shared Redis client it was given). */
   close(): Promise<void>;
 }

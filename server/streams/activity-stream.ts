@@ -2,10 +2,12 @@ import type { Logger } from 'pino';
 import type { Viewer } from '../auth.js';
 import type { PulseServices } from '../context.js';
 import type { ActivityChange, ActivityFilter, StatsRecord } from '../domain/activity.js';
-import type { StreamItem, SubscriptionEvent } from '../domain/events.js';
+import type { CursorPosition } from '../domain/cursor.js';
+import { toWire, type ResumedEvent, type SnapshotEvent, type StreamItem, type SubscriptionEvent, type WireEvent } from '../domain/events.js';
 import { pulseError } from '../errors.js';
 import type { Lease } from '../limits/types.js';
 import { statsDiffer } from '../stats-feed.js';
+import type { ReplayResult } from '../store/types.js';
 import { changeMatches } from './activity-filter.js';
 import { createBoundedChannel, type BoundedChannel } from './bounded-channel.js';
 import { failureAsItem } from './failure-as-item.js';
@@ -20,6 +22,8 @@ export interface ActivityStreamRequest {
   readonly filter: ActivityFilter | null;
   /** Users in the snapshot's first page. */
   readonly first: number;
+  /** Resume after this cursor instead of starting from a snapshot (when the history still holds what follows it). @defaultValue null */
+  readonly since?: CursorPosition | null;
   /** Ends the stream when the client goes away, even before the first event. */
   readonly signal?: AbortSignal;
   /** Where a failure of this stream is logged (the request's logger). @defaultValue services.logger */
@@ -40,7 +44,7 @@ export async function openActivityStream(
   services: PulseServices,
   request: ActivityStreamRequest,
 ): Promise<AsyncIterableIterator<StreamItem>> {
-  const channel = createBoundedChannel<SubscriptionEvent>(services.limits.subscriberBufferSize);
+  const channel = createBoundedChannel<WireEvent>(services.limits.subscriberBufferSize);
   // The channel fails only after `finally` has run, so a rejected subscription has already let go of everything.
   runStream(services, request, channel).then(
     () => channel.end(),
@@ -53,10 +57,11 @@ export async function openActivityStream(
 
 async function runStream(
   services: PulseServices,
-  { viewer, filter, first, signal, logger = services.logger }: ActivityStreamRequest,
-  channel: BoundedChannel<SubscriptionEvent>,
+  request: ActivityStreamRequest,
+  channel: BoundedChannel<WireEvent>,
 ): Promise<void> {
-  const { store, bus, leases, statsFeed, clock, limits, metrics } = services;
+  const { viewer, filter, signal, logger = services.logger } = request;
+  const { bus, leases, statsFeed, limits, metrics } = services;
   const onAbort = (): void => void channel.return();
   let lease: Lease | null = null;
   let stopBus: (() => void) | undefined;
@@ -78,8 +83,7 @@ async function runStream(
       onCutOff: () => metrics.slowConsumerDisconnects.inc(),
     });
     stopBus = await bus.subscribe((change) => feed.onChange(change));
-    const snapshot = await store.snapshot({ first, filter }, clock.now(), TOP_PATHS_MAX);
-    feed.goLive({ type: 'Snapshot', at: clock.now(), ...snapshot });
+    await startFeed(services, request, feed);
     stopStats = await statsFeed.subscribe((stats) => feed.onStats(stats));
     await channel.closed;
   } finally {
@@ -89,6 +93,32 @@ async function runStream(
     services.openStreams.count--;
     await lease?.release();
   }
+}
+
+/**
+ * Most changes one resume replays: half the subscriber's queue, so that live
+ * changes arriving while it catches up still fit. Further behind than that,
+ * a snapshot is the cheaper way back.
+ */
+export function replayLimit(subscriberBufferSize: number): number {
+  return Math.floor(subscriberBufferSize / 2);
+}
+
+/**
+ * Sends the stream's first event, once its bus listener holds changes back:
+ * `Resumed` and the replayed changes when `since` can be resumed from, else
+ * a `Snapshot` that says why not.
+ */
+async function startFeed(services: PulseServices, { since, first, filter }: ActivityStreamRequest, feed: SubscriberFeed): Promise<void> {
+  const { store, clock, limits } = services;
+  const limit = replayLimit(limits.subscriberBufferSize);
+  const replay = since ? await store.replay({ epoch: since.epoch, sinceSeq: since.seq, limit }, clock.now()) : null;
+  if (since && replay?.recovered) {
+    const stats = await store.stats(clock.now(), TOP_PATHS_MAX);
+    return feed.resume({ type: 'Resumed', cursor: since.seq, at: clock.now(), stats }, since.epoch, replay);
+  }
+  const { epoch, ...snapshot } = await store.snapshot({ first, filter }, clock.now(), TOP_PATHS_MAX);
+  feed.goLive({ type: 'Snapshot', at: clock.now(), ...snapshot, resume: replay?.recovered === false ? replay.reason : 'FRESH' }, epoch);
 }
 
 /** What a {@link SubscriberFeed} reports besides its events. */
@@ -101,17 +131,21 @@ interface FeedObserver {
 
 /**
  * One subscriber's ordering logic: changes that arrive while the snapshot
- * is read are held back, then only those newer than the snapshot's cursor
- * are delivered, so the seam has no gap and no duplicate.
+ * (or the replay) is read are held back, then only those newer than the
+ * last cursor sent are delivered, so the seam has no gap and no duplicate.
+ * A resume is the same seam twice: replayed changes after `since`, then
+ * held ones after the last replayed.
  */
 class SubscriberFeed {
   #held: ActivityChange[] | null = [];
   #cursor = 0;
+  /** The epoch of the log this stream's cursors count in; known from the first event on. */
+  #epoch = '';
   #stats: StatsRecord | null = null;
   #cutOff = false;
 
   constructor(
-    private readonly channel: BoundedChannel<SubscriptionEvent>,
+    private readonly channel: BoundedChannel<WireEvent>,
     private readonly filter: ActivityFilter | null,
     private readonly bound: number,
     private readonly observer: FeedObserver,
@@ -123,13 +157,22 @@ class SubscriberFeed {
     this.#held.push(change);
   }
 
-  goLive(snapshot: SubscriptionEvent & { type: 'Snapshot' }): void {
+  goLive(snapshot: SnapshotEvent, epoch: string): void {
+    this.#start(snapshot, epoch, []);
+  }
+
+  resume(resumed: ResumedEvent, epoch: string, { changes }: ReplayResult & { recovered: true }): void {
+    this.#start(resumed, epoch, changes);
+  }
+
+  #start(first: SnapshotEvent | ResumedEvent, epoch: string, replayed: readonly ActivityChange[]): void {
     const held = this.#held ?? [];
     this.#held = null;
-    this.#cursor = snapshot.cursor;
-    this.#stats = snapshot.stats;
-    this.#push(snapshot);
-    this.#guard(() => held.forEach((change) => this.#deliver(change)));
+    this.#epoch = epoch;
+    this.#cursor = first.cursor;
+    this.#stats = first.stats;
+    this.#push(first);
+    this.#guard(() => [...replayed, ...held].forEach((change) => this.#deliver(change)));
   }
 
   onStats(stats: StatsRecord): void {
@@ -159,7 +202,7 @@ class SubscriberFeed {
    * or was already cut off); only a full queue is slowness.
    */
   #push(event: SubscriptionEvent): void {
-    if (!this.channel.push(event) && this.channel.size >= this.bound) this.#tooSlow();
+    if (!this.channel.push(toWire(event, this.#epoch)) && this.channel.size >= this.bound) this.#tooSlow();
   }
 
   /** Changes keep arriving until the `finally` removes the listener, so this may run more than once. */

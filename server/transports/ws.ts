@@ -16,6 +16,8 @@ export interface WsTransportOptions {
   readonly authenticator: Authenticator;
   /** Ping period that detects dead peers. @defaultValue 12000 */
   readonly keepAliveMs?: number;
+  /** Largest message a client may send; a larger one closes its socket with 1009 (message too big). @defaultValue 1048576 */
+  readonly maxPayloadBytes?: number;
 }
 
 /** The running adapter. */
@@ -55,8 +57,9 @@ function wireErrors(errors: readonly GraphQLError[]): GraphQLError[] {
  *   `TOO_MANY_SUBSCRIPTIONS`, invalid document) is answered with a protocol
  *   `error` message, not a `next`.
  */
-export function attachWsTransport({ httpServer, path, yoga, authenticator, keepAliveMs = 12_000 }: WsTransportOptions): WsTransport {
-  const wss = new WebSocketServer({ server: httpServer, path });
+export function attachWsTransport({ httpServer, path, yoga, authenticator, keepAliveMs = 12_000, maxPayloadBytes = 1_048_576 }: WsTransportOptions): WsTransport {
+  // ws stops reading a frame once it passes maxPayload, so a huge message is never buffered.
+  const wss = new WebSocketServer({ server: httpServer, path, maxPayload: maxPayloadBytes });
   const viewers = new WeakMap<object, Viewer>();
   // One id per socket, from its upgrade request: echoed in the 101 response and carried by each operation's logger.
   const requestIds = new WeakMap<IncomingMessage, string>();
@@ -89,7 +92,14 @@ export function attachWsTransport({ httpServer, path, yoga, authenticator, keepA
           requestId: requestIds.get(ctx.extra.request),
           params: payload,
         });
-        const document = enveloped.parse(payload.query);
+        // A refused document (syntax, a size or token limit) is an error message; thrown, graphql-ws would close the socket with 4500.
+        let document;
+        try {
+          document = enveloped.parse(payload.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return wireErrors([error]);
+          throw error;
+        }
         const validationErrors = enveloped.validate(enveloped.schema, document);
         if (validationErrors.length > 0) return wireErrors(validationErrors);
         const args: ExecutionArgs = {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActivityReporter, createPulseClient, type ActivityEvent, type ConnectionStatus, type PulseClient, type SseTransport } from '../../client/lib/index.js';
 import { postGraphQL } from '../support/clients.js';
+import { seqOf } from '../support/cursors.js';
 import { EventQueue } from '../support/event-queue.js';
 import { ACTIVE_USERS, RECORD, activity } from '../support/operations.js';
 import { startTestPulse, type TestPulse } from '../support/pulse.js';
@@ -65,7 +66,7 @@ describe.each(TRANSPORTS)('the live feed over graphql-sse (%s) against a real Pu
     await record(server, activity(`${user}-2`, user, { path: '/b' }));
     const started = await events.waitFor((e) => e.__typename === 'SessionStarted');
     expect(started).toMatchObject({ session: { id: `${user}-2`, userId: user, path: '/b' } });
-    expect(BigInt(started.cursor) > BigInt(snapshot.cursor)).toBe(true);
+    expect(seqOf(started.cursor)).toBeGreaterThan(seqOf(snapshot.cursor));
     expect(statuses.seen.map((s) => s.kind)).toEqual(['connecting', 'connected']);
   });
 
@@ -140,6 +141,30 @@ describe.each(TRANSPORTS)('the live feed over graphql-sse (%s) against a real Pu
     // The token function ran once per connection attempt, so a refreshed token would have been used.
     expect(tokenCalls).toBe(statuses.seen.filter((s) => s.kind === 'connecting').length);
     expect(tokenCalls).toBeGreaterThanOrEqual(4);
+  });
+
+  it('resumes from its last cursor after the server drops it, receiving Resumed and then what it missed', async () => {
+    // Redis keeps the history across the restart of this (only) Pulse process.
+    const redisPrefix = `resume-${randomUUID().slice(0, 8)}:`;
+    const first = await serve({ backend: 'redis', redisPrefix });
+    const port = new URL(first.url).port;
+    const { pulse, statuses, events } = watch(first.url, await first.token('admin', ['admin']));
+    pulse.live.start();
+    const snapshot = await events.next();
+    expect(snapshot).toMatchObject({ __typename: 'Snapshot', resume: 'FRESH' });
+    await statuses.waitFor((s) => s.kind === 'connected');
+
+    await stop(first);
+    await statuses.waitFor((s) => s.kind === 'reconnecting', 5_000, 'the feed to notice the drop');
+    const second = await serve({ backend: 'redis', redisPrefix, env: { PORT: port }, secret: first.secret });
+    const user = `u-${randomUUID()}`;
+    await record(second, activity(`${user}-1`, user, { userName: 'Missed' }));
+
+    const resumed = await events.waitFor((e) => e.__typename === 'Resumed' || e.__typename === 'Snapshot', 10_000, 'the resumed stream');
+    expect(resumed).toMatchObject({ __typename: 'Resumed', cursor: snapshot.cursor });
+    const missed = await events.next();
+    expect(missed).toMatchObject({ __typename: 'SessionStarted', session: { id: `${user}-1`, userName: 'Missed' } });
+    expect(seqOf(missed.cursor)).toBe(seqOf(snapshot.cursor) + 1);
   });
 
   it('records reported activity in batches that show up in activeUsers', async () => {

@@ -555,6 +555,7 @@ describe.each(engines)('ActivityStore contract: $engine', ({ harness }) => {
     it('starts at cursor 0 with nothing active', async () => {
       expect(await store.snapshot({ first: 5 }, NOW, 5)).toEqual({
         cursor: 0,
+        epoch: expect.stringMatching(/^[A-Za-z0-9_-]{1,32}$/),
         stats: { activeUsers: 0, activeSessions: 0, eventsLastMinute: 0, eventsPerMinute: perMinute(), topPaths: [], at: NOW },
         page: { edges: [], hasNextPage: false, endCursor: null },
       });

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../../server/bus/memory.js';
 import type { PulseServices } from '../../server/context.js';
 import type { ActivityRecordInput } from '../../server/domain/activity.js';
-import type { SubscriptionEvent } from '../../server/domain/events.js';
+import type { WireEvent } from '../../server/domain/events.js';
 import { createMemoryLeases } from '../../server/limits/memory.js';
 import { createPulseMetrics } from '../../server/metrics.js';
 import { createStatsFeed } from '../../server/stats-feed.js';
@@ -45,10 +45,10 @@ describe('openActivityStream (in process, memory engines)', () => {
   it('starts with a snapshot whose cursor is the newest change, then sends only newer changes', async () => {
     await services.store.record([event('s1', 'u1', Date.now())], Date.now());
     const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10 });
-    const first = (await stream.next()).value as SubscriptionEvent;
-    expect(first).toMatchObject({ type: 'Snapshot', cursor: 2 });
+    const first = (await stream.next()).value as WireEvent;
+    expect(first).toMatchObject({ type: 'Snapshot', cursor: { seq: 2 }, resume: 'FRESH' });
     await services.store.record([event('s2', 'u2', Date.now())], Date.now());
-    expect(((await stream.next()).value as SubscriptionEvent).cursor).toBe(3);
+    expect(((await stream.next()).value as WireEvent).cursor).toEqual({ epoch: (first as WireEvent).cursor.epoch, seq: 3 });
     await stream.return?.();
     await waitUntil(() => services.openStreams.count === 0 && services.leases.heldCount === 0, 5_000, { what: 'the stream is released' });
   });

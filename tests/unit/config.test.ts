@@ -31,9 +31,18 @@ describe('loadConfig defaults', () => {
       statsIntervalMs: 1000,
       sweepIntervalMs: 5000,
       leaseTtlMs: 15_000,
+      historySize: 10_000,
+      historyMaxAgeMs: 600_000,
       maxBatchSize: 500,
       clockSkewMs: 5000,
       subscriberBufferSize: 1000,
+      maxDocumentBytes: 16_384,
+      maxDocumentTokens: 2000,
+      maxQueryDepth: 12,
+      maxQueryFields: 500,
+      maxRequestBodyBytes: 1_048_576,
+      sseReservationTtlMs: 30_000,
+      maxSseReservationsPerAdmin: 5,
       metricsToken: undefined,
       logLevel: 'info',
       demo: false,
@@ -74,10 +83,23 @@ const OVERRIDES: readonly [string, string, keyof Config, unknown][] = [
   ['SWEEP_INTERVAL_MS', '50', 'sweepIntervalMs', 50],
   ['LEASE_TTL_MS', '1000', 'leaseTtlMs', 1000],
   ['LEASE_TTL_MS', '30000', 'leaseTtlMs', 30_000],
+  ['HISTORY_SIZE', '100', 'historySize', 100],
+  ['HISTORY_SIZE', '1000000', 'historySize', 1_000_000],
+  ['HISTORY_MAX_AGE_MS', '1000', 'historyMaxAgeMs', 1000],
+  ['HISTORY_MAX_AGE_MS', '86400000', 'historyMaxAgeMs', 86_400_000],
   ['MAX_BATCH_SIZE', '1', 'maxBatchSize', 1],
   ['MAX_BATCH_SIZE', '10000', 'maxBatchSize', 10_000],
   ['CLOCK_SKEW_MS', '0', 'clockSkewMs', 0],
   ['SUBSCRIBER_BUFFER', '10', 'subscriberBufferSize', 10],
+  ['MAX_DOCUMENT_BYTES', '64', 'maxDocumentBytes', 64],
+  ['MAX_DOCUMENT_BYTES', '1048576', 'maxDocumentBytes', 1_048_576],
+  ['MAX_DOCUMENT_TOKENS', '10', 'maxDocumentTokens', 10],
+  ['MAX_QUERY_DEPTH', '2', 'maxQueryDepth', 2],
+  ['MAX_QUERY_FIELDS', '10', 'maxQueryFields', 10],
+  ['MAX_REQUEST_BODY_BYTES', '1024', 'maxRequestBodyBytes', 1024],
+  ['MAX_REQUEST_BODY_BYTES', '104857600', 'maxRequestBodyBytes', 104_857_600],
+  ['SSE_RESERVATION_TTL_MS', '100', 'sseReservationTtlMs', 100],
+  ['MAX_SSE_RESERVATIONS_PER_ADMIN', '1', 'maxSseReservationsPerAdmin', 1],
   ['METRICS_TOKEN', 'scrape-me-0123456789', 'metricsToken', 'scrape-me-0123456789'],
   ['METRICS_TOKEN', 'x'.repeat(16), 'metricsToken', 'x'.repeat(16)],
   ['LOG_LEVEL', 'silent', 'logLevel', 'silent'],
@@ -134,10 +156,25 @@ describe('loadConfig validation', () => {
     ['SWEEP_INTERVAL_MS', '49'],
     ['LEASE_TTL_MS', '999'],
     ['LEASE_TTL_MS', '30001'],
+    ['HISTORY_SIZE', '99'],
+    ['HISTORY_SIZE', '1000001'],
+    ['HISTORY_MAX_AGE_MS', '999'],
+    ['HISTORY_MAX_AGE_MS', '86400001'],
     ['MAX_BATCH_SIZE', '0'],
     ['MAX_BATCH_SIZE', '10001'],
     ['CLOCK_SKEW_MS', '-1'],
     ['SUBSCRIBER_BUFFER', '9'],
+    ['MAX_DOCUMENT_BYTES', '63'],
+    ['MAX_DOCUMENT_BYTES', '1048577'],
+    ['MAX_DOCUMENT_TOKENS', '9'],
+    ['MAX_QUERY_DEPTH', '1'],
+    ['MAX_QUERY_FIELDS', '9'],
+    ['MAX_REQUEST_BODY_BYTES', '1023'],
+    ['MAX_REQUEST_BODY_BYTES', '104857601'],
+    ['SSE_RESERVATION_TTL_MS', '99'],
+    ['SSE_RESERVATION_TTL_MS', '600001'],
+    ['MAX_SSE_RESERVATIONS_PER_ADMIN', '0'],
+    ['MAX_SSE_RESERVATIONS_PER_ADMIN', '1001'],
   ])('rejects %s=%s as out of range', (variable, raw) => {
     const problems = problemsOf({ [variable]: raw });
     expect(problems).toHaveLength(1);
@@ -182,6 +219,13 @@ describe('loadConfig validation', () => {
       MAX_BATCH_SIZE: '-5',
       CLOCK_SKEW_MS: 'soon',
       SUBSCRIBER_BUFFER: '1',
+      MAX_DOCUMENT_BYTES: '16k',
+      MAX_DOCUMENT_TOKENS: '0',
+      MAX_QUERY_DEPTH: 'deep',
+      MAX_QUERY_FIELDS: '5',
+      MAX_REQUEST_BODY_BYTES: '1MiB',
+      SSE_RESERVATION_TTL_MS: '30s',
+      MAX_SSE_RESERVATIONS_PER_ADMIN: '-1',
       METRICS_TOKEN: 'short',
       LOG_LEVEL: 'loud',
     };
@@ -330,6 +374,9 @@ describe('describeConfig', () => {
     expect(line).toContain('auth=HS256/dev-generated-secret');
     expect(line).toContain('idleTimeoutMs=300000');
     expect(line).toContain('metrics=open');
+    expect(line).toContain('historySize=10000 historyMaxAgeMs=600000');
+    expect(line).toContain('maxDocumentBytes=16384 maxDocumentTokens=2000 maxQueryDepth=12 maxQueryFields=500');
+    expect(line).toContain('maxRequestBodyBytes=1048576 sseReservationTtlMs=30000 maxSseReservationsPerAdmin=5');
   });
 
   it('names Redis without its password and never shows the secret', () => {

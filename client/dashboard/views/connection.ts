@@ -18,6 +18,8 @@ export const FAILURE_MESSAGES: Readonly<Record<FatalCode, string>> = {
   FORBIDDEN: 'Your token was refused: it lacks the admin role (an ingest token can only record activity). Paste an admin token.',
   TOO_MANY_SUBSCRIPTIONS: 'Too many subscriptions: this admin already has the maximum open. Close another dashboard tab and press Start.',
   BAD_USER_INPUT: 'Pulse refused the subscription this dashboard sent; reload the page, and report it if it persists.',
+  PAYLOAD_TOO_LARGE: 'Pulse refused the subscription this dashboard sent as too large; reload the page, and report it if it persists.',
+  SESSION_USER_MISMATCH: 'Pulse refused the request this dashboard sent; reload the page, and report it if it persists.',
 };
 
 /** States in which the feed is on (or trying to be), so Start has nothing to do. */

@@ -4,5 +4,5 @@
 local idle = redis.call('ZRANGEBYSCORE', K.sessions, '-inf', '(' .. ARGV[4], 'LIMIT', 0, tonumber(ARGV[6]))
 local now = tonumber(ARGV[5])
 for _, id in ipairs(idle) do endSession(id, 'IDLE_TIMEOUT', now) end
-publishChanges()
+publishChanges(now)
 return cjson.encode({ ended = #idle, published = #changes })

@@ -1,5 +1,5 @@
 -- record: KEYS[6] the counter of events received this second, KEYS[7] this minute's;
--- ARGV[4] the batch as a JSON array of ActivityRecordInput.
+-- ARGV[4] the batch as a JSON array of ActivityRecordInput, ARGV[5] now (receipt time).
 -- Returns JSON: { mismatch = [batch indexes] } having written nothing,
 -- or { sessions = [each event's session after the batch], published = changes published }.
 local OVERWRITTEN = { 'userName', 'ipAddress', 'path', 'userAgent' }
@@ -93,7 +93,7 @@ redis.call('INCRBY', KEYS[6], #inputs)
 redis.call('EXPIRE', KEYS[6], EVENT_COUNTER_TTL_SECONDS)
 redis.call('INCRBY', KEYS[7], #inputs)
 redis.call('EXPIRE', KEYS[7], MINUTE_COUNTER_TTL_SECONDS)
-publishChanges()
+publishChanges(tonumber(ARGV[5]))
 
 local sessions = {}
 for i, e in ipairs(inputs) do sessions[i] = sessionJson(live[e.sessionId]) end

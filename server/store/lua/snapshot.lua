@@ -3,4 +3,4 @@
 -- the stats and the cursor describe the same moment.
 local users = page(pageQuery(6))
 local cursor = tonumber(redis.call('GET', K.seq)) or 0
-return cjson.encode({ cursor = cursor, stats = stats(tonumber(ARGV[4]), tonumber(ARGV[5])), page = users })
+return cjson.encode({ cursor = cursor, epoch = currentEpoch(), stats = stats(tonumber(ARGV[4]), tonumber(ARGV[5])), page = users })

@@ -1,8 +1,12 @@
 -- Prepended to every store script: key names, session records, path counts
 -- and the change log. Every script is called with the same first KEYS and
--- ARGV (see redis-scripts.ts); its own arguments follow them.
+-- ARGV (see redis-scripts.ts); its own arguments follow them, and after those
+-- come the same last two KEYS (the epoch, the history stream) and ARGV (a
+-- fresh epoch candidate, the history size).
 local K = { seq = KEYS[1], sessions = KEYS[2], users = KEYS[3], names = KEYS[4], paths = KEYS[5] }
 local CHANNEL, SESSION_BASE, USER_SESSIONS_BASE = ARGV[1], ARGV[2], ARGV[3]
+local EPOCH_KEY, HISTORY_KEY = KEYS[#KEYS - 1], KEYS[#KEYS]
+local EPOCH_CANDIDATE, HISTORY_SIZE = ARGV[#ARGV - 1], tonumber(ARGV[#ARGV])
 
 local SESSION_TEXT = { 'userId', 'userName', 'ipAddress', 'path', 'userAgent' }
 local SESSION_NUMBERS = { 'startedAt', 'lastSeen', 'eventCount' }
@@ -68,6 +72,24 @@ local function emit(change)
   changes[#changes + 1] = change
 end
 
-local function publishChanges()
-  if #changes > 0 then redis.call('PUBLISH', CHANNEL, cjson.encode(changes)) end
+-- Stream ids are the cursors, so a replay reads a range by cursor; `now` (the
+-- write's time) is what the history's age is measured by. MAXLEN ~ trims in
+-- whole nodes, keeping at least HISTORY_SIZE; replay.lua enforces the exact bound.
+local function publishChanges(now)
+  if #changes == 0 then return end
+  for _, change in ipairs(changes) do
+    redis.call('XADD', HISTORY_KEY, 'MAXLEN', '~', HISTORY_SIZE, string.format('%d-0', change.cursor),
+      'change', cjson.encode(change), 'at', string.format('%d', now))
+  end
+  redis.call('PUBLISH', CHANNEL, cjson.encode(changes))
+end
+
+-- The log's epoch. The key goes with the counter when Redis is flushed (or
+-- restarts empty), and the first script to miss it starts a new epoch with the
+-- random candidate its caller drew, so cursors of the old log never match.
+local function currentEpoch()
+  local epoch = redis.call('GET', EPOCH_KEY)
+  if epoch then return epoch end
+  redis.call('SET', EPOCH_KEY, EPOCH_CANDIDATE)
+  return EPOCH_CANDIDATE
 end

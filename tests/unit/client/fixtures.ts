@@ -38,7 +38,7 @@ export function snapshot(sessions: readonly LiveSession[] = [session()], cursor 
   const edges = [...byUser].map(([id, own]) => ({
     node: { id, name: own[0]?.userName ?? null, lastSeen: own.map((s) => s.lastSeen).sort().at(-1) ?? AT, sessions: [...own] },
   }));
-  return { __typename: 'Snapshot', cursor, at: AT, stats: stats(), activeUsers: { edges, pageInfo: { hasNextPage, endCursor: null } } };
+  return { __typename: 'Snapshot', cursor, at: AT, stats: stats(), activeUsers: { edges, pageInfo: { hasNextPage, endCursor: null } }, resume: 'FRESH' };
 }
 
 /** One valid event of every type, in a plausible order. */

@@ -275,7 +275,7 @@ describe('LiveFeed (fake connector, fake timers)', () => {
       feed.start({ filter: { userId: 'b' }, first: 5 });
       expect(connector.opened).toHaveLength(2);
       expect(must(connector.opened[0]).closed).toBe(true);
-      expect(connector.last.request).toEqual({ filter: { userId: 'b' }, first: 5 });
+      expect(connector.last.request).toEqual({ filter: { userId: 'b' }, first: 5, since: null });
     });
 
     it('start() during a pending reconnect keeps its backoff', () => {

@@ -26,6 +26,15 @@ describe('the live-state reducer', () => {
   const alice2 = session({ id: 'a2', userId: 'alice', userName: 'Alice', lastSeen: '2026-11-27T08:03:00.000Z' });
   const bob1 = session({ id: 'b1', userId: 'bob', userName: 'Bob', lastSeen: '2026-11-27T08:02:00.000Z' });
 
+  it('keeps the users on Resumed, taking its figures and cursor; a resume Snapshot replaces everything', () => {
+    const before = applyAll(emptyLiveState(), [snapshot([alice1], '10'), started(bob1, '11')]);
+    const resumed = applyEvent(before, { __typename: 'Resumed', cursor: '11', at: AT, stats: stats({ activeUsers: 2 }) });
+    expect(resumed.users).toBe(before.users);
+    expect(resumed).toMatchObject({ cursor: '11', stats: { activeUsers: 2 } });
+    const replaced = applyEvent(resumed, { ...snapshot([alice2], '40'), resume: 'CURSOR_TOO_OLD' });
+    expect(summary(replaced)).toEqual({ alice: ['Alice', alice2.lastSeen, ['a2']] });
+  });
+
   it('starts empty', () => {
     expect(emptyLiveState()).toEqual({ users: new Map(), stats: null, cursor: null, moreUsers: false });
   });

@@ -1,0 +1,30 @@
+-- replay: ARGV[4] the epoch resumed from, ARGV[5] the cursor resumed from,
+-- ARGV[6] most changes wanted, ARGV[7] now, ARGV[8] the history's max age (ms).
+-- Returns JSON { recovered = true, cursor = newest cursor, changes = [every
+-- change after the cursor] } or { recovered = false, reason = ... }. One
+-- script, so the changes and the cursor describe one moment.
+local function refuse(reason) return cjson.encode({ recovered = false, reason = reason }) end
+
+if ARGV[4] ~= currentEpoch() then return refuse('OTHER_EPOCH') end
+local since, current = tonumber(ARGV[5]), tonumber(redis.call('GET', K.seq)) or 0
+-- A position this log never reached: the cursor was issued by another life of it.
+if since > current then return refuse('OTHER_EPOCH') end
+local missed = current - since
+if missed > tonumber(ARGV[6]) or missed > HISTORY_SIZE then return refuse('CURSOR_TOO_OLD') end
+
+local first = string.format('%d-0', since + 1)
+local entries = {}
+if missed > 0 then entries = redis.call('XRANGE', HISTORY_KEY, first, '+', 'COUNT', missed) end
+-- Cursors are consecutive, so every missed change is there exactly when the range starts at since + 1 and is full.
+if missed > 0 and (#entries ~= missed or entries[1][1] ~= first) then return refuse('CURSOR_TOO_OLD') end
+
+local oldest = tonumber(ARGV[7]) - tonumber(ARGV[8])
+local changes = {}
+for i, entry in ipairs(entries) do
+  local fields = {}
+  for f = 1, #entry[2], 2 do fields[entry[2][f]] = entry[2][f + 1] end
+  if i == 1 and tonumber(fields.at) < oldest then return refuse('CURSOR_TOO_OLD') end
+  changes[i] = fields.change
+end
+-- The changes are stored as JSON already: splice them in rather than decode and encode them again.
+return '{"recovered":true,"cursor":' .. string.format('%d', current) .. ',"changes":[' .. table.concat(changes, ',') .. ']}'
