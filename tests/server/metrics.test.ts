@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { postGraphQL, subscribe, TRANSPORTS, type Subscription } from '../support/clients.js';
@@ -8,24 +7,11 @@ import { parseExposition, sampleValue, type Exposition } from '../support/promet
 import { BACKENDS, startTestPulse, type TestPulse } from '../support/pulse.js';
 import { refusalOf } from '../support/refusal.js';
 import { waitUntil } from '../support/wait.js';
+import { eventOf, nextChange } from '../support/events.js';
 
 const METRICS_TOKEN = 'scrape-token-0123456789abcdef';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-type Event = { __typename: string; [field: string]: unknown };
-
-function eventOf(result: ExecutionResult<Record<string, unknown>>): Event {
-  if (result.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(result.errors)}`);
-  return result.data?.activityChanged as Event;
-}
-
-/** The next change on a subscription, skipping stats (they interleave by time). */
-async function nextChange(sub: Subscription): Promise<Event> {
-  for (;;) {
-    const event = eventOf(await sub.results.next());
-    if (event.__typename !== 'StatsChanged') return event;
-  }
-}
 
 /** GET /metrics, checked to be the text format, parsed. */
 async function scrape(pulse: TestPulse, headers: Record<string, string> = {}): Promise<Exposition> {

@@ -11,6 +11,7 @@ import { ACTIVE_USERS, END_SESSION, RECORD, RECORD_MANY, STATS, activity } from 
 import { BACKENDS, startTestPulse, type TestPulse } from '../support/pulse.js';
 import { refusalOf } from '../support/refusal.js';
 import { waitUntil } from '../support/wait.js';
+import { nextChange as nextChangeOf } from '../support/events.js';
 
 /** The client library's own operation, so events have exactly the shape `applyEvent` takes. */
 const LIVE = stringifyDocument(ActivityChangedSubscription);
@@ -28,13 +29,6 @@ async function nextEvent(sub: Subscription): Promise<ActivityEvent> {
   return eventOf(await sub.results.next());
 }
 
-/** The next event that is not a stats update (those interleave by time, not by cause). */
-async function nextChange(sub: Subscription): Promise<ActivityEvent> {
-  for (;;) {
-    const event = await nextEvent(sub);
-    if (event.__typename !== 'StatsChanged') return event;
-  }
-}
 
 /** Users and figures in a form a fresh query and a reconstructed state can both be put in. */
 function comparable(users: Iterable<{ id: string; name: string | null; lastSeen: string; sessions: Iterable<unknown> }>, stats: unknown): unknown {
@@ -82,10 +76,10 @@ describe.each(BACKENDS)('resuming activityChanged on the %s backend', (backend) 
       const resumed = open(transport, { filter: { userId: user }, since: snapshot.cursor });
       const head = await nextEvent(resumed);
       expect(head).toMatchObject({ __typename: 'Resumed', cursor: snapshot.cursor, stats: { activeUsers: expect.any(Number) } });
-      const missed = [await nextChange(resumed), await nextChange(resumed), await nextChange(resumed)];
+      const missed = [await nextChangeOf(resumed, eventOf), await nextChangeOf(resumed, eventOf), await nextChangeOf(resumed, eventOf)];
       expect(missed.map((e) => e.__typename)).toEqual(['SessionStarted', 'UserJoined', 'SessionUpdated']);
       await record(activity(`${user}-1`, user, { path: '/c' }));
-      const live = await nextChange(resumed);
+      const live = await nextChangeOf(resumed, eventOf);
       expect(live).toMatchObject({ __typename: 'SessionUpdated', session: { path: '/c' } });
       const seqs = [...missed, live].map((e) => seqOf(e.cursor));
       seqs.slice(1).forEach((seq, i) => expect(seq).toBeGreaterThan(seqs[i] as number));

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postGraphQL, subscribe, TRANSPORTS, type Subscription } from '../support/clients.js';
 import { epochOf, seqOf } from '../support/cursors.js';
@@ -7,6 +6,7 @@ import { ACTIVITY, END_SESSION, RECORD, activity } from '../support/operations.j
 import { BACKENDS, startTestPulse, type TestPulse } from '../support/pulse.js';
 import { probeSse, refusalOf, type Refusal } from '../support/refusal.js';
 import { waitUntil } from '../support/wait.js';
+import { eventOf, nextChange } from '../support/events.js';
 
 /**
  * What each transport must say for a refusal with `code`: SSE in distinct mode
@@ -18,20 +18,6 @@ function expectedRefusal(transport: string, code: string, status: number): Refus
   return transport === 'sse-distinct' ? { status } : { code };
 }
 
-type Event = { __typename: string; cursor: string; [field: string]: unknown };
-
-function eventOf(result: ExecutionResult<Record<string, unknown>>): Event {
-  if (result.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(result.errors)}`);
-  return result.data?.activityChanged as Event;
-}
-
-/** The next event that is not a stats update (those interleave by time, not by cause). */
-async function nextChange(sub: Subscription): Promise<Event> {
-  for (;;) {
-    const event = eventOf(await sub.results.next());
-    if (event.__typename !== 'StatsChanged') return event;
-  }
-}
 
 describe.each(BACKENDS)('activityChanged on the %s backend', (backend) => {
   let pulse: TestPulse;
