@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator, Viewer } from './auth.js';
 import type { PulseContext, PulseServerContext, PulseServices } from './context.js';
 import type { PulseTransport } from './metrics.js';
 import { createPulseSchema } from './schema.js';
+import type { DropConnection } from './streams/open-streams.js';
 import { useAuth } from './transports/auth-plugin.js';
 import { useBodyLimit } from './transports/body-limit.js';
 import { useDashboard } from './transports/dashboard.js';
@@ -42,6 +43,8 @@ export interface PulseServer {
   readonly ws: WsTransport;
   /** Listens and resolves with the base URL, e.g. `http://127.0.0.1:4000`. */
   listen(port: number, host: string): Promise<string>;
+  /** Stops accepting connections; open ones keep being served until {@link PulseServer.close}. Idempotent. */
+  stopAccepting(): void;
   /** Stops accepting, closes sockets and open streams. */
   close(): Promise<void>;
 }
@@ -69,13 +72,18 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
     // Never dev-mode masking (it would put stack traces in responses when NODE_ENV=development).
     maskedErrors: { isDev: false },
     logging: pinoForYoga(services),
-    context: ({ request, viewer, transport, requestId }): PulseContext => ({
-      viewer: viewer ?? (request ? viewers.get(request) : undefined) ?? null,
-      services,
-      signal: request?.signal,
-      transport: transport ?? (request ? transportOf(request) : 'http'),
-      logger: logger.child({ requestId: requestId ?? requestIdOf(requestIds, request) }),
-    }),
+    context: ({ request, viewer, transport, requestId, dropConnection, res }): PulseContext => {
+      const via = transport ?? (request ? transportOf(request) : 'http');
+      return {
+        viewer: viewer ?? (request ? viewers.get(request) : undefined) ?? null,
+        services,
+        signal: request?.signal,
+        transport: via,
+        logger: logger.child({ requestId: requestId ?? requestIdOf(requestIds, request) }),
+        // graphql-ws and single-connection SSE bring their own; a distinct-mode stream is its HTTP response.
+        dropConnection: dropConnection ?? (via === 'sse-distinct' && res ? destroyResponse(res) : undefined),
+      };
+    },
     graphiql: {
       title: 'Pulse',
       subscriptionsProtocol: 'SSE',
@@ -101,6 +109,8 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
   const httpServer = createServer(yoga);
   countHttpConnections(httpServer, metrics);
   const ws = attachWsTransport({ httpServer, path: ENDPOINTS.graphql, yoga, authenticator, maxPayloadBytes: limits.maxRequestBodyBytes });
+  let closing: Promise<void> | undefined;
+  const stopAccepting = (): Promise<void> => (closing ??= new Promise<void>((resolve) => httpServer.close(() => resolve())));
   return {
     httpServer,
     yoga,
@@ -113,12 +123,28 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
           resolve(`http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
         });
       }),
+    stopAccepting: () => void stopAccepting(),
     close: async () => {
+      const closed = stopAccepting();
       singleConnectionSse.close();
       await ws.close();
       httpServer.closeAllConnections();
-      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await closed;
     },
+  };
+}
+
+/**
+ * Drops a distinct-mode SSE stream: destroying the response's socket ends
+ * the connection without the `complete` event (nor the chunked encoding's
+ * last chunk), so the client sees a network error and reconnects. Nothing
+ * queued behind a stalled reader is flushed first.
+ */
+function destroyResponse(res: ServerResponse): DropConnection {
+  return () => {
+    if (res.destroyed) return false;
+    res.destroy();
+    return true;
   };
 }
 

@@ -35,6 +35,11 @@ export interface BackendObserver {
   onPublished(count: number): void;
   /** Redis failed where no request is waiting to hear it: renewing or releasing leases, the bus connection. */
   onRedisError(operation: 'lease_renewal' | 'bus'): void;
+  /**
+   * The bus lost its connection: changes published from now until it is
+   * back never reach this process. Called once per outage. @defaultValue ignore
+   */
+  onConnectionLost?(): void;
 }
 
 const UNOBSERVED: BackendObserver = { onPublished: () => {}, onRedisError: () => {} };
@@ -98,6 +103,7 @@ async function createRedisBackends(
     channel: keys.changesChannel,
     onListenerError: (err) => logger.error({ err }, 'change listener failed'),
     onMalformed: (err) => logger.warn({ err }, 'dropped a malformed change message'),
+    onDisconnect: () => observer.onConnectionLost?.(),
   });
   const store = createRedisStore({ redis: commands, keys, onPublished: observer.onPublished, history: historyOf(config) });
   const leases = createRedisLeases({

@@ -170,6 +170,23 @@ export interface Config {
    */
   readonly maxSseReservationsPerAdmin: number;
   /**
+   * Estimated bytes of events queued for one subscriber before its
+   * connection is dropped as a slow consumer (`SUBSCRIBER_BUFFER_BYTES`),
+   * 1024 to 1073741824: each event counts the length of its JSON. The
+   * transport's own socket buffers fill first; this bounds what Pulse holds
+   * beyond them, so one stalled client cannot grow the process.
+   * @defaultValue 1048576
+   */
+  readonly subscriberBufferBytes: number;
+  /**
+   * On SIGTERM or SIGINT, the longest Pulse takes to stop accepting, drop its
+   * streams (clients reconnect elsewhere and resume), release its leases and
+   * exit (`SHUTDOWN_GRACE_MS`), 100 to 600000; past it the process exits
+   * with code 1 whatever is still pending.
+   * @defaultValue 10000
+   */
+  readonly shutdownGraceMs: number;
+  /**
    * Bearer token that `GET /metrics` requires (`METRICS_TOKEN`): at least 16
    * characters, none of them whitespace (it travels in an `Authorization`
    * header). Absent means `/metrics` is open, which suits a port reachable
@@ -238,6 +255,8 @@ const FLAG_SETTINGS = [
   'MAX_REQUEST_BODY_BYTES',
   'SSE_RESERVATION_TTL_MS',
   'MAX_SSE_RESERVATIONS_PER_ADMIN',
+  'SUBSCRIBER_BUFFER_BYTES',
+  'SHUTDOWN_GRACE_MS',
   'LOG_LEVEL',
   'DEMO',
 ] as const;
@@ -299,6 +318,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     maxRequestBodyBytes: read.integer('MAX_REQUEST_BODY_BYTES', 1_048_576, { min: 1024, max: 104_857_600 }),
     sseReservationTtlMs: read.integer('SSE_RESERVATION_TTL_MS', 30_000, { min: 100, max: 600_000, unit: 'ms' }),
     maxSseReservationsPerAdmin: read.integer('MAX_SSE_RESERVATIONS_PER_ADMIN', 5, { min: 1, max: 1000 }),
+    subscriberBufferBytes: read.integer('SUBSCRIBER_BUFFER_BYTES', 1_048_576, { min: 1024, max: 1_073_741_824 }),
+    shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 10_000, { min: 100, max: 600_000, unit: 'ms' }),
     metricsToken: read.secret('METRICS_TOKEN', checkMetricsToken),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     demo: read.boolean('DEMO', false),
@@ -522,6 +543,8 @@ export function describeConfig(config: Config): string {
     `maxRequestBodyBytes=${config.maxRequestBodyBytes}`,
     `sseReservationTtlMs=${config.sseReservationTtlMs}`,
     `maxSseReservationsPerAdmin=${config.maxSseReservationsPerAdmin}`,
+    `subscriberBufferBytes=${config.subscriberBufferBytes}`,
+    `shutdownGraceMs=${config.shutdownGraceMs}`,
     `metrics=${config.metricsToken === undefined ? 'open' : 'METRICS_TOKEN'}`,
     `logLevel=${config.logLevel}`,
     ...(config.demo ? ['demo=on'] : []),

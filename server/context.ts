@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Viewer } from './auth.js';
 import type { EventBus } from './bus/types.js';
@@ -6,6 +7,7 @@ import type { LeaseManager } from './limits/types.js';
 import type { PulseMetrics, PulseTransport } from './metrics.js';
 import type { StatsFeed } from './stats-feed.js';
 import type { ActivityStore } from './store/types.js';
+import type { DropConnection, OpenStreams } from './streams/open-streams.js';
 
 /** The bounds resolvers enforce, from the validated config. */
 export interface PulseLimits {
@@ -15,6 +17,8 @@ export interface PulseLimits {
   readonly maxSubscriptionsPerAdmin: number;
   /** Events queued per subscriber before it is cut off as a slow consumer. */
   readonly subscriberBufferSize: number;
+  /** Estimated bytes (serialized events) queued per subscriber before it is cut off as a slow consumer. */
+  readonly subscriberBufferBytes: number;
 }
 
 /** Everything a resolver may use; built once per process in `app.ts`. */
@@ -29,8 +33,8 @@ export interface PulseServices {
   readonly limits: PulseLimits;
   /** This instance's metrics (its own registry, served at `/metrics`). */
   readonly metrics: PulseMetrics;
-  /** Open `activityChanged` streams in this process. */
-  readonly openStreams: { count: number };
+  /** Open `activityChanged` streams in this process, each droppable (Redis lost, shutdown). */
+  readonly openStreams: OpenStreams;
 }
 
 /** The GraphQL context of every operation, on every transport. */
@@ -44,6 +48,11 @@ export interface PulseContext {
   readonly transport: PulseTransport;
   /** The process logger with this request's `requestId`; what resolvers log with. */
   readonly logger: Logger;
+  /**
+   * Drops the connection this operation streams over, without `complete`, so
+   * the client reconnects and resumes. Absent for plain HTTP operations.
+   */
+  readonly dropConnection?: DropConnection;
 }
 
 /**
@@ -54,4 +63,10 @@ export interface PulseServerContext {
   readonly viewer?: Viewer | null;
   readonly transport?: PulseTransport;
   readonly requestId?: string;
+  /** The transport's way to drop this operation's connection (graphql-ws, single-connection SSE). */
+  readonly dropConnection?: DropConnection;
+  /** Node's request, from Yoga's node adapter (HTTP transports). */
+  readonly req?: IncomingMessage;
+  /** Node's response, from Yoga's node adapter: what a distinct-mode SSE drop destroys. */
+  readonly res?: ServerResponse;
 }

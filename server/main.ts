@@ -64,12 +64,22 @@ function demoIngestToken({ jwtSecret, jwtIssuer, jwtAudience }: Config): Promise
   return mintToken({ secret: jwtSecret, sub: 'demo-traffic', roles: ['ingest'], expiresIn: '30d', issuer: jwtIssuer, audience: jwtAudience });
 }
 
-function onShutdownSignals(pulse: RunningPulse, demo: DemoTraffic | undefined): void {
+/**
+ * SIGTERM / SIGINT: stop accepting, drop every stream (clients reconnect
+ * elsewhere and resume), release leases, exit 0; exit 1 when that takes
+ * longer than `SHUTDOWN_GRACE_MS`.
+ */
+function onShutdownSignals(pulse: RunningPulse, demo: DemoTraffic | undefined, graceMs: number): void {
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    pulse.services.logger.info({ signal }, 'shutting down');
+    pulse.services.logger.info({ signal, graceMs }, 'shutting down');
+    // Unref'd: a shutdown that finishes in time must not wait for it.
+    setTimeout(() => {
+      pulse.services.logger.error({ graceMs }, 'shutdown took longer than SHUTDOWN_GRACE_MS; exiting anyway');
+      process.exit(1);
+    }, graceMs).unref();
     // The demo goes first, so it sends what it queued while Pulse still listens.
     const stopped = demo ? demo.stop() : Promise.resolve();
     stopped
@@ -99,7 +109,7 @@ async function main(): Promise<void> {
   const tokens = await devTokens(config);
   const pulse = await startPulse(config, { logger, devSecret: tokens?.secret, graphiqlToken: tokens?.admin });
   const demo = config.demo ? await startDemo(pulse, config, tokens) : undefined;
-  onShutdownSignals(pulse, demo);
+  onShutdownSignals(pulse, demo, config.shutdownGraceMs);
   printBanner(pulse, config, tokens);
 }
 

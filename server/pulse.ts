@@ -8,6 +8,7 @@ import type { PulseServices } from './context.js';
 import { countBackendError, createPulseMetrics, type BackendOperation, type PulseMetrics } from './metrics.js';
 import { createStatsFeed } from './stats-feed.js';
 import { TOP_PATHS_MAX } from './streams/activity-stream.js';
+import { OpenStreams } from './streams/open-streams.js';
 import { createSweeper, type Sweeper } from './sweeper.js';
 
 /** Options of {@link startPulse} beyond the config. */
@@ -29,7 +30,10 @@ export interface RunningPulse {
   readonly server: PulseServer;
   readonly backends: Backends;
   readonly sweeper: Sweeper;
-  /** Stops accepting, ends streams, releases leases, closes backends. */
+  /**
+   * Stops accepting, drops every open stream's connection (clients reconnect
+   * elsewhere and resume; no `complete`), releases leases, closes backends.
+   */
   close(): Promise<void>;
 }
 
@@ -42,9 +46,15 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
   if (!secret) throw new Error('no JWT secret: set JWT_SECRET (or run in dev mode)');
   const authenticator = createAuthenticator({ secret, issuer: config.jwtIssuer, audience: config.jwtAudience });
   const metrics = createPulseMetrics();
+  const openStreams = new OpenStreams();
   const backends = await createBackends(config, logger, {
     onPublished: (count) => metrics.eventsPublished.inc(count),
     onRedisError: (operation) => countBackendError(metrics, operation),
+    // Changes published while the bus is away are lost to this process: its subscribers reconnect and resume from the history.
+    onConnectionLost: () => {
+      const dropped = openStreams.dropAll('backend_lost');
+      if (dropped > 0) logger.warn({ dropped }, 'lost Redis: dropped every open stream so that its client resumes');
+    },
   });
   const { store, bus, leases } = backends;
   metrics.readLeasesFrom(() => leases.heldCount);
@@ -65,7 +75,7 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
     logger,
     limits: config,
     metrics,
-    openStreams: { count: 0 },
+    openStreams,
   };
   const sweeper = createSweeper({
     store,
@@ -85,6 +95,8 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
     sweeper,
     close: async () => {
       sweeper.stop();
+      server.stopAccepting();
+      openStreams.dropAll('shutdown');
       await server.close();
       statsFeed.close();
       await backends.close();

@@ -74,6 +74,15 @@ const CONNECTED: ConnectionStatus = { kind: 'connected' };
 const UNLOAD_GRACE_MS = 1_000;
 
 /**
+ * After a failover, the admin's slot may still be held by the lease of this
+ * very stream on the dead process until that lease lapses (at most 30 s).
+ * So while resuming, `TOO_MANY_SUBSCRIPTIONS` is retried this many times
+ * (backoff 1, 2, 4, 8, 16 s) before it is reported; on a fresh start it is
+ * reported at once.
+ */
+const STALE_LEASE_RETRIES = 5;
+
+/**
  * The live feed's state machine: connect → snapshot (`connected`) → events;
  * on any failure, the one retry decision ({@link retryDecision}) either
  * reports `failed` or schedules exactly one reconnect after a backoff delay
@@ -201,7 +210,8 @@ export class LiveFeed implements PulseLive {
     if (this.#connection !== connection) return;
     this.#closeConnection();
     const decision = retryDecision(failure);
-    if (!decision.retry && isFatalCode(decision.code)) return this.#giveUp(decision.code, failure.message);
+    const staleLease = !decision.retry && decision.code === 'TOO_MANY_SUBSCRIPTIONS' && connection.resuming && this.#failures <= STALE_LEASE_RETRIES;
+    if (!decision.retry && isFatalCode(decision.code) && !staleLease) return this.#giveUp(decision.code, failure.message);
     this.#scheduleReconnect(failure.message);
   }
 

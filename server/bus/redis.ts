@@ -20,6 +20,13 @@ export interface RedisBusOptions {
   onListenerError?: (error: unknown) => void;
   /** Called with the parse error of a message that was dropped; must not throw. @defaultValue ignore */
   onMalformed?: (error: unknown) => void;
+  /**
+   * Called once each time the subscriber connection is lost (ioredis `close`
+   * or `end` after it was ready): what is published until it is back never
+   * arrives, so listeners should make their clients resume. Must not throw.
+   * @defaultValue ignore
+   */
+  onDisconnect?: () => void;
 }
 
 /** The bus's one subscription to its channel, shared by all of its listeners. */
@@ -40,12 +47,18 @@ const ignore = (): void => {};
  * memory. Messages are parsed by `parseChanges`; a malformed one is reported
  * to `onMalformed` and dropped. `publish` awaits the PUBLISH and rejects when
  * Redis does. Delivery is at-most-once: what is published while the
- * subscriber is disconnected is lost (ioredis resubscribes by itself).
+ * subscriber is disconnected is lost (ioredis resubscribes by itself), so the
+ * bus reports each loss to `onDisconnect`, and `subscribe` rejects until the
+ * connection is ready again: a listener added meanwhile would miss changes
+ * without knowing.
  */
 export function createRedisBus(options: RedisBusOptions): EventBus {
-  const { publisher, subscriber, channel, onListenerError = ignore, onMalformed = ignore } = options;
+  const { publisher, subscriber, channel, onListenerError = ignore, onMalformed = ignore, onDisconnect = ignore } = options;
   const listeners = new ListenerSet(onListenerError);
   let closed = false;
+  const connection = watchConnection(subscriber, () => {
+    if (!closed) onDisconnect();
+  });
   const receive = (raw: unknown): void => {
     if (closed) return;
     const changes = decode(raw, onMalformed);
@@ -67,6 +80,7 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
     },
     async subscribe(listener: ChangeListener) {
       assertOpen(closed);
+      if (connection.lost) throw new Error(`the event bus lost its Redis connection (${subscriber.status}); retry shortly`);
       await subscription.ensure();
       // close() may have run while SUBSCRIBE was in flight.
       assertOpen(closed);
@@ -81,6 +95,34 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
       await subscription.release();
     },
   } satisfies EventBus;
+}
+
+/**
+ * Calls `onLost` when a ready connection closes; ioredis emits `close` again
+ * for every failed reconnect attempt, which is the same outage. `lost` is
+ * true from then until the connection is ready again (not before the first
+ * connection: ioredis queues commands until then, and nothing was missed).
+ */
+function watchConnection(client: Redis, onLost: () => void): { readonly lost: boolean } {
+  let connected = client.status === 'ready';
+  let lost = false;
+  client.on('ready', () => {
+    connected = true;
+    lost = false;
+  });
+  const onClose = (): void => {
+    if (!connected) return;
+    connected = false;
+    lost = true;
+    onLost();
+  };
+  client.on('close', onClose);
+  client.on('end', onClose);
+  return {
+    get lost() {
+      return lost;
+    },
+  };
 }
 
 function assertOpen(closed: boolean): void {

@@ -12,9 +12,9 @@ export const Subscription: SubscriptionResolvers = {
   activityChanged: {
     // `since` arrives parsed by the Cursor scalar, which refuses a malformed one with BAD_USER_INPUT.
     subscribe: (_parent, { filter, first, since }, context) => {
-      const { services, viewer, signal, logger } = context;
+      const { services, viewer, signal, logger, dropConnection } = context;
       const admin = requireRole(viewer, ['admin'], 'activityChanged');
-      const request = { viewer: admin, filter: checkedFilter(filter), first: pageSize(first), since: since ?? null, signal, logger };
+      const request = { viewer: admin, filter: checkedFilter(filter), first: pageSize(first), since: since ?? null, signal, logger, dropConnection };
       return callBackend(context, 'open_stream', () => openActivityStream(services, request));
     },
     // Runs as the transport takes each item, so the lag it measures includes time spent in the subscriber's queue.

@@ -1,3 +1,4 @@
+import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { Viewer } from '../auth.js';
 import type { PulseServices } from '../context.js';
@@ -10,7 +11,9 @@ import { statsDiffer } from '../stats-feed.js';
 import type { ReplayResult } from '../store/types.js';
 import { changeMatches } from './activity-filter.js';
 import { createBoundedChannel, type BoundedChannel } from './bounded-channel.js';
+import { estimateBytes } from './event-weight.js';
 import { failureAsItem } from './failure-as-item.js';
+import type { DropConnection, DropReason } from './open-streams.js';
 import { withFirst } from './with-first.js';
 
 /** The most `Stats.topPaths(limit)` may ask for; stats are computed this deep. */
@@ -28,6 +31,11 @@ export interface ActivityStreamRequest {
   readonly signal?: AbortSignal;
   /** Where a failure of this stream is logged (the request's logger). @defaultValue services.logger */
   readonly logger?: Logger;
+  /**
+   * The transport's way to drop this subscriber's connection (see
+   * {@link DropConnection}). @defaultValue none: a dropped stream ends with a final error instead
+   */
+  readonly dropConnection?: DropConnection;
 }
 
 /**
@@ -39,12 +47,15 @@ export interface ActivityStreamRequest {
  * inside one `try` in {@link runStream} and given back in its `finally`, which
  * runs as soon as the consumer calls `return()`, on any error, and on abort.
  * A failure after the first event becomes one final `StreamFailure` item.
+ * A stream that must end while its client should come back (too slow,
+ * Redis lost, shutdown) drops its connection instead, see {@link dropStream}.
  */
 export async function openActivityStream(
   services: PulseServices,
   request: ActivityStreamRequest,
 ): Promise<AsyncIterableIterator<StreamItem>> {
-  const channel = createBoundedChannel<WireEvent>(services.limits.subscriberBufferSize);
+  const { subscriberBufferSize, subscriberBufferBytes } = services.limits;
+  const channel = createBoundedChannel<WireEvent>(subscriberBufferSize, subscriberBufferBytes);
   // The channel fails only after `finally` has run, so a rejected subscription has already let go of everything.
   runStream(services, request, channel).then(
     () => channel.end(),
@@ -66,7 +77,7 @@ async function runStream(
   let lease: Lease | null = null;
   let stopBus: (() => void) | undefined;
   let stopStats: (() => void) | undefined;
-  services.openStreams.count++;
+  const unregister = services.openStreams.add((reason) => dropStream(channel, request, reason));
   try {
     signal?.addEventListener('abort', onAbort);
     if (signal?.aborted) return;
@@ -78,9 +89,12 @@ async function runStream(
         { limit: limits.maxSubscriptionsPerAdmin },
       );
     }
-    const feed = new SubscriberFeed(channel, filter, limits.subscriberBufferSize, {
+    const feed = new SubscriberFeed(channel, filter, limits, {
       onBug: (err) => logger.error({ err }, 'activity stream failed'),
-      onCutOff: () => metrics.slowConsumerDisconnects.inc(),
+      onTooSlow: () => {
+        metrics.slowConsumerDisconnects.inc();
+        dropStream(channel, request, 'slow_consumer');
+      },
     });
     stopBus = await bus.subscribe((change) => feed.onChange(change));
     await startFeed(services, request, feed);
@@ -90,9 +104,27 @@ async function runStream(
     signal?.removeEventListener('abort', onAbort);
     stopStats?.();
     stopBus?.();
-    services.openStreams.count--;
+    unregister();
     await lease?.release();
   }
+}
+
+const DROP_ERRORS: Record<DropReason, () => GraphQLError> = {
+  slow_consumer: () => pulseError('SLOW_CONSUMER', 'This subscriber did not read fast enough and was disconnected; reconnect to resume.'),
+  shutdown: () => pulseError('SERVICE_UNAVAILABLE', 'This Pulse process is shutting down; reconnect to resume.'),
+  backend_lost: () => pulseError('SERVICE_UNAVAILABLE', 'The connection to Redis was lost; reconnect to resume.'),
+};
+
+/**
+ * Ends a stream whose client should reconnect and resume: drops the
+ * connection first (no `complete`, which clients take as final), then fails
+ * the channel, which frees its queue at once and runs the `finally`. The
+ * final error only reaches a client whose transport had nothing to drop.
+ */
+function dropStream(channel: BoundedChannel<WireEvent>, { dropConnection }: ActivityStreamRequest, reason: DropReason): void {
+  if (!channel.open) return;
+  dropConnection?.(reason);
+  channel.fail(DROP_ERRORS[reason]());
 }
 
 /**
@@ -112,7 +144,7 @@ export function replayLimit(subscriberBufferSize: number): number {
 async function startFeed(services: PulseServices, { since, first, filter }: ActivityStreamRequest, feed: SubscriberFeed): Promise<void> {
   const { store, clock, limits } = services;
   const limit = replayLimit(limits.subscriberBufferSize);
-  const replay = since ? await store.replay({ epoch: since.epoch, sinceSeq: since.seq, limit }, clock.now()) : null;
+  const replay = since ? fitting(await store.replay({ epoch: since.epoch, sinceSeq: since.seq, limit }, clock.now()), limits.subscriberBufferBytes) : null;
   if (since && replay?.recovered) {
     const stats = await store.stats(clock.now(), TOP_PATHS_MAX);
     return feed.resume({ type: 'Resumed', cursor: since.seq, at: clock.now(), stats }, since.epoch, replay);
@@ -121,13 +153,27 @@ async function startFeed(services: PulseServices, { since, first, filter }: Acti
   feed.goLive({ type: 'Snapshot', at: clock.now(), ...snapshot, resume: replay?.recovered === false ? replay.reason : 'FRESH' }, epoch);
 }
 
+/**
+ * A replay that would fill more than half the subscriber's byte bound counts
+ * as too old: pushed at once it would cut the subscriber off as slow, and
+ * its reconnect would do the same again.
+ */
+function fitting(replay: ReplayResult, bufferBytes: number): ReplayResult {
+  if (!replay.recovered) return replay;
+  const bytes = replay.changes.reduce((sum, change) => sum + estimateBytes(change), 0);
+  return bytes > bufferBytes / 2 ? { recovered: false, reason: 'CURSOR_TOO_OLD' } : replay;
+}
+
 /** What a {@link SubscriberFeed} reports besides its events. */
 interface FeedObserver {
   /** A bug in delivery ended the stream. */
   onBug(error: unknown): void;
-  /** The subscriber was cut off as a slow consumer (once per stream). */
-  onCutOff(): void;
+  /** The subscriber's queue overflowed (reported once per stream). */
+  onTooSlow(): void;
 }
+
+/** The bounds of one subscriber's queue (and of the changes held back while its first event is read). */
+type FeedBounds = Pick<PulseServices['limits'], 'subscriberBufferSize' | 'subscriberBufferBytes'>;
 
 /**
  * One subscriber's ordering logic: changes that arrive while the snapshot
@@ -138,6 +184,7 @@ interface FeedObserver {
  */
 class SubscriberFeed {
   #held: ActivityChange[] | null = [];
+  #heldBytes = 0;
   #cursor = 0;
   /** The epoch of the log this stream's cursors count in; known from the first event on. */
   #epoch = '';
@@ -147,13 +194,14 @@ class SubscriberFeed {
   constructor(
     private readonly channel: BoundedChannel<WireEvent>,
     private readonly filter: ActivityFilter | null,
-    private readonly bound: number,
+    private readonly bounds: FeedBounds,
     private readonly observer: FeedObserver,
   ) {}
 
   onChange(change: ActivityChange): void {
     if (this.#held === null) return this.#guard(() => this.#deliver(change));
-    if (this.#held.length >= this.bound) return this.#tooSlow();
+    this.#heldBytes += estimateBytes(change);
+    if (this.#held.length >= this.bounds.subscriberBufferSize || this.#heldBytes > this.bounds.subscriberBufferBytes) return this.#tooSlow();
     this.#held.push(change);
   }
 
@@ -202,16 +250,15 @@ class SubscriberFeed {
    * or was already cut off); only a full queue is slowness.
    */
   #push(event: SubscriptionEvent): void {
-    if (!this.channel.push(toWire(event, this.#epoch)) && this.channel.size >= this.bound) this.#tooSlow();
+    if (!this.channel.push(toWire(event, this.#epoch), estimateBytes(event)) && this.channel.open) this.#tooSlow();
   }
 
   /** Changes keep arriving until the `finally` removes the listener, so this may run more than once. */
   #tooSlow(): void {
     if (this.#cutOff) return;
     this.#cutOff = true;
-    this.observer.onCutOff();
-    this.channel.fail(
-      pulseError('SLOW_CONSUMER', `More than ${this.bound} events were waiting for this subscriber; reconnect to resume.`),
-    );
+    // What it held back would never be sent: free it now, not when the `finally` runs.
+    if (this.#held) this.#held = [];
+    this.observer.onTooSlow();
   }
 }

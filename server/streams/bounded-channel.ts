@@ -8,8 +8,13 @@
  * producer's `finally` runs immediately.
  */
 export interface BoundedChannel<T> extends AsyncIterableIterator<T> {
-  /** Queues a value. Returns false (and queues nothing) when the channel is full or closed. */
-  push(value: T): boolean;
+  /**
+   * Queues a value weighing `weight` (e.g. its estimated bytes). Returns
+   * false (and queues nothing) when the channel is closed, or when the value
+   * would pass either bound; a value alone in the queue is always taken, so
+   * one event heavier than the weight bound cannot wedge a stream.
+   */
+  push(value: T, weight?: number): boolean;
   /** Ends the stream after the queued values. */
   end(): void;
   /** Ends the stream with an error: queued values are dropped (freeing them at once) and the next read rejects. */
@@ -18,6 +23,10 @@ export interface BoundedChannel<T> extends AsyncIterableIterator<T> {
   readonly closed: Promise<void>;
   /** Number of queued values. */
   readonly size: number;
+  /** Total weight of the queued values. */
+  readonly weight: number;
+  /** False once either side has closed the channel. */
+  readonly open: boolean;
   /** Closes the channel from the consumer's side; settles at once. */
   return(value?: unknown): Promise<IteratorResult<T>>;
 }
@@ -25,11 +34,14 @@ export interface BoundedChannel<T> extends AsyncIterableIterator<T> {
 type Waiter<T> = { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void };
 
 /**
- * Creates a channel holding at most `capacity` undelivered values.
- * @param capacity - a producer whose `push` returns false must treat the consumer as too slow
+ * Creates a channel holding at most `capacity` undelivered values, weighing
+ * at most `maxWeight` together.
+ * @param capacity - a producer whose `push` returns false on an open channel must treat the consumer as too slow
+ * @param maxWeight - bound on the sum of the queued values' weights @defaultValue Infinity (count only)
  */
-export function createBoundedChannel<T>(capacity: number): BoundedChannel<T> {
-  const queue: T[] = [];
+export function createBoundedChannel<T>(capacity: number, maxWeight = Number.POSITIVE_INFINITY): BoundedChannel<T> {
+  const queue: Array<{ value: T; weight: number }> = [];
+  let queuedWeight = 0;
   let waiter: Waiter<T> | null = null;
   let finished = false;
   let failure: { error: unknown } | null = null;
@@ -41,7 +53,7 @@ export function createBoundedChannel<T>(capacity: number): BoundedChannel<T> {
     const current = waiter;
     if (queue.length > 0) {
       waiter = null;
-      current.resolve({ value: queue.shift() as T, done: false });
+      current.resolve({ value: take(), done: false });
     } else if (finished) {
       waiter = null;
       if (failure) {
@@ -50,6 +62,16 @@ export function createBoundedChannel<T>(capacity: number): BoundedChannel<T> {
         current.reject(error);
       } else current.resolve({ value: undefined, done: true });
     }
+  };
+
+  const take = (): T => {
+    const entry = queue.shift() as { value: T; weight: number };
+    queuedWeight -= entry.weight;
+    return entry.value;
+  };
+  const clear = (): void => {
+    queue.length = 0;
+    queuedWeight = 0;
   };
 
   const finish = (error?: { error: unknown }): void => {
@@ -61,23 +83,31 @@ export function createBoundedChannel<T>(capacity: number): BoundedChannel<T> {
   };
 
   const channel: BoundedChannel<T> = {
-    push(value) {
+    push(value, weight = 1) {
       if (finished || queue.length >= capacity) return false;
-      queue.push(value);
+      if (queue.length > 0 && queuedWeight + weight > maxWeight) return false;
+      queue.push({ value, weight });
+      queuedWeight += weight;
       settleWaiter();
       return true;
     },
     end: () => finish(),
     fail: (error) => {
-      queue.length = 0;
+      clear();
       finish({ error });
     },
     closed,
     get size() {
       return queue.length;
     },
+    get weight() {
+      return queuedWeight;
+    },
+    get open() {
+      return !finished;
+    },
     next() {
-      if (queue.length > 0) return Promise.resolve({ value: queue.shift() as T, done: false });
+      if (queue.length > 0) return Promise.resolve({ value: take(), done: false });
       if (finished) {
         if (failure) {
           const { error } = failure;
@@ -89,13 +119,13 @@ export function createBoundedChannel<T>(capacity: number): BoundedChannel<T> {
       return new Promise((resolve, reject) => (waiter = { resolve, reject }));
     },
     return() {
-      queue.length = 0;
+      clear();
       failure = null;
       finish();
       return Promise.resolve({ value: undefined, done: true });
     },
     throw(error: unknown) {
-      queue.length = 0;
+      clear();
       finish();
       return Promise.reject(error);
     },

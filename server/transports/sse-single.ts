@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { TOKEN_HEADER_KEY, TOKEN_QUERY_KEY, type RequestParams, type Response as SseResponse } from 'graphql-sse';
 import { createHandler } from 'graphql-sse/lib/use/fetch';
@@ -6,6 +6,7 @@ import type { Plugin, YogaInitialContext, YogaServerInstance } from 'graphql-yog
 import type { Viewer } from '../auth.js';
 import { pulseError } from '../errors.js';
 import { createReservationRegistry, type ReservationRegistry, type ReservationTimers } from './sse-reservations.js';
+import { paced, StreamConnections } from './sse-stream-connections.js';
 
 /** Options of {@link useSingleConnectionSse}. */
 export interface SingleConnectionSseOptions {
@@ -71,6 +72,7 @@ function documentRefusal(errors: readonly GraphQLError[]): ExecutionResult {
  */
 export function useSingleConnectionSse({ endpoint, viewers, reservationTtlMs, maxReservationsPerAdmin, timers }: SingleConnectionSseOptions): SingleConnectionSse {
   const serverContexts = new WeakMap<Request, Record<string, unknown>>();
+  const connections = new StreamConnections();
   // Requests this module makes itself to dispose of an expired reservation.
   const disposals = new WeakSet<Request>();
   let handler: Handler | undefined;
@@ -94,6 +96,8 @@ export function useSingleConnectionSse({ endpoint, viewers, reservationTtlMs, ma
     if (connecting && !reservations.claim(token, viewer.sub)) {
       return sseError(new GraphQLError('No pending reservation for this token: it expired, is connected already or was never made.'), 404);
     }
+    const res = serverContexts.get(request)?.res as ServerResponse | undefined;
+    if (connecting && res !== undefined) connections.attach(token, res);
     return token;
   };
   const plugin: Plugin = {
@@ -101,7 +105,12 @@ export function useSingleConnectionSse({ endpoint, viewers, reservationTtlMs, ma
       handler = createHandler(
         {
           authenticate: (req) => authenticate(req.raw),
-          onSubscribe: (req, params) => subscribe(yoga as unknown as AnyYoga, { ...serverContexts.get(req.raw), request: req.raw, params }, params),
+          onSubscribe: (req, params) => {
+            const token = streamToken(req.raw);
+            const dropping = token === null ? {} : { dropConnection: connections.dropper(token) };
+            const running = subscribe(yoga as unknown as AnyYoga, { ...serverContexts.get(req.raw), ...dropping, request: req.raw, params }, params);
+            return token === null ? running : running.then((result) => (isStream(result) ? paced(result, () => connections.drained(token)) : result));
+          },
         },
         yoga.fetchAPI,
       );
@@ -113,6 +122,10 @@ export function useSingleConnectionSse({ endpoint, viewers, reservationTtlMs, ma
     },
   };
   return { plugin, close: () => reservations.close() };
+}
+
+function isStream<T>(value: T | AsyncIterable<ExecutionResult>): value is AsyncIterable<ExecutionResult> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
 function reserve(reservations: ReservationRegistry, viewer: Viewer): SseResponse | string {

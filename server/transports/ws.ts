@@ -2,10 +2,11 @@ import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator, Viewer } from '../auth.js';
 import type { PulseContext, PulseServerContext } from '../context.js';
+import type { DropConnection, DropReason } from '../streams/open-streams.js';
 import { REQUEST_ID_HEADER, upgradeRequestId } from './request-id.js';
 
 /** What the ws adapter needs. */
@@ -26,6 +27,27 @@ export interface WsTransport {
   close(): Promise<void>;
   /** Open sockets. */
   readonly clientCount: number;
+}
+
+/**
+ * Close codes of a dropped socket, both retried by the official client
+ * (1011 would not be: it counts as fatal). 1013 asks a slow reader to come
+ * back later; 1012 says this server is restarting or lost its backend.
+ */
+export const DROP_CLOSE_CODES: Readonly<Record<DropReason, number>> = { slow_consumer: 1013, shutdown: 1012, backend_lost: 1012 };
+
+/**
+ * Drops a graphql-ws socket: every operation on it ends (siblings reconnect
+ * and resume too). A slow reader's socket is terminated at once, since its
+ * close frame would wait behind the data it does not read.
+ */
+function dropSocket(socket: WebSocket): DropConnection {
+  return (reason) => {
+    if (socket.readyState !== socket.OPEN) return false;
+    socket.close(DROP_CLOSE_CODES[reason], reason);
+    if (reason === 'slow_consumer') socket.terminate();
+    return true;
+  };
 }
 
 /** Per-operation handle: graphql-ws runs `subscribe`/`execute` with our prepared result. */
@@ -90,6 +112,7 @@ export function attachWsTransport({ httpServer, path, yoga, authenticator, keepA
           viewer: viewers.get(ctx.extra.socket) ?? null,
           transport: 'ws',
           requestId: requestIds.get(ctx.extra.request),
+          dropConnection: dropSocket(ctx.extra.socket),
           params: payload,
         });
         // A refused document (syntax, a size or token limit) is an error message; thrown, graphql-ws would close the socket with 4500.

@@ -64,7 +64,8 @@ export async function spawnPulse(env: ChildEnv, args: readonly string[] = []): P
     url,
     stdout,
     stop: async () => {
-      if (child.exitCode !== null) return child.exitCode;
+      // A killed process has no exit code but a signal; either way it is gone.
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
       const [code] = (await exited) as [number | null];

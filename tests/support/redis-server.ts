@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A redis-server child process owned by a test. */
 export interface SpawnedRedis {
@@ -8,8 +11,20 @@ export interface SpawnedRedis {
   readonly port: number;
   /** Stops it (SIGTERM, then SIGKILL after 5 s). */
   stop(): Promise<void>;
-  /** Starts it again on the same port, empty. */
+  /** Starts it again on the same port: empty, or with its data when started `persistent`. */
   restart(): Promise<void>;
+  /** Stops it for good and removes its data directory, if any. */
+  dispose(): Promise<void>;
+}
+
+/** Options of {@link spawnRedis}. */
+export interface SpawnRedisOptions {
+  /**
+   * Append-only file in a temporary directory, fsynced on every write, so
+   * that what Redis acknowledged survives {@link SpawnedRedis.restart}.
+   * @defaultValue false (no persistence: a restart comes back empty)
+   */
+  readonly persistent?: boolean;
 }
 
 const HOW_TO_INSTALL =
@@ -28,12 +43,14 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts a throwaway redis-server on a free port, with no persistence, and
- * resolves once it accepts connections. Fails with installation advice when
- * redis-server is missing: tests that need Redis never skip.
+ * Starts a throwaway redis-server on a free port, with no persistence unless
+ * asked, and resolves once it accepts connections. Fails with installation
+ * advice when redis-server is missing: tests that need Redis never skip.
  */
-export async function spawnRedis(): Promise<SpawnedRedis> {
+export async function spawnRedis({ persistent = false }: SpawnRedisOptions = {}): Promise<SpawnedRedis> {
   const port = await freePort();
+  const dir = persistent ? await mkdtemp(join(tmpdir(), 'pulse-redis-')) : undefined;
+  const startOn = (p: number): Promise<ChildProcess> => start(p, dir);
   let child = await startOn(port);
   return {
     url: `redis://127.0.0.1:${port}`,
@@ -43,15 +60,18 @@ export async function spawnRedis(): Promise<SpawnedRedis> {
       await stopChild(child);
       child = await startOn(port);
     },
+    dispose: async () => {
+      await stopChild(child);
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 
-async function startOn(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+async function start(port: number, dir: string | undefined): Promise<ChildProcess> {
+  const persistence = dir ? ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--loglevel', 'notice'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) =>

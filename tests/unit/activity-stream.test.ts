@@ -9,6 +9,7 @@ import { createPulseMetrics } from '../../server/metrics.js';
 import { createStatsFeed } from '../../server/stats-feed.js';
 import { createMemoryStore } from '../../server/store/memory.js';
 import { openActivityStream } from '../../server/streams/activity-stream.js';
+import { OpenStreams } from '../../server/streams/open-streams.js';
 import { waitUntil } from '../support/wait.js';
 
 const admin = { sub: 'alice', roles: new Set(['admin'] as const) };
@@ -35,9 +36,9 @@ describe('openActivityStream (in process, memory engines)', () => {
       statsFeed: createStatsFeed({ store, bus, clock, intervalMs: 60_000, topPathsLimit: 10, onError: () => {} }),
       clock,
       logger: pino({ level: 'silent' }),
-      limits: { idleTimeoutMs: 60_000, clockSkewMs: 5_000, maxBatchSize: 100, maxSubscriptionsPerAdmin: 2, subscriberBufferSize: 10 },
+      limits: { idleTimeoutMs: 60_000, clockSkewMs: 5_000, maxBatchSize: 100, maxSubscriptionsPerAdmin: 2, subscriberBufferSize: 10, subscriberBufferBytes: 1_048_576 },
       metrics: createPulseMetrics(),
-      openStreams: { count: 0 },
+      openStreams: new OpenStreams(),
     };
   });
   afterEach(() => services.statsFeed.close());

@@ -87,4 +87,23 @@ describe('LiveFeed resuming (fake connector, fake timers)', () => {
     feed.start({ first: 3 });
     expect(connector.last.request.since).toBeNull();
   });
+
+  it('retries TOO_MANY_SUBSCRIPTIONS a few times while resuming (its own stale lease), and reports it on a fresh start', async () => {
+    const tooMany = { data: null, errors: [{ message: 'At most 2', extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } }] };
+    feed.start();
+    connector.last.snapshot();
+    connector.last.event({ __typename: 'SessionStarted', cursor: 'e:3', at: AT, session: session() });
+    await reconnect();
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      connector.last.handlers.onResult(tooMany);
+      expect(feed.status.kind).toBe('reconnecting');
+      await vi.advanceTimersByTimeAsync(30_000);
+    }
+    connector.last.handlers.onResult(tooMany);
+    expect(feed.status).toEqual({ kind: 'failed', code: 'TOO_MANY_SUBSCRIPTIONS', message: 'At most 2' });
+
+    feed.start({ first: 7 });
+    connector.last.handlers.onResult(tooMany);
+    expect(feed.status).toMatchObject({ kind: 'failed', code: 'TOO_MANY_SUBSCRIPTIONS' });
+  });
 });
