@@ -23,7 +23,7 @@ interface Check {
 const CHECKS: readonly Check[] = [
   // RSS seldom shrinks (V8 keeps its grown heap, the allocator its arenas): this bound only catches a gross leak.
   { figure: 'rssBytes', label: 'RSS', allowedGrowth: 256 * MiB, unit: 'MiB' },
-  { figure: 'heapUsedBytes', label: 'heap used (no forced GC)', allowedGrowth: 32 * MiB, unit: 'MiB' },
+  { figure: 'heapUsedBytes', label: 'heap used (after forced GC)', allowedGrowth: 8 * MiB, unit: 'MiB' },
   { figure: 'activeHandles', label: 'active handles', allowedGrowth: 0 },
   { figure: 'httpConnections', label: 'HTTP connections', allowedGrowth: 0 },
   { figure: 'subscriptions', label: 'open subscriptions', allowedGrowth: 0 },
@@ -39,8 +39,11 @@ const CHECKS: readonly Check[] = [
  * first third of the samples to the last (the samples of the first
  * {@link WARM_UP_SAMPLES} are ramp-up, not trend, and are left out). A leak
  * raises the troughs with every subscriber; a healthy process plateaus.
+ * Only RSS is judged this way: the heap under load holds whatever V8 has not
+ * collected yet, so it is reported for reading, and judged after a forced
+ * collection at the end instead.
  */
-export const TROUGH_GROWTH_LIMIT = { heapUsedBytes: 16 * MiB, rssBytes: 32 * MiB } as const;
+export const TROUGH_GROWTH_LIMIT = { heapUsedBytes: Number.POSITIVE_INFINITY, rssBytes: 32 * MiB } as const;
 
 /** Samples taken while the first subscribers ramp up (at one sample every 2 s: the first 10 s). */
 export const WARM_UP_SAMPLES = 5;
@@ -82,7 +85,8 @@ export function report({ baseline, end, memorySamples, churn, traffic, durationM
     const ok = trend.growth <= limit;
     const label = `${figure === 'rssBytes' ? 'RSS' : 'heap used'} trough under load, first → last third`;
     if (!ok) violations.push(`${label}: rose by ${show(trend.growth, 'MiB')}`);
-    rows.push([label, show(trend.first, 'MiB'), show(trend.last, 'MiB'), `+${show(limit, 'MiB')}`, ok ? 'yes' : 'NO']);
+    const allowed = Number.isFinite(limit) ? `+${show(limit, 'MiB')}` : '(for reading)';
+    rows.push([label, show(trend.first, 'MiB'), show(trend.last, 'MiB'), allowed, ok ? 'yes' : 'NO']);
   }
   printTable(rows);
 

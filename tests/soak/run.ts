@@ -15,9 +15,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { mintToken } from '../../server/auth.js';
 import { spawnPulse, type PulseProcess } from '../support/pulse-process.js';
-import { spawnRedis, type SpawnedRedis } from '../support/redis-server.js';
+import { freePort, spawnRedis, type SpawnedRedis } from '../support/redis-server.js';
 import { churnSubscribers } from './churn.js';
 import { readFigures, type FigureSources, type Figures } from './figures.js';
+import { forceGarbageCollection } from './force-gc.js';
 import { parseSoakOptions, type SoakOptions } from './options.js';
 import { report } from './report.js';
 import { startTraffic } from './traffic.js';
@@ -95,7 +96,7 @@ function sampleMemory(sources: FigureSources): { stop(): Promise<MemorySamples> 
   };
 }
 
-async function soak(options: SoakOptions, redisServer: SpawnedRedis, pulse: PulseProcess, secret: string): Promise<string[]> {
+async function soak(options: SoakOptions, redisServer: SpawnedRedis, pulse: PulseProcess, secret: string, inspectorPort: number): Promise<string[]> {
   const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
   try {
     const sources: FigureSources = { pulseUrl: pulse.url, redis, prefix: PREFIX };
@@ -104,6 +105,7 @@ async function soak(options: SoakOptions, redisServer: SpawnedRedis, pulse: Puls
     const ingest = await mintToken({ secret, sub: 'soak-ingest', roles: ['ingest'] });
 
     await warmUp(graphqlUrl, admins, ingest);
+    await forceGarbageCollection(inspectorPort);
     // Idle: nothing open but the scrape's own connection.
     const baseline = await settle(sources, (f) => f.subscriptions === 0 && f.leasesHeld === 0 && f.httpConnections <= 1, options.quiesceMs);
     console.log(`baseline taken; churning ${options.concurrency} subscribers at a time for ${options.durationMs / 1000} s`);
@@ -116,6 +118,8 @@ async function soak(options: SoakOptions, redisServer: SpawnedRedis, pulse: Puls
     const [trafficTotals, memorySamples] = await Promise.all([traffic.stop(), memory.stop()]);
 
     console.log('churn over; waiting for quiescence');
+    await settle(sources, (f) => HELD.every((figure) => f[figure] === baseline[figure]), options.quiesceMs);
+    await forceGarbageCollection(inspectorPort);
     const end = await settle(sources, (f) => HELD.every((figure) => f[figure] === baseline[figure]), options.quiesceMs);
     const violations = report({ baseline, end, memorySamples, churn, traffic: trafficTotals, durationMs });
     const { failures } = memorySamples;
@@ -144,8 +148,11 @@ async function main(): Promise<number> {
     void redisServer.stop().finally(() => process.exit(3));
   }, options.durationMs + 3 * options.quiesceMs + 120_000);
   overran.unref();
+  const inspectorPort = await freePort();
   try {
     pulse = await spawnPulse({
+      // The inspector lets the soak force a garbage collection before each heap reading.
+      NODE_OPTIONS: `--inspect=127.0.0.1:${inspectorPort}`,
       REDIS_URL: redisServer.url,
       REDIS_PREFIX: PREFIX,
       JWT_SECRET: secret,
@@ -153,7 +160,7 @@ async function main(): Promise<number> {
       METRICS_TOKEN: undefined,
       LOG_LEVEL: 'warn',
     });
-    const violations = await soak(options, redisServer, pulse, secret);
+    const violations = await soak(options, redisServer, pulse, secret, inspectorPort);
     for (const violation of violations) console.error(`VIOLATION: ${violation}`);
     console.log(violations.length === 0 ? 'soak passed' : `soak failed: ${violations.length} violation(s)`);
     return violations.length === 0 ? 0 : 1;
