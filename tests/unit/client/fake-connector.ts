@@ -1,6 +1,8 @@
 import type { PageLifecycle } from '../../../client/lib/index.js';
 import type { Failure } from '../../../client/lib/error-codes.js';
 import type { ConnectionHandlers, LiveConnector, LiveRequest } from '../../../client/lib/sse-connector.js';
+import type { LiveFeedOptions } from '../../../client/lib/live-feed.js';
+import { systemTimers } from '../../../client/lib/runtime.js';
 import { snapshot } from './fixtures.js';
 
 /** One connection opened through {@link FakeConnector}, driven by the test. */
@@ -92,4 +94,24 @@ export class FakePage implements PageLifecycle {
     this.visibilityState = 'visible';
     this.fire('visibilitychange');
   }
+}
+
+/**
+ * The options every LiveFeed unit test starts from: fake-timer friendly
+ * system timers and clock, a fixed random source (so jitter is the midpoint),
+ * no page lifecycle. Override what a test is about.
+ */
+export function feedOptions(connector: FakeConnector, overrides: Partial<LiveFeedOptions> = {}): LiveFeedOptions {
+  return {
+    connector,
+    timers: systemTimers,
+    now: () => Date.now(),
+    random: () => 0.5,
+    initialRetryDelayMs: 1_000,
+    maxRetryDelayMs: 30_000,
+    watchdogMs: 30_000,
+    lifecycle: null,
+    onInvalidEvent: () => {},
+    ...overrides,
+  };
 }

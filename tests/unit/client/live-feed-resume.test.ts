@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActivityEvent } from '../../../client/lib/index.js';
 import { LiveFeed } from '../../../client/lib/live-feed.js';
-import { systemTimers } from '../../../client/lib/runtime.js';
-import { FakeConnector } from './fake-connector.js';
+import { FakeConnector, feedOptions } from './fake-connector.js';
 import { session, stats } from './fixtures.js';
 
 const AT = '2026-11-27T08:00:00.000Z';
@@ -16,17 +15,7 @@ describe('LiveFeed resuming (fake connector, fake timers)', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: 1_000_000 });
     connector = new FakeConnector();
-    feed = new LiveFeed({
-      connector,
-      timers: systemTimers,
-      now: () => Date.now(),
-      random: () => 0.5,
-      initialRetryDelayMs: 1_000,
-      maxRetryDelayMs: 30_000,
-      watchdogMs: 0,
-      lifecycle: null,
-      onInvalidEvent: (problem) => invalid.push(problem),
-    });
+    feed = new LiveFeed(feedOptions(connector, { watchdogMs: 0, onInvalidEvent: (problem) => invalid.push(problem) }));
     events = [];
     invalid = [];
     feed.onEvent((event) => events.push(event));

@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActivityEvent, ConnectionStatus } from '../../../client/lib/index.js';
 import { LiveFeed, type LiveFeedOptions } from '../../../client/lib/live-feed.js';
-import { systemTimers } from '../../../client/lib/runtime.js';
-import { FakeConnector, FakePage } from './fake-connector.js';
+import { FakeConnector, FakePage, feedOptions } from './fake-connector.js';
 import { must, oneOfEach, session } from './fixtures.js';
 
 type Reconnecting = Extract<ConnectionStatus, { kind: 'reconnecting' }>;
@@ -24,18 +23,7 @@ describe('LiveFeed (fake connector, fake timers)', () => {
   });
 
   const create = (options: Partial<LiveFeedOptions> = {}): LiveFeed => {
-    const feed = new LiveFeed({
-      connector,
-      timers: systemTimers,
-      now: () => Date.now(),
-      random: () => 0.5,
-      initialRetryDelayMs: 1_000,
-      maxRetryDelayMs: 30_000,
-      watchdogMs: 30_000,
-      lifecycle: null,
-      onInvalidEvent: (problem, raw) => invalid.push({ problem, raw }),
-      ...options,
-    });
+    const feed = new LiveFeed(feedOptions(connector, { onInvalidEvent: (problem, raw) => invalid.push({ problem, raw }), ...options }));
     feeds.push(feed);
     statuses = [];
     events = [];
