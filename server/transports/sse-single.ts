@@ -1,11 +1,12 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
-import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import { TOKEN_HEADER_KEY, TOKEN_QUERY_KEY, type RequestParams, type Response as SseResponse } from 'graphql-sse';
 import { createHandler } from 'graphql-sse/lib/use/fetch';
 import type { Plugin, YogaInitialContext, YogaServerInstance } from 'graphql-yoga';
 import type { Viewer } from '../auth.js';
 import { pulseError } from '../errors.js';
 import { createReservationRegistry, type ReservationRegistry, type ReservationTimers } from './sse-reservations.js';
+import { runOperation } from './run-operation.js';
 import { paced, StreamConnections } from './sse-stream-connections.js';
 
 /** Options of {@link useSingleConnectionSse}. */
@@ -42,21 +43,6 @@ function streamToken(request: Request): string | null {
   return request.headers.get(TOKEN_HEADER_KEY) ?? new URL(request.url).searchParams.get(TOKEN_QUERY_KEY);
 }
 
-/**
- * A refused document as a result on the stream, as every other refusal in
- * this mode arrives: the official client hands a POST's error status to the
- * caller without its body, so the codes would be lost. `http` is Yoga's hint
- * for an HTTP status and means nothing inside a stream.
- */
-function documentRefusal(errors: readonly GraphQLError[]): ExecutionResult {
-  return {
-    data: null,
-    errors: errors.map((error) => {
-      const { http: _http, ...extensions } = error.extensions;
-      return new GraphQLError(error.message, { nodes: error.nodes, extensions });
-    }),
-  };
-}
 
 /**
  * graphql-sse in single connection mode through the one Yoga instance (what
@@ -134,25 +120,8 @@ function reserve(reservations: ReservationRegistry, viewer: Viewer): SseResponse
   return sseError(pulseError('TOO_MANY_SUBSCRIPTIONS', 'Too many stream reservations are waiting for their connection; connect or let them expire first.'), 429);
 }
 
-/** Parses, validates and runs one operation the way Yoga's own pipeline does. */
-async function subscribe(yoga: AnyYoga, initialContext: Partial<YogaInitialContext>, params: RequestParams) {
-  const enveloped = yoga.getEnveloped(initialContext);
-  let document;
-  try {
-    document = enveloped.parse(params.query);
-  } catch (error) {
-    if (error instanceof GraphQLError) return documentRefusal([error]);
-    throw error;
-  }
-  const errors = enveloped.validate(enveloped.schema, document);
-  if (errors.length > 0) return documentRefusal(errors);
-  const args: ExecutionArgs = {
-    schema: enveloped.schema,
-    document,
-    contextValue: await enveloped.contextFactory(),
-    variableValues: params.variables,
-    operationName: params.operationName,
-  };
-  const isSubscription = getOperationAST(document, params.operationName)?.operation === 'subscription';
-  return isSubscription ? enveloped.subscribe(args) : enveloped.execute(args);
+/** Runs one operation; a refused document becomes an error result on the stream, as graphql-sse expects. */
+async function subscribe(yoga: AnyYoga, initialContext: Partial<YogaInitialContext> & Record<string, unknown>, params: RequestParams) {
+  const outcome = await runOperation(yoga, initialContext, params);
+  return 'refused' in outcome ? { data: null, errors: outcome.refused } : outcome.result;
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -8,6 +8,7 @@ import type { Authenticator, Viewer } from '../auth.js';
 import type { PulseContext, PulseServerContext } from '../context.js';
 import type { DropConnection, DropReason } from '../streams/open-streams.js';
 import { REQUEST_ID_HEADER, upgradeRequestId } from './request-id.js';
+import { runOperation, withoutHttpHint } from './run-operation.js';
 
 /** What the ws adapter needs. */
 export interface WsTransportOptions {
@@ -59,13 +60,6 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-/** Errors for the wire: Yoga's HTTP status hint means nothing on a socket. */
-function wireErrors(errors: readonly GraphQLError[]): GraphQLError[] {
-  return errors.map((error) => {
-    const { http: _http, ...extensions } = error.extensions;
-    return new GraphQLError(error.message, { extensions, path: error.path, nodes: error.nodes });
-  });
-}
 
 /**
  * graphql-ws on the same port and path as HTTP, executing through the one
@@ -108,33 +102,18 @@ export function attachWsTransport({ httpServer, path, yoga, authenticator, keepA
         }
       },
       onSubscribe: async (ctx, _id, payload) => {
-        const enveloped = yoga.getEnveloped({
+        const initialContext = {
           viewer: viewers.get(ctx.extra.socket) ?? null,
           transport: 'ws',
           requestId: requestIds.get(ctx.extra.request),
           dropConnection: dropSocket(ctx.extra.socket),
           params: payload,
-        });
-        // A refused document (syntax, a size or token limit) is an error message; thrown, graphql-ws would close the socket with 4500.
-        let document;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (error) {
-          if (error instanceof GraphQLError) return wireErrors([error]);
-          throw error;
-        }
-        const validationErrors = enveloped.validate(enveloped.schema, document);
-        if (validationErrors.length > 0) return wireErrors(validationErrors);
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
         };
-        const isSubscription = getOperationAST(document, payload.operationName)?.operation === 'subscription';
-        const result = await (isSubscription ? enveloped.subscribe(args) : enveloped.execute(args));
-        if (!isAsyncIterable(result) && result.errors?.length && !result.data) return wireErrors(result.errors);
+        // A refused document is an error message; thrown, graphql-ws would close the socket with 4500.
+        const outcome = await runOperation(yoga, initialContext, payload);
+        if ('refused' in outcome) return outcome.refused;
+        const { args, result } = outcome;
+        if (!isAsyncIterable(result) && result.errors?.length && !result.data) return withoutHttpHint(result.errors);
         return { ...args, rootValue: { result } satisfies Prepared };
       },
       execute: (args) => (args.rootValue as Prepared).result,
