@@ -4,6 +4,7 @@ import { postGraphQL } from '../support/clients.js';
 import { inPool, mutateDocument, randomActivityInput, randomJson, randomString, seededRandom, type Random } from '../support/fuzz.js';
 import { ACTIVE_USERS, ACTIVITY, END_SESSION, EVENTS_PER_MINUTE, RECORD, RECORD_MANY, STATS } from '../support/operations.js';
 import { BACKENDS, startTestPulse, type TestPulse } from '../support/pulse.js';
+import { readStreamUntil } from '../support/read-stream.js';
 
 /** FUZZ_SEED=<n> replays a run; every failure message names its seed. */
 const SEED = process.env.FUZZ_SEED === undefined ? randomInt(2 ** 31) : Number(process.env.FUZZ_SEED);
@@ -91,19 +92,8 @@ function answerProblem(status: number, contentType: string, text: string): strin
 }
 
 /** Reads an event stream until it completes, or up to its first result for a subscription (which never completes). */
-async function readEvents(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  for (;;) {
-    const chunk = await reader?.read();
-    if (!chunk || chunk.done) return text;
-    text += decoder.decode(chunk.value, { stream: true });
-    if (/^event: complete$/m.test(text) || /^data: .*\n\n/m.test(text)) {
-      await reader?.cancel();
-      return text;
-    }
-  }
+function readEvents(response: Response): Promise<string> {
+  return readStreamUntil(response, (text) => /^event: complete$/m.test(text) || /^data: .*\n\n/m.test(text));
 }
 
 async function send(url: string, token: string, fuzz: Case): Promise<string | null> {

@@ -1,4 +1,5 @@
 import type { Subscription } from './clients.js';
+import { readStreamUntil } from './read-stream.js';
 
 /** How a transport told the client it refused an operation. */
 export interface Refusal {
@@ -64,16 +65,10 @@ export async function probeSse(graphqlUrl: string, token: string | null, query: 
   }
 }
 
+// An event is complete at its blank line; pings (`:`) carry no data.
+const FIRST_DATA = /^data: (.*)\n\n/m;
+
 async function firstEventData(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  for (;;) {
-    const chunk = await reader?.read();
-    if (!chunk || chunk.done) return '{}';
-    text += decoder.decode(chunk.value, { stream: true });
-    // An event is complete at its blank line; pings (`:`) carry no data.
-    const data = /^data: (.*)\n\n/m.exec(text)?.[1];
-    if (data !== undefined) return data;
-  }
+  const text = await readStreamUntil(response, (read) => FIRST_DATA.test(read));
+  return FIRST_DATA.exec(text)?.[1] ?? '{}';
 }
