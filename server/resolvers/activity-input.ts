@@ -11,6 +11,13 @@ export const MAX_LENGTH = {
   userAgent: 512,
 } as const;
 
+/**
+ * Why a string with a lone UTF-16 surrogate is refused: it has no UTF-8 form,
+ * so Redis would store a replacement character (or its Lua JSON decoder
+ * refuse the escape) and the two backends would disagree about the value.
+ */
+export const NOT_WELL_FORMED = 'is not well-formed Unicode (it holds a lone surrogate)';
+
 /** An `ActivityInput` as GraphQL coerced it (`at` already parsed by the `DateTime` scalar). */
 export interface RawActivityInput {
   readonly sessionId: string;
@@ -47,6 +54,7 @@ export function validateActivityInput(
     if (value === null || value === undefined) return required ? fail(field, 'is required') : null;
     if (required && value.length === 0) fail(field, 'must not be empty');
     if (value.length > MAX_LENGTH[field]) fail(field, `is longer than ${MAX_LENGTH[field]} characters`);
+    if (!value.isWellFormed()) fail(field, NOT_WELL_FORMED);
     return value;
   };
   const ipAddress = input.ipAddress ?? null;

@@ -1,6 +1,6 @@
 import type { ActivityFilter } from '../domain/activity.js';
 import { pulseError } from '../errors.js';
-import { MAX_LENGTH } from './activity-input.js';
+import { MAX_LENGTH, NOT_WELL_FORMED } from './activity-input.js';
 
 /** Largest page `activeUsers` and snapshots serve. */
 export const MAX_PAGE_SIZE = 100;
@@ -22,6 +22,9 @@ export function checkedFilter(filter: ActivityFilter | null | undefined): Activi
   }
   if ((filter.pathPrefix?.length ?? 0) > MAX_LENGTH.path) {
     throw pulseError('BAD_USER_INPUT', `filter.pathPrefix is longer than ${MAX_LENGTH.path} characters`, { field: 'filter.pathPrefix' });
+  }
+  for (const [name, value] of [['userId', filter.userId], ['pathPrefix', filter.pathPrefix]] as const) {
+    if (value && !value.isWellFormed()) throw pulseError('BAD_USER_INPUT', `filter.${name} ${NOT_WELL_FORMED}`, { field: `filter.${name}` });
   }
   return { userId: filter.userId || null, pathPrefix: filter.pathPrefix || null };
 }

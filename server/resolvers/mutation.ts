@@ -1,7 +1,7 @@
 import { pulseError } from '../errors.js';
 import type { MutationResolvers } from '../generated/resolvers.js';
 import type { PulseContext } from '../context.js';
-import { MAX_LENGTH, validateActivityInput, type RawActivityInput } from './activity-input.js';
+import { MAX_LENGTH, NOT_WELL_FORMED, validateActivityInput, type RawActivityInput } from './activity-input.js';
 import { callBackend } from './backend.js';
 
 function timeBounds({ services }: PulseContext) {
@@ -38,6 +38,7 @@ export const Mutation: MutationResolvers = {
     if (sessionId.length === 0 || sessionId.length > MAX_LENGTH.sessionId) {
       throw pulseError('BAD_USER_INPUT', `sessionId must be 1 to ${MAX_LENGTH.sessionId} characters`, { field: 'sessionId' });
     }
+    if (!sessionId.isWellFormed()) throw pulseError('BAD_USER_INPUT', `sessionId ${NOT_WELL_FORMED}`, { field: 'sessionId' });
     const { store, clock } = context.services;
     const ended = await callBackend(context, 'end_session', () => store.endSession(sessionId, clock.now()));
     return ended !== null;

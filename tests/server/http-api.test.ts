@@ -122,6 +122,9 @@ describe.each(BACKENDS)('GraphQL over HTTP on the %s backend', (backend) => {
       ['an over-long user name', { userName: 'n'.repeat(129) }, 'userName'],
       ['an over-long path', { path: `/${'p'.repeat(2048)}` }, 'path'],
       ['an over-long user agent', { userAgent: 'a'.repeat(513) }, 'userAgent'],
+      // JSON carries a lone surrogate as an escape that has no UTF-8 form.
+      ['a user name with a lone surrogate', { userName: 'n\ud800x' }, 'userName'],
+      ['a path with a lone surrogate', { path: '/\udc00' }, 'path'],
     ];
     it.each(cases)('%s', async (_label, extra, field) => {
       const user = `u-${randomUUID()}`;
@@ -146,6 +149,16 @@ describe.each(BACKENDS)('GraphQL over HTTP on the %s backend', (backend) => {
       expect(errorCode((await asIngest(RECORD, { input: activity('s'.repeat(129), 'u') })).body)).toBe('BAD_USER_INPUT');
       expect(errorCode((await asIngest(RECORD, { input: activity('s', 'u'.repeat(129)) })).body)).toBe('BAD_USER_INPUT');
       expect(errorCode((await asIngest(RECORD, { input: activity('', 'u') })).body)).toBe('BAD_USER_INPUT');
+    });
+
+    it('ids and filters with a lone surrogate', async () => {
+      const user = `u-${randomUUID()}`;
+      const badUser = await asIngest(RECORD_MANY, { inputs: [activity(`${user}-s`, user), activity(`${user}-t`, `${user}\ud800`)] });
+      expect(badUser.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', index: 1, field: 'userId' });
+      expect((await asAdmin(ACTIVE_USERS, { filter: { userId: user } })).body.data?.activeUsers).toMatchObject({ edges: [] });
+      expect(errorCode((await asIngest(RECORD, { input: activity('s\udbff', 'u') })).body)).toBe('BAD_USER_INPUT');
+      expect(errorCode((await asIngest(END_SESSION, { id: 's\ud800' })).body)).toBe('BAD_USER_INPUT');
+      expect(errorCode((await asAdmin(ACTIVE_USERS, { filter: { pathPrefix: '/\ud800' } })).body)).toBe('BAD_USER_INPUT');
     });
 
     it('a batch over the maximum, or with one bad event, as a whole', async () => {
