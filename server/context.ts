@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { LeaseManager } from './limits/types.js';
 import type { PulseMetrics, PulseTransport } from './metrics.js';
 import type { StatsFeed } from './stats-feed.js';
+import type { ResultSink } from './fanout/result-sink.js';
 import type { ActivityStore } from './store/types.js';
 import type { DropConnection, OpenStreams } from './streams/open-streams.js';
 
@@ -53,6 +54,13 @@ export interface PulseContext {
    * the client reconnects and resumes. Absent for plain HTTP operations.
    */
   readonly dropConnection?: DropConnection;
+  /**
+   * Where this subscription's results are written directly, framed for its
+   * connection, so that a fan-out group can write the same serialised bytes
+   * to all its members. Absent (e.g. `yoga.fetch` in process), results go
+   * through the operation's own async iterator and are executed per subscriber.
+   */
+  readonly resultSink?: ResultSink;
 }
 
 /**
@@ -65,6 +73,8 @@ export interface PulseServerContext {
   readonly requestId?: string;
   /** The transport's way to drop this operation's connection (graphql-ws, single-connection SSE). */
   readonly dropConnection?: DropConnection;
+  /** The transport's direct result writer for this operation (see {@link PulseContext.resultSink}). */
+  readonly resultSink?: ResultSink;
   /** Node's request, from Yoga's node adapter (HTTP transports). */
   readonly req?: IncomingMessage;
   /** Node's response, from Yoga's node adapter: what a distinct-mode SSE drop destroys. */

@@ -16,4 +16,5 @@ export type RequestLimits = Pick<
   | 'maxRequestBodyBytes'
   | 'sseReservationTtlMs'
   | 'maxSseReservationsPerAdmin'
+  | 'sseKeepAliveMs'
 >;

@@ -43,6 +43,7 @@ describe('loadConfig defaults', () => {
       maxRequestBodyBytes: 1_048_576,
       sseReservationTtlMs: 30_000,
       maxSseReservationsPerAdmin: 5,
+      sseKeepAliveMs: 12_000,
       subscriberBufferBytes: 1_048_576,
       shutdownGraceMs: 10_000,
       metricsToken: undefined,
@@ -104,6 +105,7 @@ const OVERRIDES: readonly [string, string, keyof Config, unknown][] = [
   ['MAX_REQUEST_BODY_BYTES', '104857600', 'maxRequestBodyBytes', 104_857_600],
   ['SSE_RESERVATION_TTL_MS', '100', 'sseReservationTtlMs', 100],
   ['MAX_SSE_RESERVATIONS_PER_ADMIN', '1', 'maxSseReservationsPerAdmin', 1],
+  ['SSE_KEEPALIVE_MS', '250', 'sseKeepAliveMs', 250],
   ['METRICS_TOKEN', 'scrape-me-0123456789', 'metricsToken', 'scrape-me-0123456789'],
   ['METRICS_TOKEN', 'x'.repeat(16), 'metricsToken', 'x'.repeat(16)],
   ['LOG_LEVEL', 'silent', 'logLevel', 'silent'],
@@ -181,6 +183,7 @@ describe('loadConfig validation', () => {
     ['SSE_RESERVATION_TTL_MS', '600001'],
     ['MAX_SSE_RESERVATIONS_PER_ADMIN', '0'],
     ['MAX_SSE_RESERVATIONS_PER_ADMIN', '1001'],
+    ['SSE_KEEPALIVE_MS', '99'],
   ])('rejects %s=%s as out of range', (variable, raw) => {
     const problems = problemsOf({ [variable]: raw });
     expect(problems).toHaveLength(1);
@@ -384,7 +387,7 @@ describe('describeConfig', () => {
     expect(line).toContain('metrics=open');
     expect(line).toContain('historySize=10000 historyMaxAgeMs=600000');
     expect(line).toContain('maxDocumentBytes=16384 maxDocumentTokens=2000 maxQueryDepth=12 maxQueryFields=500');
-    expect(line).toContain('maxRequestBodyBytes=1048576 sseReservationTtlMs=30000 maxSseReservationsPerAdmin=5');
+    expect(line).toContain('maxRequestBodyBytes=1048576 sseReservationTtlMs=30000 maxSseReservationsPerAdmin=5 sseKeepAliveMs=12000');
   });
 
   it('names Redis without its password and never shows the secret', () => {
