@@ -11,11 +11,13 @@ import { useAuth } from './transports/auth-plugin.js';
 import { useBodyLimit } from './transports/body-limit.js';
 import { useDashboard } from './transports/dashboard.js';
 import { useDocumentLimits } from './transports/document-limits.js';
+import { createDistinctSse } from './transports/sse-distinct.js';
 import { useStreamingHeaders } from './transports/http-extras.js';
 import { countHttpConnections, useMetricsEndpoint, useSubscriptionMetrics } from './transports/metrics.js';
 import { useExplicitNullDataOnRefusal } from './transports/refusal-shape.js';
 import { createRequestIds, useRequestLog, type RequestIds } from './transports/request-id.js';
 import type { RequestLimits } from './transports/request-limits.js';
+import type { SingleConnectionBackend } from './transports/sse-backend.js';
 import { useSingleConnectionSse } from './transports/sse-single.js';
 import { attachWsTransport, type WsTransport } from './transports/ws.js';
 
@@ -34,6 +36,8 @@ export interface PulseServerOptions {
   readonly metricsToken?: string;
   /** Document, body, WebSocket message and SSE reservation limits, applied on every transport. */
   readonly limits: RequestLimits;
+  /** Single connection SSE's reservations and router (memory, or Redis shared by every process). */
+  readonly singleConnection: Pick<SingleConnectionBackend, 'reservations' | 'router'>;
 }
 
 /** A Pulse gateway that is not listening yet. */
@@ -54,15 +58,18 @@ export interface PulseServer {
  * GraphQL over HTTP, graphql-sse in distinct mode (`/graphql`) and single
  * connection mode (`/graphql/stream`), and graphql-ws (`/graphql`).
  */
-export function createPulseServer({ services, authenticator, isReady, graphiqlToken, metricsToken, limits }: PulseServerOptions): PulseServer {
+export function createPulseServer({ services, authenticator, isReady, graphiqlToken, metricsToken, limits, singleConnection }: PulseServerOptions): PulseServer {
   const viewers = new WeakMap<Request, Viewer>();
   const singleConnectionSse = useSingleConnectionSse({
     endpoint: ENDPOINTS.stream,
     viewers,
-    reservationTtlMs: limits.sseReservationTtlMs,
-    maxReservationsPerAdmin: limits.maxSseReservationsPerAdmin,
+    ...singleConnection,
+    keepAliveMs: limits.sseKeepAliveMs,
+    requestIdOf: (request) => requestIds.of(request),
+    logger: services.logger,
   });
   const requestIds = createRequestIds();
+  const distinctSse = createDistinctSse({ keepAliveMs: limits.sseKeepAliveMs });
   const { logger, metrics } = services;
   const yoga = createYoga<PulseServerContext, PulseContext>({
     schema: createPulseSchema(),
@@ -72,8 +79,9 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
     // Never dev-mode masking (it would put stack traces in responses when NODE_ENV=development).
     maskedErrors: { isDev: false },
     logging: pinoForYoga(services),
-    context: ({ request, viewer, transport, requestId, dropConnection, res }): PulseContext => {
+    context: ({ request, viewer, transport, requestId, dropConnection, resultSink, res }): PulseContext => {
       const via = transport ?? (request ? transportOf(request) : 'http');
+      const distinctStream = via === 'sse-distinct' && request && res;
       return {
         viewer: viewer ?? (request ? viewers.get(request) : undefined) ?? null,
         services,
@@ -81,7 +89,9 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
         transport: via,
         logger: logger.child({ requestId: requestId ?? requestIdOf(requestIds, request) }),
         // graphql-ws and single-connection SSE bring their own; a distinct-mode stream is its HTTP response.
-        dropConnection: dropConnection ?? (via === 'sse-distinct' && res ? destroyResponse(res) : undefined),
+        dropConnection: dropConnection ?? (distinctStream ? destroyResponse(res) : undefined),
+        // graphql-ws and single-connection SSE bring their own; a distinct-mode stream writes to its response.
+        resultSink: resultSink ?? (distinctStream ? distinctSse.sinkFor(request, res) : undefined),
       };
     },
     graphiql: {
@@ -104,6 +114,7 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
       singleConnectionSse.plugin,
       useReadinessCheck({ endpoint: ENDPOINTS.ready, check: isReady }),
       useStreamingHeaders(),
+      distinctSse.plugin,
     ],
   });
   const httpServer = createServer(yoga);
@@ -126,7 +137,7 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
     stopAccepting: () => void stopAccepting(),
     close: async () => {
       const closed = stopAccepting();
-      singleConnectionSse.close();
+      await singleConnectionSse.close();
       await ws.close();
       httpServer.closeAllConnections();
       await closed;

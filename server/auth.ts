@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { GraphQLError } from 'graphql';
 import { errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { pulseError } from './errors.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /** What a token may allow: `admin` reads and subscribes, `ingest` records activity. */
 export type Role = 'admin' | 'ingest';
@@ -60,11 +61,18 @@ const MIN_SECRET_BYTES = 32;
 export function createAuthenticator({ secret, issuer, audience, clockToleranceMs = 5000, now }: AuthenticatorOptions): Authenticator {
   const key = secretKey(secret);
   const verifyOptions: JWTVerifyOptions = { algorithms: [ALGORITHM], issuer, audience, clockTolerance: clockToleranceMs / 1000, requiredClaims: ['exp'] };
+  const verified = new VerifiedTokens();
   return {
     async verifyAuthorization(header) {
       const token = bearerToken(header);
-      const payload = await verifyToken(token, key, now === undefined ? verifyOptions : { ...verifyOptions, currentDate: now() });
-      return viewerFromClaims(payload);
+      const at = now?.() ?? new Date();
+      const known = verified.get(token, at.getTime());
+      if (known !== undefined) return known;
+      const payload = await verifyToken(token, key, now === undefined ? verifyOptions : { ...verifyOptions, currentDate: at });
+      const viewer = viewerFromClaims(payload);
+      // `exp` is required, so verified tokens always have one.
+      verified.set(token, viewer, (payload.exp as number) * 1000 + clockToleranceMs);
+      return viewer;
     },
   };
 }

@@ -12,12 +12,15 @@ import { createMemoryStore } from './store/memory.js';
 import { createRedisStore } from './store/redis.js';
 import type { ActivityStore, HistoryOptions } from './store/types.js';
 import { DEFAULT_HISTORY } from './store/memory.js';
+import { createMemorySingleConnection, createRedisSingleConnection, type SingleConnectionBackend, type SingleConnectionSettings } from './transports/sse-backend.js';
 
 /** The three engines, all in memory or all on Redis. */
 export interface Backends {
   readonly store: ActivityStore;
   readonly bus: EventBus;
   readonly leases: LeaseManager;
+  /** graphql-sse single connection reservations and the router to other processes' streams. */
+  readonly singleConnection: SingleConnectionBackend;
   /** `memory` or `redis`, for logs. */
   readonly kind: 'memory' | 'redis';
   /** True when every backend answers now. */
@@ -45,10 +48,15 @@ export interface BackendObserver {
 const UNOBSERVED: BackendObserver = { onPublished: () => {}, onRedisError: () => {} };
 
 /** The settings the engines read; the history ones default to `HISTORY_SIZE` and `HISTORY_MAX_AGE_MS`'s defaults. */
-export type BackendConfig = Pick<Config, 'redisUrl' | 'redisPrefix' | 'leaseTtlMs'> & Partial<Pick<Config, 'historySize' | 'historyMaxAgeMs'>>;
+export type BackendConfig = Pick<Config, 'redisUrl' | 'redisPrefix' | 'leaseTtlMs' | 'sseReservationTtlMs' | 'maxSseReservationsPerAdmin'> &
+  Partial<Pick<Config, 'historySize' | 'historyMaxAgeMs'>>;
 
 function historyOf({ historySize, historyMaxAgeMs }: BackendConfig): HistoryOptions {
   return { size: historySize ?? DEFAULT_HISTORY.size, maxAgeMs: historyMaxAgeMs ?? DEFAULT_HISTORY.maxAgeMs };
+}
+
+function singleConnectionOf(config: BackendConfig): SingleConnectionSettings {
+  return { ttlMs: config.sseReservationTtlMs, maxPerOwner: config.maxSseReservationsPerAdmin, streamTtlMs: config.leaseTtlMs };
 }
 
 /**
@@ -62,20 +70,23 @@ export async function createBackends(
   logger: Logger,
   observer: BackendObserver = UNOBSERVED,
 ): Promise<Backends> {
-  return config.redisUrl ? createRedisBackends(config.redisUrl, config, logger, observer) : createMemoryBackends(historyOf(config), logger, observer);
+  return config.redisUrl ? createRedisBackends(config.redisUrl, config, logger, observer) : createMemoryBackends(config, logger, observer);
 }
 
-function createMemoryBackends(history: HistoryOptions, logger: Logger, observer: BackendObserver): Backends {
+function createMemoryBackends(config: BackendConfig, logger: Logger, observer: BackendObserver): Backends {
   const bus = createMemoryBus({ onListenerError: (err) => logger.error({ err }, 'change listener failed') });
-  const store = createMemoryStore({ bus, onPublished: observer.onPublished, history });
+  const store = createMemoryStore({ bus, onPublished: observer.onPublished, history: historyOf(config) });
   const leases = createMemoryLeases();
+  const singleConnection = createMemorySingleConnection(singleConnectionOf(config));
   return {
     store,
     bus,
     leases,
+    singleConnection,
     kind: 'memory',
     isReady: async () => true,
     close: async () => {
+      await singleConnection.close();
       await leases.close();
       await bus.close();
       await store.close();
@@ -97,6 +108,11 @@ async function createRedisBackends(
   });
   // Each failed (re)connection of the pub/sub connection is a window in which changes from other processes are lost.
   subscriber.on('error', () => observer.onRedisError('bus'));
+  const singleConnection = await createRedisSingleConnection(url, commands, config.redisPrefix, singleConnectionOf(config), logger).catch((error: unknown) => {
+    commands.disconnect();
+    subscriber.disconnect();
+    throw error;
+  });
   const bus = createRedisBus({
     publisher: commands,
     subscriber,
@@ -119,6 +135,7 @@ async function createRedisBackends(
     store,
     bus,
     leases,
+    singleConnection,
     kind: 'redis',
     isReady: async () => {
       if (commands.status !== 'ready' || subscriber.status !== 'ready') return false;
@@ -128,6 +145,7 @@ async function createRedisBackends(
       );
     },
     close: async () => {
+      await singleConnection.close();
       await leases.close();
       await bus.close();
       await store.close();

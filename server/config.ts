@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 
 /** Log levels pino knows, plus `silent` to turn logging off. */
@@ -36,6 +37,14 @@ export interface Config {
    * @defaultValue 'pulse:'
    */
   readonly redisPrefix: string;
+  /**
+   * Serving processes (`WORKERS`), 1 to 1024. Above 1, a primary process
+   * forks that many workers with `node:cluster`; they share one port and act
+   * as one gateway through Redis. 1 is a single process, no primary. Above 1
+   * needs `REDIS_URL`: memory mode keeps its state in one process.
+   * @defaultValue one per core (`os.availableParallelism()`) with `REDIS_URL`, else 1
+   */
+  readonly workers: number;
   /**
    * HS256 secret for verifying (and minting) JWTs (`JWT_SECRET`), at least
    * 32 bytes. Absent means dev mode: `main` generates a random secret at
@@ -243,6 +252,7 @@ const FLAG_SETTINGS = [
   'HOST',
   'REDIS_URL',
   'REDIS_PREFIX',
+  'WORKERS',
   'JWT_ISSUER',
   'JWT_AUDIENCE',
   'IDLE_TIMEOUT_MS',
@@ -282,6 +292,8 @@ const MAX_TIMER_MS = 2_147_483_647;
 const MIN_SECRET_BYTES = 32;
 /** Long enough that guessing it over HTTP is hopeless, short enough for any random generator's output. */
 const MIN_METRICS_TOKEN_LENGTH = 16;
+/** Far above any core count, low enough that a typo (an extra zero or two) is caught rather than forking thousands of processes. */
+const MAX_WORKERS = 1024;
 
 /** `IDLE_TIMEOUT_MS` → `idle-timeout-ms`. */
 function flagName(setting: string): string {
@@ -291,12 +303,18 @@ function flagName(setting: string): string {
 /**
  * Reads and validates every setting from the environment and the command
  * line; flags win over the environment. Pure: it reads nothing but its
- * arguments, so tests pass their own.
+ * arguments (and the machine's core count when `cores` is left out), so
+ * tests pass their own.
  * @param env - usually `process.env`
  * @param argv - arguments after the script, e.g. `['--port', '4001']` or `['--port=4001']`
+ * @param cores - the default of `WORKERS` with Redis @defaultValue os.availableParallelism()
  * @throws ConfigError listing every bad value, unknown flag and stray argument at once
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv.slice(2)): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = process.argv.slice(2),
+  cores: number = availableParallelism(),
+): Config {
   const problems: string[] = [];
   const flags = parseFlags(argv, problems);
   const read = new SettingReader(env, flags, problems);
@@ -306,6 +324,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     host: read.string('HOST', '127.0.0.1', checkHost),
     redisUrl: read.optionalString('REDIS_URL', checkRedisUrl, redactUrlCredentials),
     redisPrefix: read.string('REDIS_PREFIX', 'pulse:', checkRedisPrefix),
+    workers: readWorkers(read, cores),
     jwtSecret: read.secret('JWT_SECRET', checkSecret),
     jwtIssuer: read.optionalString('JWT_ISSUER', checkNonEmpty),
     jwtAudience: read.optionalString('JWT_AUDIENCE', checkNonEmpty),
@@ -335,6 +354,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * One worker per core by default with Redis; memory mode is one process,
+ * since its sessions, bus and leases live in that process's memory. Whether
+ * `REDIS_URL` is *given* decides, not whether it is valid: a mistyped URL
+ * is its own problem line, not a reason to also blame `WORKERS`.
+ */
+function readWorkers(read: SettingReader, cores: number): number {
+  const withRedis = read.isSet('REDIS_URL');
+  const workers = read.integer('WORKERS', withRedis ? Math.min(MAX_WORKERS, Math.max(1, cores)) : 1, { min: 1, max: MAX_WORKERS });
+  if (withRedis || workers === 1) return workers;
+  read.refuse('WORKERS', 'at most 1 without REDIS_URL: memory mode is one process; set REDIS_URL to run several workers as one gateway');
+  return 1;
 }
 
 /** Sweeping four times per idle timeout keeps the overshoot small without sweeping a long timeout needlessly often. */
@@ -449,6 +482,17 @@ class SettingReader {
     return fallback;
   }
 
+  /** True when the setting is given at all, by flag or environment, whatever its value. */
+  isSet(name: SettingName): boolean {
+    return this.raw(name) !== undefined;
+  }
+
+  /** Records a problem with a value that passed its own check but conflicts with another setting. */
+  refuse(name: SettingName, expected: string): void {
+    const raw = this.raw(name);
+    if (raw !== undefined) this.report(raw, JSON.stringify(raw.value), expected);
+  }
+
   private raw(name: SettingName): { value: string; label: string } | undefined {
     const flag = this.flags.get(name);
     if (flag !== undefined) return { value: flag, label: `${name} (from --${flagName(name)})` };
@@ -532,6 +576,7 @@ export function describeConfig(config: Config): string {
   return [
     `listen=${listen}`,
     `backend=${backend}`,
+    `workers=${config.workers}`,
     `auth=HS256/${auth}`,
     ...(config.jwtIssuer === undefined ? [] : [`iss=${config.jwtIssuer}`]),
     ...(config.jwtAudience === undefined ? [] : [`aud=${config.jwtAudience}`]),

@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { LeaseManager } from './limits/types.js';
 import type { PulseMetrics, PulseTransport } from './metrics.js';
 import type { StatsFeed } from './stats-feed.js';
+import type { FanoutHub } from './fanout/fanout-hub.js';
 import type { ResultSink } from './fanout/result-sink.js';
 import type { ActivityStore } from './store/types.js';
 import type { DropConnection, OpenStreams } from './streams/open-streams.js';
@@ -36,6 +37,8 @@ export interface PulseServices {
   readonly metrics: PulseMetrics;
   /** Open `activityChanged` streams in this process, each droppable (Redis lost, shutdown). */
   readonly openStreams: OpenStreams;
+  /** The process's fan-out groups: subscribers that share one execution per event. */
+  readonly fanout: FanoutHub;
 }
 
 /** The GraphQL context of every operation, on every transport. */
@@ -61,6 +64,11 @@ export interface PulseContext {
    * through the operation's own async iterator and are executed per subscriber.
    */
   readonly resultSink?: ResultSink;
+  /**
+   * True in the context a fan-out group executes events with: delivery is
+   * counted per member write by the group, not per execution.
+   */
+  readonly groupExecution?: boolean;
 }
 
 /**

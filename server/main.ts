@@ -1,7 +1,10 @@
+import cluster from 'node:cluster';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { DemoTraffic } from '../client/demo/traffic.js';
 import { generateDevSecret, mintToken } from './auth.js';
+import { announceReady, inheritedDevSecret, SHUTDOWN_MARGIN_MS, startCluster, type RunningCluster } from './cluster.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { startPulse, type RunningPulse } from './pulse.js';
 import { redactUrl } from './redis/connect.js';
 
@@ -12,9 +15,11 @@ interface DevTokens {
   readonly ingest: string;
 }
 
-async function devTokens(config: Config): Promise<DevTokens | undefined> {
+/** @param secret - what to sign with when `JWT_SECRET` is unset: a fresh one, or in a worker its primary's */
+async function devTokens(config: Config, secret: string | undefined): Promise<DevTokens | undefined> {
   if (config.jwtSecret) return undefined;
-  const secret = generateDevSecret();
+  // A per-worker secret would make each token valid on one worker only; better not to start.
+  if (secret === undefined) throw new Error('this worker got no dev secret from its primary');
   const [admin, ingest] = await Promise.all([
     mintToken({ secret, sub: 'dev-admin', roles: ['admin'], expiresIn: '30d' }),
     mintToken({ secret, sub: 'dev-ingest', roles: ['ingest'], expiresIn: '30d' }),
@@ -23,23 +28,20 @@ async function devTokens(config: Config): Promise<DevTokens | undefined> {
 }
 
 /** Plain lines on stdout (not log records), meant for a person or a script to copy. */
-function printBanner(pulse: RunningPulse, config: Config, tokens: DevTokens | undefined): void {
-  const lines = [
-    '',
-    `Pulse is running on ${pulse.url} (${config.redisUrl ? `Redis at ${redactUrl(config.redisUrl)}` : 'in memory'})`,
-    `GraphiQL:   ${pulse.url}/graphql`,
-  ];
+function printBanner(url: string, config: Config, tokens: DevTokens | undefined): void {
+  const backend = config.redisUrl ? `Redis at ${redactUrl(config.redisUrl)}` : 'in memory';
+  const lines = ['', `Pulse is running on ${url} (${backend}${config.workers > 1 ? `, ${config.workers} workers` : ''})`, `GraphiQL:   ${url}/graphql`];
   if (tokens) {
     lines.push(
       'Dashboard (signed in through the link):',
-      `${pulse.url}/#token=${tokens.admin}`,
+      `${url}/#token=${tokens.admin}`,
       '',
       'No JWT_SECRET is set, so these tokens are signed with a random secret that lives until Pulse stops:',
       `Admin token:  ${tokens.admin}`,
       `Ingest token: ${tokens.ingest}`,
     );
   } else {
-    lines.push(`Dashboard:  ${pulse.url}/  (mint a token: npm run token -- --sub alice --role admin)`);
+    lines.push(`Dashboard:  ${url}/  (mint a token: npm run token -- --sub alice --role admin)`);
   }
   if (config.demo) lines.push('', 'Demo traffic is on: simulated visitors are recorded through the ingest API (stop Pulse to end it).');
   process.stdout.write(`${lines.join('\n')}\n\n`);
@@ -49,13 +51,12 @@ function printBanner(pulse: RunningPulse, config: Config, tokens: DevTokens | un
  * `--demo`: simulated visitors through the public ingest API, with the dev
  * ingest token or, when `JWT_SECRET` is set, one minted for the purpose.
  */
-async function startDemo(pulse: RunningPulse, config: Config, tokens: DevTokens | undefined): Promise<DemoTraffic> {
+async function startDemo(url: string, logger: Logger, config: Config, tokens: DevTokens | undefined): Promise<DemoTraffic> {
   const token = tokens?.ingest ?? (await demoIngestToken(config));
   // Loaded only here: a normal start needs none of the client code.
   const { startDemoTraffic } = await import('../client/demo/traffic.js');
-  const { logger } = pulse.services;
   logger.info('demo traffic started: simulated visitors are being recorded');
-  return startDemoTraffic({ url: pulse.url, token, onError: (problem) => logger.warn({ problem }, 'demo traffic') });
+  return startDemoTraffic({ url, token, onError: (problem) => logger.warn({ problem }, 'demo traffic') });
 }
 
 /** Without dev tokens, `JWT_SECRET` is set (see {@link devTokens}); the demo signs its own token with it. */
@@ -96,21 +97,77 @@ function onShutdownSignals(pulse: RunningPulse, demo: DemoTraffic | undefined, g
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-async function main(): Promise<void> {
-  let config: Config;
+/**
+ * SIGTERM / SIGINT in a cluster's primary: the demo stops first, since it
+ * sends through the workers (given at most {@link SHUTDOWN_MARGIN_MS}, so
+ * the whole shutdown stays bounded), then each worker gets the signal and
+ * does its own graceful shutdown; the primary exits when they have, 0 when
+ * all of them exited cleanly.
+ */
+function onClusterShutdownSignals(workers: RunningCluster, logger: Logger, graceMs: number, demo: () => DemoTraffic | undefined): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, graceMs }, 'shutting down the workers');
+    const demoStopped = demo()?.stop() ?? Promise.resolve();
+    Promise.race([demoStopped, delay(SHUTDOWN_MARGIN_MS, undefined, { ref: false })])
+      .then(() => workers.stop(signal))
+      .then(
+        (code) => process.exit(code),
+        () => process.exit(1),
+      );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** The one serving process, or one worker of a cluster: a worker leaves the banner and the demo to its primary. */
+async function serve(config: Config): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const worker = cluster.isWorker;
+  const tokens = await devTokens(config, worker ? inheritedDevSecret() : generateDevSecret());
+  const pulse = await startPulse(config, { logger, devSecret: tokens?.secret, graphiqlToken: tokens?.admin });
+  const demo = config.demo && !worker ? await startDemo(pulse.url, logger, config, tokens) : undefined;
+  onShutdownSignals(pulse, demo, config.shutdownGraceMs);
+  if (worker) announceReady(pulse.url);
+  else printBanner(pulse.url, config, tokens);
+}
+
+/**
+ * `WORKERS` above 1: this process serves nothing itself; it forks the
+ * workers, prints the banner once all of them serve, and runs the demo.
+ */
+async function runPrimary(config: Config): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const tokens = await devTokens(config, generateDevSecret());
+  const workers = startCluster({ workers: config.workers, shutdownGraceMs: config.shutdownGraceMs, devSecret: tokens?.secret, logger });
+  const started: { demo?: DemoTraffic } = {};
+  // Before the workers serve: a signal during start-up must reach them too.
+  onClusterShutdownSignals(workers, logger, config.shutdownGraceMs, () => started.demo);
+  const url = await workers.ready.catch(async (error: unknown) => {
+    await workers.stop('SIGTERM');
+    throw error;
+  });
+  if (config.demo) started.demo = await startDemo(url, logger, config, tokens);
+  printBanner(url, config, tokens);
+}
+
+function configOrExit(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }
-  const logger = createLogger(config.logLevel);
-  const tokens = await devTokens(config);
-  const pulse = await startPulse(config, { logger, devSecret: tokens?.secret, graphiqlToken: tokens?.admin });
-  const demo = config.demo ? await startDemo(pulse, config, tokens) : undefined;
-  onShutdownSignals(pulse, demo, config.shutdownGraceMs);
-  printBanner(pulse, config, tokens);
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit();
+  // `WORKERS=1` is one process with no primary: exactly what Pulse was before clustering.
+  if (cluster.isPrimary && config.workers > 1) await runPrimary(config);
+  else await serve(config);
 }
 
 main().catch((error: unknown) => {

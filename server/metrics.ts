@@ -68,6 +68,10 @@ export interface PulseMetrics {
    * after the metrics (the backends report into them), hence a setter.
    */
   readLeasesFrom(count: () => number): void;
+  /** `pulse_subscription_groups`: fan-out groups (subscribers sharing one execution per event), read at each scrape. */
+  readonly subscriptionGroups: Gauge;
+  /** Tells `pulse_subscription_groups` where to read (the hub is built after the metrics). */
+  readGroupsFrom(count: () => number): void;
 }
 
 /** Creates a fresh registry with every Pulse metric and the default process metrics. */
@@ -77,6 +81,7 @@ export function createPulseMetrics(): PulseMetrics {
   // Node's own figures (CPU, heap, event loop lag, GC) next to ours, under the same prefix.
   collectDefaultMetrics({ register: registry, prefix: 'pulse_' });
   let leaseCount = (): number => 0;
+  let groupCount = (): number => 0;
   const metrics: PulseMetrics = {
     registry,
     httpConnections: new Gauge({ name: 'pulse_http_connections', help: 'Open HTTP connections (WebSocket upgrades included).', registers }),
@@ -113,6 +118,17 @@ export function createPulseMetrics(): PulseMetrics {
     readLeasesFrom: (count) => {
       leaseCount = count;
     },
+    subscriptionGroups: new Gauge({
+      name: 'pulse_subscription_groups',
+      help: 'Fan-out groups: subscribers with the same operation, variables and scope, sharing one execution per event.',
+      registers,
+      collect() {
+        this.set(groupCount());
+      },
+    }),
+    readGroupsFrom: (count) => {
+      groupCount = count;
+    },
   };
   initialiseSeries(metrics);
   return metrics;
@@ -135,6 +151,18 @@ export function observeDelivery(metrics: PulseMetrics, at: number, now: number):
   metrics.eventsDelivered.inc();
   // `at` may lie up to CLOCK_SKEW_MS in the future; a negative lag means nothing.
   metrics.deliveryLag.observe(Math.max(0, now - at) / 1000);
+}
+
+/**
+ * Counts `writes` deliveries of one change written as a fan-out group's
+ * shared bytes, all in the same moment: each is one sample of the lag, so
+ * the histogram's count stays the number of deliveries.
+ * @param now - the clock's now, in ms
+ */
+export function observeDeliveries(metrics: PulseMetrics, writes: number, at: number, now: number): void {
+  metrics.eventsDelivered.inc(writes);
+  const lag = Math.max(0, now - at) / 1000;
+  for (let i = 0; i < writes; i++) metrics.deliveryLag.observe(lag);
 }
 
 /** Counts a backend failure (typed, so the label stays within {@link BACKEND_OPERATIONS}). */

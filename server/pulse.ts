@@ -5,7 +5,8 @@ import { createBackends, type Backends } from './backends.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { PulseServices } from './context.js';
-import { countBackendError, createPulseMetrics, type BackendOperation, type PulseMetrics } from './metrics.js';
+import { FanoutHub } from './fanout/fanout-hub.js';
+import { countBackendError, createPulseMetrics, observeDeliveries, type BackendOperation, type PulseMetrics } from './metrics.js';
 import { createStatsFeed } from './stats-feed.js';
 import { TOP_PATHS_MAX } from './streams/activity-stream.js';
 import { OpenStreams } from './streams/open-streams.js';
@@ -66,6 +67,12 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
     topPathsLimit: TOP_PATHS_MAX,
     onError: backgroundFailure(logger, metrics, 'stats_feed', 'stats computation failed'),
   });
+  const fanout = new FanoutHub({
+    bus,
+    statsFeed,
+    onDelivered: (writes, at) => observeDeliveries(metrics, writes, at, clock.now()),
+  });
+  metrics.readGroupsFrom(() => fanout.groupCount);
   const services: PulseServices = {
     store,
     bus,
@@ -76,6 +83,7 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
     limits: config,
     metrics,
     openStreams,
+    fanout,
   };
   const sweeper = createSweeper({
     store,
@@ -84,7 +92,15 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
     intervalMs: config.sweepIntervalMs,
     onError: backgroundFailure(logger, metrics, 'idle_sweep', 'idle sweep failed'),
   });
-  const server = createPulseServer({ services, authenticator, isReady: backends.isReady, graphiqlToken, metricsToken: config.metricsToken, limits: config });
+  const server = createPulseServer({
+    services,
+    authenticator,
+    isReady: backends.isReady,
+    graphiqlToken,
+    metricsToken: config.metricsToken,
+    limits: config,
+    singleConnection: backends.singleConnection,
+  });
   const url = await server.listen(config.port, config.host);
   logger.info({ url, backend: backends.kind }, 'pulse listening');
   return {

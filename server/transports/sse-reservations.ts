@@ -1,95 +1,82 @@
-import { randomUUID } from 'node:crypto';
+import type { StreamOperation } from './sse-operation.js';
 
-/** The timer functions a registry uses; injectable so tests control time. */
-export interface ReservationTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
+/** How a stream connecting to a token fared. */
+export type ConnectOutcome =
+  /** The reservation is now connected by the caller; `queued` are the operations sent before, in order, to run now. */
+  | { readonly state: 'connected'; readonly queued: readonly StreamOperation[] }
+  /** Another connection (here or in another process) holds it already. */
+  | { readonly state: 'taken' }
+  /** No reservation of this owner under this token: never made, expired, released, or someone else's. */
+  | { readonly state: 'unknown' };
+
+/** Where an operation for a connected stream must go: the process holding it. */
+export interface HeldBy {
+  readonly state: 'held';
+  /** The holder's process id, as it passed it to {@link ReservationRegistry.connect}. */
+  readonly holder: string;
 }
 
-const systemTimers: ReservationTimers = {
-  // Unref'd: a pending reservation must never keep the process alive.
-  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+/** What became of an operation sent to a token. */
+export type SubmitOutcome =
+  /** Kept with the pending reservation, to run when its stream connects. */
+  | { readonly state: 'queued' }
+  /** The reservation holds an operation of that id already. */
+  | { readonly state: 'duplicate' }
+  /** The reservation holds its most operations already. */
+  | { readonly state: 'full' }
+  | { readonly state: 'unknown' }
+  | HeldBy;
 
-/** Options of {@link createReservationRegistry}. */
-export interface ReservationRegistryOptions {
-  /** How long a reservation waits for its stream before it expires. */
+/** What became of a request to stop an operation. */
+export type CancelOutcome = { readonly state: 'cancelled' } | { readonly state: 'unknown' } | HeldBy;
+
+/**
+ * graphql-sse single connection reservations (`PUT /graphql/stream`) and
+ * their state: pending (with the operations sent before the stream
+ * connected) or connected by one process. Memory (one process) and Redis
+ * (every process sharing it) implementations behave the same.
+ *
+ * Guarantees:
+ * - an owner holds at most `maxPerOwner` pending reservations at once, however
+ *   many processes reserve concurrently;
+ * - a pending reservation lives `ttlMs`, then vanishes with its operations;
+ * - exactly one connection wins {@link ReservationRegistry.connect}; an operation
+ *   is either queued before it (and handed to the winner) or routed to the
+ *   winner after, never lost in between;
+ * - only the owner (the token's `sub`) can connect, send or cancel: to anyone
+ *   else a token is `unknown`, as if it did not exist.
+ * Every method rejects when the backend fails (Redis unreachable).
+ */
+export interface ReservationRegistry {
+  /** A fresh random token for `owner`, or null when the owner has `maxPerOwner` pending already. */
+  reserve(owner: string): Promise<string | null>;
+  /** Connects the pending reservation `token` of `owner`, recording `holder` (a process id) as where its stream lives. */
+  connect(token: string, owner: string, holder: string): Promise<ConnectOutcome>;
+  /** Queues `operation` on a pending reservation, or says which process holds its stream. */
+  submit(token: string, owner: string, operation: StreamOperation): Promise<SubmitOutcome>;
+  /** Drops a queued operation, or says which process holds the stream that runs it. Cancelling an unknown id of a known token is `cancelled`. */
+  cancel(token: string, owner: string, operationId: string): Promise<CancelOutcome>;
+  /** The stream of a token this registry connected has closed: the token is forgotten. Never rejects (a record left behind lapses). */
+  release(token: string): Promise<void>;
+  /** Pending reservations of `owner`. */
+  pendingOf(owner: string): Promise<number>;
+  /** Stops timers; tokens still connected through this registry are released. */
+  close(): Promise<void>;
+}
+
+/** Settings every registry takes. */
+export interface ReservationLimits {
+  /** How long a reservation waits for its stream (`SSE_RESERVATION_TTL_MS`). */
   readonly ttlMs: number;
-  /** Pending reservations one owner may hold at once. */
+  /** Pending reservations per owner (`MAX_SSE_RESERVATIONS_PER_ADMIN`). */
   readonly maxPerOwner: number;
-  /** Called once for each reservation that expired (or was dropped by {@link ReservationRegistry.close}). */
-  readonly onExpire: (token: string) => void;
-  /** @defaultValue Node's timers, unref'd */
-  readonly timers?: ReservationTimers;
-  /** @defaultValue crypto.randomUUID */
-  readonly newToken?: () => string;
+  /** Operations one pending reservation keeps for its stream. @defaultValue {@link DEFAULT_MAX_QUEUED} */
+  readonly maxQueued?: number;
 }
 
 /**
- * Single-connection graphql-sse reservations that are not connected yet,
- * in this process's memory (as graphql-sse keeps its streams). Each lives at
- * most `ttlMs` and each owner holds at most `maxPerOwner`, so a client that
- * reserves and never connects cannot hold memory, or the operations it
- * attached, for ever.
+ * Operations a pending reservation keeps: the official client sends none
+ * before its stream is up, so this only bounds what a hostile one can park
+ * (each up to `MAX_REQUEST_BODY_BYTES`) for `SSE_RESERVATION_TTL_MS`.
  */
-export interface ReservationRegistry {
-  /** A fresh token for `owner`, or `null` when the owner already holds `maxPerOwner` pending ones. */
-  reserve(owner: string): string | null;
-  /** Takes a pending reservation of `owner` out of the registry as its stream connects; false when unknown, expired or someone else's. */
-  claim(token: string, owner: string): boolean;
-  /** Pending reservations of `owner`. */
-  pendingOf(owner: string): number;
-  /** Expires every pending reservation at once (shutdown). */
-  close(): void;
-}
-
-interface Pending {
-  readonly owner: string;
-  readonly timer: unknown;
-}
-
-/** Creates an empty {@link ReservationRegistry}. */
-export function createReservationRegistry({
-  ttlMs,
-  maxPerOwner,
-  onExpire,
-  timers = systemTimers,
-  newToken = randomUUID,
-}: ReservationRegistryOptions): ReservationRegistry {
-  const pending = new Map<string, Pending>();
-  const byOwner = new Map<string, Set<string>>();
-  const forget = (token: string): Pending | undefined => {
-    const entry = pending.get(token);
-    if (entry === undefined) return undefined;
-    pending.delete(token);
-    timers.clearTimeout(entry.timer);
-    const tokens = byOwner.get(entry.owner);
-    tokens?.delete(token);
-    if (tokens?.size === 0) byOwner.delete(entry.owner);
-    return entry;
-  };
-  const expire = (token: string): void => {
-    if (forget(token) !== undefined) onExpire(token);
-  };
-  return {
-    reserve(owner) {
-      const tokens = byOwner.get(owner) ?? new Set<string>();
-      if (tokens.size >= maxPerOwner) return null;
-      const token = newToken();
-      tokens.add(token);
-      byOwner.set(owner, tokens);
-      pending.set(token, { owner, timer: timers.setTimeout(() => expire(token), ttlMs) });
-      return token;
-    },
-    claim(token, owner) {
-      if (pending.get(token)?.owner !== owner) return false;
-      forget(token);
-      return true;
-    },
-    pendingOf: (owner) => byOwner.get(owner)?.size ?? 0,
-    close() {
-      for (const token of [...pending.keys()]) expire(token);
-    },
-  };
-}
+export const DEFAULT_MAX_QUEUED = 16;

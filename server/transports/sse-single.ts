@@ -1,127 +1,196 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http';
-import { GraphQLError, type ExecutionResult } from 'graphql';
-import { TOKEN_HEADER_KEY, TOKEN_QUERY_KEY, type RequestParams, type Response as SseResponse } from 'graphql-sse';
-import { createHandler } from 'graphql-sse/lib/use/fetch';
-import type { Plugin, YogaInitialContext, YogaServerInstance } from 'graphql-yoga';
+import type { ServerResponse } from 'node:http';
+import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import type { Viewer } from '../auth.js';
+import type { PulseServerContext } from '../context.js';
 import { pulseError } from '../errors.js';
-import { createReservationRegistry, type ReservationRegistry, type ReservationTimers } from './sse-reservations.js';
+import type { Logger } from '../logger.js';
+import { errorResponse } from './error-response.js';
 import { runOperation } from './run-operation.js';
-import { paced, StreamConnections } from './sse-stream-connections.js';
+import { ANSWERS, answerResponse, badRequest, type StreamAnswer } from './sse-answers.js';
+import { StreamHolder } from './sse-holder.js';
+import type { StreamOperation } from './sse-operation.js';
+import type { OperationConnection } from './sse-operations.js';
+import { cancelledOperationId, readStreamOperation, streamRequestKind, streamTokenOf } from './sse-requests.js';
+import type { ReservationRegistry } from './sse-reservations.js';
+import type { RoutedRequest, StreamRouter } from './sse-routing.js';
+import type { StreamFetchApi } from './sse-stream.js';
 
 /** Options of {@link useSingleConnectionSse}. */
 export interface SingleConnectionSseOptions {
-  /** Where graphql-sse is served, e.g. `/graphql/stream`. */
+  /** Where graphql-sse's single connection mode is served, e.g. `/graphql/stream`. */
   readonly endpoint: string;
   /** Verified viewers by request, filled by the auth plugin (which runs first). */
   readonly viewers: WeakMap<Request, Viewer>;
-  /** How long a reservation waits for its stream (`SSE_RESERVATION_TTL_MS`). */
-  readonly reservationTtlMs: number;
-  /** Pending reservations per admin (`MAX_SSE_RESERVATIONS_PER_ADMIN`). */
-  readonly maxReservationsPerAdmin: number;
-  /** @defaultValue Node's timers, unref'd */
-  readonly timers?: ReservationTimers;
+  /** Where reservations live: memory, or Redis shared by every process. */
+  readonly reservations: ReservationRegistry;
+  /** Carries operations to the process holding their stream. */
+  readonly router: StreamRouter;
+  /** Time between keep-alive comments on a stream (`SSE_KEEPALIVE_MS`). */
+  readonly keepAliveMs: number;
+  /** The request id of an HTTP request (what its log line says), carried with its operation wherever it runs. */
+  readonly requestIdOf: (request: Request) => string;
+  readonly logger: Logger;
 }
 
-/** The plugin, and a way to drop every pending reservation at shutdown. */
+/** The plugin, and a way to drop this process's streams at shutdown. */
 export interface SingleConnectionSse {
   readonly plugin: Plugin;
-  /** Expires pending reservations, ending any operation attached to them. */
-  close(): void;
+  /** Refuses new reservations and streams, drops the streams held here (no `complete`) and releases their tokens. */
+  close(): Promise<void>;
 }
 
-type Handler = (request: Request) => Promise<Response>;
 type AnyYoga = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
 
-/** graphql-sse's own response tuple for an error, with a GraphQL error body. */
-function sseError(error: GraphQLError, status: number): SseResponse {
-  const body = JSON.stringify({ errors: [error.toJSON()] });
-  return [body, { status, statusText: STATUS_CODES[status] ?? '', headers: { 'content-type': 'application/json; charset=utf-8' } }];
+/** What one request handler gets. */
+interface StreamCall {
+  readonly request: Request;
+  readonly viewer: Viewer;
+  readonly requestId: string;
+  readonly res: ServerResponse | undefined;
+  readonly fetchApi: StreamFetchApi;
 }
 
-function streamToken(request: Request): string | null {
-  return request.headers.get(TOKEN_HEADER_KEY) ?? new URL(request.url).searchParams.get(TOKEN_QUERY_KEY);
-}
-
+const ALLOWED = { allow: 'GET, POST, PUT, DELETE' };
 
 /**
- * graphql-sse in single connection mode through the one Yoga instance (what
- * `@graphql-yoga/plugin-graphql-sse` does), plus what that plugin lacks:
- * - the reservation `PUT` issues a random token of our own, at most
- *   `maxReservationsPerAdmin` pending per admin (429
- *   `TOO_MANY_SUBSCRIPTIONS` beyond), and a reservation whose stream has not
- *   connected within `reservationTtlMs` is dropped with its operations
- *   (then its token gets 404);
- * - a document refused by parsing or validation (a limit included) is
- *   answered on the stream with its errors and codes, instead of a bare 400
- *   ("Unable to detect operation AST") or, for a parse error, a 500.
+ * graphql-sse's single connection mode, Pulse's own implementation of its
+ * protocol, through the one Yoga instance, without sticky routing: a
+ * reservation lives in the registry (Redis when configured), and an
+ * operation (or its `DELETE`) sent to any process reaches the process
+ * holding the stream over the router. Beyond the protocol:
+ * - every request, the reservation `PUT` included, needs a verified token
+ *   (the auth plugin), and a token is only ever usable by its owner;
+ * - at most `MAX_SSE_RESERVATIONS_PER_ADMIN` pending reservations per admin
+ *   (429 `TOO_MANY_SUBSCRIPTIONS`), each dropped with the operations sent to
+ *   it after `SSE_RESERVATION_TTL_MS` unless its stream connects (then 404);
+ * - operations sent before the stream connects wait with the reservation
+ *   and run when it connects (graphql-sse runs them at once and holds the
+ *   results; either way they arrive right after the stream opens);
+ * - a document refused by parsing or validation is answered on the stream
+ *   with its errors and codes, then `complete`.
  */
-export function useSingleConnectionSse({ endpoint, viewers, reservationTtlMs, maxReservationsPerAdmin, timers }: SingleConnectionSseOptions): SingleConnectionSse {
-  const serverContexts = new WeakMap<Request, Record<string, unknown>>();
-  const connections = new StreamConnections();
-  // Requests this module makes itself to dispose of an expired reservation.
-  const disposals = new WeakSet<Request>();
-  let handler: Handler | undefined;
-  const dispose = (token: string): void => {
-    if (handler === undefined) return;
-    // Connecting with an aborted request makes graphql-sse end the stream at once: it forgets the token and returns its operations.
-    const request = new Request(`http://localhost${endpoint}`, { headers: { accept: 'text/event-stream', [TOKEN_HEADER_KEY]: token }, signal: AbortSignal.abort() });
-    disposals.add(request);
-    void handler(request).then((response) => response.body?.cancel(), () => undefined);
+export function useSingleConnectionSse(options: SingleConnectionSseOptions): SingleConnectionSse {
+  const { endpoint, viewers, reservations, router, keepAliveMs, requestIdOf, logger } = options;
+  let yoga: AnyYoga | undefined;
+  let closing = false;
+  const holder = new StreamHolder({
+    keepAliveMs,
+    run: (operation, connection) => runOperation(yogaOf(yoga), operationContext(operation, connection), operation.params),
+    onBug: (err, { requestId }) => logger.error({ err, requestId }, 'single-connection operation failed'),
+  });
+  router.serve(holder.serve);
+  const route = (holderId: string, request: RoutedRequest): Promise<StreamAnswer> =>
+    holderId === router.processId ? holder.serve(request) : router.forward(holderId, request);
+
+  const reserve = async ({ request, viewer }: StreamCall): Promise<Response> => {
+    if (closing) return answerResponse(ANSWERS.shuttingDown);
+    if (!accepts(request, ['*/*', 'text/*', 'text/plain'])) return answerResponse({ status: 406, message: 'A reservation answers text/plain.' });
+    const token = await reservations.reserve(viewer.sub);
+    if (token === null) return answerResponse(ANSWERS.tooManyReservations);
+    return new Response(token, { status: 201, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   };
-  const reservations = createReservationRegistry({ ttlMs: reservationTtlMs, maxPerOwner: maxReservationsPerAdmin, onExpire: dispose, timers });
-  const authenticate = (request: Request): SseResponse | string | null => {
-    const token = streamToken(request);
-    if (disposals.has(request)) return token;
-    const viewer = viewers.get(request);
-    if (viewer === undefined) return sseError(pulseError('UNAUTHENTICATED', 'A bearer token is required.'), 401);
-    if (request.method === 'PUT') return reserve(reservations, viewer);
-    // Without a token graphql-sse serves the request in distinct connections mode.
-    if (token === null) return null;
-    const connecting = (request.headers.get('accept') ?? '') === 'text/event-stream';
-    if (connecting && !reservations.claim(token, viewer.sub)) {
-      return sseError(new GraphQLError('No pending reservation for this token: it expired, is connected already or was never made.'), 404);
+
+  const connect = async ({ request, viewer, res, fetchApi }: StreamCall): Promise<Response> => {
+    const token = streamTokenOf(request);
+    if (token === null) return answerResponse(badRequest('A stream token is required: reserve one with PUT first (distinct connections mode is served at /graphql).'));
+    if (closing) return answerResponse(ANSWERS.shuttingDown);
+    // Held here already: no need to ask the registry.
+    if (holder.holds(token)) return answerResponse(holder.holdsFor(token, viewer.sub) ? ANSWERS.streamOpen : ANSWERS.notPending);
+    if (res === undefined) return answerResponse({ status: 501, message: "Single connection streams need Node's HTTP server." });
+    const outcome = await reservations.connect(token, viewer.sub, router.processId);
+    if (outcome.state !== 'connected') return answerResponse(outcome.state === 'taken' ? ANSWERS.streamOpen : ANSWERS.notPending);
+    const release = (): Promise<void> => reservations.release(token);
+    if (closing) {
+      await release();
+      return answerResponse(ANSWERS.shuttingDown);
     }
-    const res = serverContexts.get(request)?.res as ServerResponse | undefined;
-    if (connecting && res !== undefined) connections.attach(token, res);
-    return token;
+    return holder.open(token, viewer.sub, res, outcome.queued, release).response(fetchApi);
   };
+
+  const run = async ({ request, viewer, requestId }: StreamCall): Promise<StreamAnswer> => {
+    const token = streamTokenOf(request);
+    if (token === null) return badRequest('A stream token is required (x-graphql-event-stream-token).');
+    if (!accepts(request, ['*/*', 'application/*', 'application/json'])) return { status: 406, message: 'An operation is answered on its stream; accept */*.' };
+    const operation = await readStreamOperation(request, viewer, requestId);
+    if (!isOperation(operation)) return operation;
+    if (holder.holdsFor(token, viewer.sub)) return holder.serve({ kind: 'run', token, operation });
+    const outcome = await reservations.submit(token, viewer.sub, operation);
+    if (outcome.state === 'held') return route(outcome.holder, { kind: 'run', token, operation });
+    return { queued: ANSWERS.accepted, duplicate: ANSWERS.duplicateOperation, full: ANSWERS.tooManyQueued, unknown: ANSWERS.streamNotFound }[outcome.state];
+  };
+
+  const cancel = async ({ request, viewer, requestId }: StreamCall): Promise<StreamAnswer> => {
+    const token = streamTokenOf(request);
+    const operationId = cancelledOperationId(request);
+    if (token === null || operationId === null) return badRequest('A stream token and ?operationId= are required.');
+    const routed: RoutedRequest = { kind: 'cancel', token, sub: viewer.sub, operationId, requestId };
+    if (holder.holdsFor(token, viewer.sub)) return holder.serve(routed);
+    const outcome = await reservations.cancel(token, viewer.sub, operationId);
+    if (outcome.state === 'held') return route(outcome.holder, routed);
+    return outcome.state === 'cancelled' ? ANSWERS.ok : ANSWERS.streamNotFound;
+  };
+
+  const respond = async (call: StreamCall): Promise<Response> => {
+    switch (streamRequestKind(call.request)) {
+      case 'reserve':
+        return reserve(call);
+      case 'connect':
+        return connect(call);
+      case 'run':
+        return answerResponse(await run(call));
+      case 'cancel':
+        return answerResponse(await cancel(call));
+      default:
+        return answerResponse({ status: 405, message: 'Use PUT to reserve, GET or POST with Accept: text/event-stream to connect, POST to run, DELETE to stop.' }, ALLOWED);
+    }
+  };
+
   const plugin: Plugin = {
-    onYogaInit({ yoga }) {
-      handler = createHandler(
-        {
-          authenticate: (req) => authenticate(req.raw),
-          onSubscribe: (req, params) => {
-            const token = streamToken(req.raw);
-            const dropping = token === null ? {} : { dropConnection: connections.dropper(token) };
-            const running = subscribe(yoga as unknown as AnyYoga, { ...serverContexts.get(req.raw), ...dropping, request: req.raw, params }, params);
-            return token === null ? running : running.then((result) => (isStream(result) ? paced(result, () => connections.drained(token)) : result));
-          },
-        },
-        yoga.fetchAPI,
-      );
+    onYogaInit({ yoga: instance }) {
+      yoga = instance as unknown as AnyYoga;
     },
-    onRequest({ request, url, endResponse, serverContext }) {
-      if (url.pathname !== endpoint || handler === undefined) return;
-      serverContexts.set(request, serverContext as Record<string, unknown>);
-      return handler(request).then(endResponse);
+    onRequest({ request, url, endResponse, serverContext, fetchAPI }) {
+      if (url.pathname !== endpoint) return;
+      const viewer = viewers.get(request);
+      if (viewer === undefined) return endResponse(errorResponse(pulseError('UNAUTHENTICATED', 'A bearer token is required.')));
+      const requestId = requestIdOf(request);
+      const res = (serverContext as PulseServerContext).res;
+      return respond({ request, viewer, requestId, res, fetchApi: fetchAPI }).then(endResponse, (err: unknown) => {
+        // The registry and the router reject only when Redis does.
+        logger.warn({ err, requestId }, 'single-connection request failed: Redis unavailable');
+        endResponse(answerResponse(ANSWERS.backendDown));
+      });
     },
   };
-  return { plugin, close: () => reservations.close() };
+  return {
+    plugin,
+    close: async () => {
+      closing = true;
+      await holder.dropAll();
+    },
+  };
 }
 
-function isStream<T>(value: T | AsyncIterable<ExecutionResult>): value is AsyncIterable<ExecutionResult> {
-  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+/** The context an operation starts from, wherever it arrived: the transport's own fields, no HTTP request. */
+function operationContext({ viewer, requestId, params }: StreamOperation, { resultSink, dropConnection }: OperationConnection): Record<string, unknown> {
+  // No `request`: the operation's own request has been answered (or was sent to another process), and Yoga's
+  // HTTP-only rules (no mutation over GET) would wrongly judge it by the stream's.
+  const context: PulseServerContext & { params: StreamOperation['params'] } = { viewer, transport: 'sse-single', requestId, dropConnection, resultSink, params };
+  return context as unknown as Record<string, unknown>;
 }
 
-function reserve(reservations: ReservationRegistry, viewer: Viewer): SseResponse | string {
-  const token = reservations.reserve(viewer.sub);
-  if (token !== null) return token;
-  return sseError(pulseError('TOO_MANY_SUBSCRIPTIONS', 'Too many stream reservations are waiting for their connection; connect or let them expire first.'), 429);
+function yogaOf(yoga: AnyYoga | undefined): AnyYoga {
+  if (yoga === undefined) throw new Error('single-connection SSE ran an operation before Yoga started');
+  return yoga;
 }
 
-/** Runs one operation; a refused document becomes an error result on the stream, as graphql-sse expects. */
-async function subscribe(yoga: AnyYoga, initialContext: Partial<YogaInitialContext> & Record<string, unknown>, params: RequestParams) {
-  const outcome = await runOperation(yoga, initialContext, params);
-  return 'refused' in outcome ? { data: null, errors: outcome.refused } : outcome.result;
+function isOperation(value: StreamOperation | StreamAnswer): value is StreamOperation {
+  return 'operationId' in value;
+}
+
+/** Whether the request's `Accept` (absent meaning anything) allows one of `types`. */
+function accepts(request: Request, types: readonly string[]): boolean {
+  const accept = request.headers.get('accept');
+  if (accept === null || accept.trim() === '') return true;
+  return accept.split(',').some((type) => types.includes(type.split(';')[0]?.trim() ?? ''));
 }

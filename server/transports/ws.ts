@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator, Viewer } from '../auth.js';
 import type { PulseContext, PulseServerContext } from '../context.js';
+import type { ResultSink } from '../fanout/result-sink.js';
 import type { DropConnection, DropReason } from '../streams/open-streams.js';
 import { REQUEST_ID_HEADER, upgradeRequestId } from './request-id.js';
 import { runOperation, withoutHttpHint } from './run-operation.js';
@@ -48,6 +49,27 @@ function dropSocket(socket: WebSocket): DropConnection {
     socket.close(DROP_CLOSE_CODES[reason], reason);
     if (reason === 'slow_consumer') socket.terminate();
     return true;
+  };
+}
+
+/**
+ * Writes an operation's results as graphql-ws `next` messages straight to
+ * the socket: the result's JSON is a fan-out group's, shared; only the
+ * envelope with this operation's id is this subscriber's. graphql-ws still
+ * sends `complete` (and `error`) itself, when the operation's iterator ends.
+ */
+function socketSink(socket: WebSocket, id: string): ResultSink {
+  const envelope = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  return {
+    next: (resultJson) => {
+      if (socket.readyState === socket.OPEN) socket.send(`${envelope}${resultJson}}`);
+    },
+    get bufferedBytes() {
+      return socket.bufferedAmount;
+    },
+    get open() {
+      return socket.readyState === socket.OPEN;
+    },
   };
 }
 
@@ -101,12 +123,13 @@ export function attachWsTransport({ httpServer, path, yoga, authenticator, keepA
           return false;
         }
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const initialContext = {
           viewer: viewers.get(ctx.extra.socket) ?? null,
           transport: 'ws',
           requestId: requestIds.get(ctx.extra.request),
           dropConnection: dropSocket(ctx.extra.socket),
+          resultSink: socketSink(ctx.extra.socket, id),
           params: payload,
         };
         // A refused document is an error message; thrown, graphql-ws would close the socket with 4500.

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from './wait.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -19,7 +20,8 @@ export interface PulseProcess {
 export type ChildEnv = Record<string, string | undefined>;
 
 function childEnv(env: ChildEnv): NodeJS.ProcessEnv {
-  const merged = { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env };
+  // One process unless a test asks for workers: with REDIS_URL, Pulse would otherwise fork one worker per core.
+  const merged = { ...process.env, PORT: '0', LOG_LEVEL: 'warn', WORKERS: '1', ...env };
   return Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
 }
 
@@ -79,4 +81,35 @@ export async function runPulseToExit(env: ChildEnv, args: readonly string[] = []
   const { child, stdout, stderr } = runMain(env, args);
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, stdout: stdout(), stderr: stderr() };
+}
+
+/** One JSON log line of a Pulse process or of one of its workers (they share stdout). */
+export type LogLine = Record<string, unknown> & { readonly pid?: number; readonly msg?: string };
+
+/** The JSON log lines in `stdout`, skipping the banner's plain lines. */
+export function logLines(stdout: string): LogLine[] {
+  return stdout.split('\n').flatMap((line) => {
+    if (!line.startsWith('{')) return [];
+    try {
+      return [JSON.parse(line) as LogLine];
+    } catch {
+      // A line still being written when stdout was read.
+      return [];
+    }
+  });
+}
+
+/**
+ * The pid of the process that served the request with this `x-request-id`,
+ * from its `http request` log line (LOG_LEVEL `info` or lower). Waits for
+ * the line: a worker writes it to the shared pipe on its own schedule.
+ */
+export function servedBy(pulse: PulseProcess, requestId: string, timeoutMs = 5_000): Promise<number> {
+  const pid = (): number | undefined => logLines(pulse.stdout()).find((line) => line.msg === 'http request' && line.requestId === requestId)?.pid;
+  return waitUntil(pid, timeoutMs, { what: `the log line of request ${requestId}` });
+}
+
+/** The pids of the workers a cluster's primary reported serving (LOG_LEVEL `info` or lower), in order. */
+export function servingWorkerPids(pulse: PulseProcess): number[] {
+  return logLines(pulse.stdout()).flatMap((line) => (line.msg === 'worker serving' && typeof line.workerPid === 'number' ? [line.workerPid] : []));
 }

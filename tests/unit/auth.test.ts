@@ -276,6 +276,31 @@ describe('clock', () => {
   });
 });
 
+describe('verified tokens, remembered', () => {
+  it('accepts a token verified before without a new verification, until it expires, however long its cache entry lives', async () => {
+    let at = new Date('2030-01-01T00:00:00Z');
+    const atSeconds = at.getTime() / 1000;
+    const clocked = createAuthenticator({ secret: SECRET, now: () => at, clockToleranceMs: 1000 });
+    const header = `Bearer ${await sign(claims({ exp: atSeconds + 10 }))}`;
+    const first = await clocked.verifyAuthorization(header);
+    // The same viewer object: the second call was a cache hit, not a second verification.
+    expect(await clocked.verifyAuthorization(header)).toBe(first);
+    at = new Date((atSeconds + 10.5) * 1000);
+    expect(await clocked.verifyAuthorization(header)).toBe(first);
+    at = new Date((atSeconds + 11) * 1000);
+    expect((await rejection(clocked.verifyAuthorization(header), 'UNAUTHENTICATED')).message).toMatch(/expired/);
+  });
+
+  it('never accepts a token that differs from a verified one by a single character', async () => {
+    const token = await sign(claims({}));
+    await createAuthenticator({ secret: SECRET }).verifyAuthorization(`Bearer ${token}`);
+    const authenticator = createAuthenticator({ secret: SECRET });
+    await authenticator.verifyAuthorization(`Bearer ${token}`);
+    const tampered = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
+    await rejection(authenticator.verifyAuthorization(`Bearer ${tampered}`), 'UNAUTHENTICATED');
+  });
+});
+
 describe('createAuthenticator', () => {
   it('refuses a secret shorter than 32 bytes', () => {
     expect(() => createAuthenticator({ secret: 'too-short' })).toThrow(/at least 32 bytes/);

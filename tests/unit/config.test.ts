@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig, loadConfig, redactUrlCredentials, type Config } from '../../server/config.js';
 
@@ -23,6 +24,7 @@ describe('loadConfig defaults', () => {
       host: '127.0.0.1',
       redisUrl: undefined,
       redisPrefix: 'pulse:',
+      workers: 1,
       jwtSecret: undefined,
       jwtIssuer: undefined,
       jwtAudience: undefined,
@@ -77,6 +79,7 @@ const OVERRIDES: readonly [string, string, keyof Config, unknown][] = [
   ['REDIS_URL', 'redis://127.0.0.1:6379', 'redisUrl', 'redis://127.0.0.1:6379'],
   ['REDIS_URL', 'rediss://user:pw@cache.example:6380/2', 'redisUrl', 'rediss://user:pw@cache.example:6380/2'],
   ['REDIS_PREFIX', 'staging:', 'redisPrefix', 'staging:'],
+  ['WORKERS', '1', 'workers', 1],
   ['JWT_SECRET', SECRET, 'jwtSecret', SECRET],
   ['JWT_ISSUER', 'https://auth.example', 'jwtIssuer', 'https://auth.example'],
   ['JWT_AUDIENCE', 'pulse', 'jwtAudience', 'pulse'],
@@ -310,6 +313,56 @@ describe('the demo switch', () => {
   it('is named in the start-up line only when on', () => {
     expect(describeConfig(loadConfig({}, ['--demo']))).toContain('demo=on');
     expect(describeConfig(loadConfig({}, []))).not.toContain('demo');
+  });
+});
+
+describe('the number of workers', () => {
+  const REDIS = 'redis://127.0.0.1:6379';
+
+  it('is one process in memory mode, whatever the cores', () => {
+    expect(loadConfig({}, [], 8).workers).toBe(1);
+  });
+
+  it('is one per core with REDIS_URL, from the environment or the flag', () => {
+    expect(loadConfig({ REDIS_URL: REDIS }, [], 8).workers).toBe(8);
+    expect(loadConfig({}, ['--redis-url', REDIS], 3).workers).toBe(3);
+  });
+
+  it("defaults to the machine's core count when none is given", () => {
+    expect(loadConfig({ REDIS_URL: REDIS }, []).workers).toBe(availableParallelism());
+  });
+
+  it.each([
+    [{ REDIS_URL: REDIS, WORKERS: '3' }, [], 3],
+    [{ REDIS_URL: REDIS }, ['--workers', '2'], 2],
+    [{ REDIS_URL: REDIS, WORKERS: '8' }, ['--workers=1'], 1],
+    [{ REDIS_URL: REDIS }, ['--workers', '1024'], 1024],
+    [{}, ['--workers', '1'], 1],
+    [{ WORKERS: '1' }, [], 1],
+  ] as const)('reads %j %j as %d', (env, argv, workers) => {
+    expect(loadConfig(env, argv, 8).workers).toBe(workers);
+  });
+
+  it.each(['0', '-1', '1025', 'auto', '2.5', ''])('rejects WORKERS=%j', (raw) => {
+    expect(problemsOf({ REDIS_URL: REDIS, WORKERS: raw })).toEqual([
+      `WORKERS = ${JSON.stringify(raw)}: expected a whole number (plain decimal digits) from 1 to 1024`,
+    ]);
+  });
+
+  it('refuses more than one worker without REDIS_URL, saying why and what to set', () => {
+    const expected = 'expected at most 1 without REDIS_URL: memory mode is one process; set REDIS_URL to run several workers as one gateway';
+    expect(problemsOf({ WORKERS: '2' })).toEqual([`WORKERS = "2": ${expected}`]);
+    expect(problemsOf({}, ['--workers', '4'])).toEqual([`WORKERS (from --workers) = "4": ${expected}`]);
+  });
+
+  it('blames a bad REDIS_URL, not WORKERS, when the URL is given but wrong', () => {
+    const problems = problemsOf({ REDIS_URL: 'localhost:6379', WORKERS: '2' });
+    expect(problems).toEqual([expect.stringMatching(/^REDIS_URL = "localhost:6379": expected a redis:\/\/ or rediss:\/\/ URL/)]);
+  });
+
+  it('is named in the start-up line', () => {
+    expect(describeConfig(loadConfig({}, []))).toContain('backend=memory workers=1 ');
+    expect(describeConfig(loadConfig({ REDIS_URL: REDIS, WORKERS: '4' }, []))).toContain('workers=4');
   });
 });
 

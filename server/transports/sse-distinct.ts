@@ -1,0 +1,168 @@
+import type { ServerResponse } from 'node:http';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { ExecutionResult } from 'graphql';
+import type { ResultSink } from '../fanout/result-sink.js';
+import { serializeResult } from '../fanout/serialize-result.js';
+import { KeepAlive, type KeepAliveTarget } from './keep-alive.js';
+
+const PING = ':\n\n';
+const COMPLETE = 'event: complete\ndata:\n\n';
+/** The headers of Yoga's own event streams; Yoga's response hooks (CORS, ours) add theirs as usual. */
+const STREAM_HEADERS = { 'content-type': 'text/event-stream', connection: 'keep-alive', 'cache-control': 'no-cache', 'content-encoding': 'none' };
+
+/**
+ * The frame of the last result written: a fan-out group hands one JSON text
+ * to all its members in a row, so they all write one shared buffer.
+ */
+let lastJson: string | undefined;
+let lastFrame = Buffer.alloc(0);
+
+function nextFrame(json: string): Buffer {
+  if (json !== lastJson) {
+    lastFrame = Buffer.from(`event: next\ndata: ${json}\n\n`);
+    lastJson = json;
+  }
+  return lastFrame;
+}
+
+/**
+ * One distinct-mode event stream, written straight to Node's response.
+ * Results written before the response's headers are out (the first event is
+ * ready before Yoga builds the response) wait in order until then.
+ */
+class EventStream implements ResultSink, KeepAliveTarget {
+  #pending: Buffer[] | null = [];
+  #pendingBytes = 0;
+
+  constructor(private readonly res: ServerResponse) {}
+
+  next(resultJson: string): void {
+    this.#write(nextFrame(resultJson));
+  }
+
+  get bufferedBytes(): number {
+    return this.res.writableLength + this.#pendingBytes;
+  }
+
+  get open(): boolean {
+    return !this.res.destroyed && !this.res.writableEnded;
+  }
+
+  /** Called once the headers are out: what waited goes first, in order. */
+  attach(): void {
+    const pending = this.#pending ?? [];
+    this.#pending = null;
+    this.#pendingBytes = 0;
+    for (const frame of pending) this.#write(frame);
+  }
+
+  ping(): void {
+    // A reader that is behind has bytes to read already; a ping would only add to them.
+    if (this.#pending === null && this.open && !this.res.writableNeedDrain) this.res.write(PING);
+  }
+
+  #write(frame: Buffer): void {
+    if (!this.open) return;
+    if (this.#pending === null) {
+      this.res.write(frame);
+      return;
+    }
+    this.#pending.push(frame);
+    this.#pendingBytes += frame.length;
+  }
+}
+
+/** Options of {@link createDistinctSse}. */
+export interface DistinctSseOptions {
+  /** Time between keep-alive comments on an idle stream (`SSE_KEEPALIVE_MS`). */
+  readonly keepAliveMs: number;
+}
+
+/** The distinct-mode stream writer: a sink per request and the Yoga plugin that serves it. */
+export interface DistinctSse {
+  /** The sink of a distinct-mode request: put in its context before it executes. */
+  sinkFor(request: Request, res: ServerResponse): ResultSink;
+  readonly plugin: Plugin;
+}
+
+/**
+ * graphql-sse distinct connections mode (`Accept: text/event-stream` on
+ * `/graphql`) for subscriptions, with results written straight to the
+ * socket. Yoga still parses, validates, authorises, executes the
+ * subscription and sends the response head (with its CORS and our headers);
+ * only the body differs from Yoga's own processor: instead of each result
+ * passing through a web stream and an encoder per subscriber, a fan-out
+ * group's shared bytes are written to Node's response at once. The response
+ * body itself only carries the first keep-alive and the final `complete`,
+ * so the end of the stream still goes through Yoga and the server adapter.
+ */
+export function createDistinctSse({ keepAliveMs }: DistinctSseOptions): DistinctSse {
+  const streams = new WeakMap<Request, EventStream>();
+  const keepAlive = new KeepAlive(keepAliveMs);
+  return {
+    sinkFor(request, res) {
+      const stream = new EventStream(res);
+      streams.set(request, stream);
+      return stream;
+    },
+    plugin: {
+      onResultProcess({ request, result, setResultProcessor }) {
+        const stream = streams.get(request);
+        // Single results (a query sent as an event stream, a refused subscription) keep Yoga's own processor.
+        if (stream === undefined || !isAsyncIterable(result)) return;
+        setResultProcessor((_result, fetchAPI) => new fetchAPI.Response(body(fetchAPI, stream, result, keepAlive), { status: 200, headers: STREAM_HEADERS }), 'text/event-stream');
+      },
+    },
+  };
+}
+
+/**
+ * The response body: a pull stream (no chunk is asked for before the
+ * adapter reads, which it does only after writing the head). The first read
+ * attaches the direct writer and gets a keep-alive; the second lasts as long
+ * as the subscription, whose iterator yields only what the sink did not take
+ * (a final failure, or every result of an operation executed per
+ * subscriber), and ends with `complete`.
+ */
+function body(
+  fetchAPI: { ReadableStream: typeof ReadableStream },
+  stream: EventStream,
+  results: AsyncIterable<ExecutionResult>,
+  keepAlive: KeepAlive,
+): ReadableStream<Uint8Array> {
+  const iterator = results[Symbol.asyncIterator]();
+  const encoder = new TextEncoder();
+  let attached = false;
+  let stopPings = (): void => {};
+  return new fetchAPI.ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (!attached) {
+          attached = true;
+          stream.attach();
+          stopPings = keepAlive.add(stream);
+          controller.enqueue(encoder.encode(PING));
+          return;
+        }
+        try {
+          for (;;) {
+            const { value, done } = await iterator.next();
+            if (value !== undefined && value !== null) stream.next(serializeResult(value));
+            if (done) break;
+          }
+          if (stream.open) controller.enqueue(encoder.encode(COMPLETE));
+          controller.close();
+        } catch (error) {
+          controller.error(error);
+        } finally {
+          stopPings();
+        }
+      },
+      async cancel() {
+        stopPings();
+        await iterator.return?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

@@ -1,0 +1,87 @@
+import type { ServerResponse } from 'node:http';
+import { ANSWERS, type StreamAnswer } from './sse-answers.js';
+import type { StreamOperation } from './sse-operation.js';
+import { StreamOperations, type OperationRunner } from './sse-operations.js';
+import type { RoutedRequest } from './sse-routing.js';
+import { SseStream } from './sse-stream.js';
+
+/** Options of {@link StreamHolder}. */
+export interface StreamHolderOptions {
+  /** Time between keep-alive comments (`SSE_KEEPALIVE_MS`). */
+  readonly keepAliveMs: number;
+  readonly run: OperationRunner;
+  /** Told of an operation that failed with a bug (its client gets a masked error). */
+  readonly onBug: (error: unknown, operation: StreamOperation) => void;
+}
+
+interface HeldStream {
+  readonly owner: string;
+  readonly stream: SseStream;
+  readonly operations: StreamOperations;
+  /** Settles once the stream closed and `onClosed` finished. */
+  readonly released: Promise<void>;
+}
+
+/**
+ * The single-connection streams connected to this process, by token, and
+ * their operations: what answers an operation sent to a token this process
+ * holds, whether it arrived here or at another process.
+ */
+export class StreamHolder {
+  readonly #streams = new Map<string, HeldStream>();
+
+  constructor(private readonly options: StreamHolderOptions) {}
+
+  /**
+   * Takes the stream of `token` over `res`, starts the operations queued
+   * before it connected, and calls `onClosed` once it is gone (the client
+   * left, or it was dropped); `onClosed` must not reject.
+   */
+  open(token: string, owner: string, res: ServerResponse, queued: readonly StreamOperation[], onClosed: () => Promise<void>): SseStream {
+    const { keepAliveMs, run, onBug } = this.options;
+    const stream = new SseStream(res, keepAliveMs);
+    const operations = new StreamOperations(stream, run, onBug);
+    const released = stream.closed.then(() => {
+      this.#streams.delete(token);
+      operations.stopAll();
+      return onClosed();
+    });
+    this.#streams.set(token, { owner, stream, operations, released });
+    queued.forEach((operation) => operations.start(operation));
+    return stream;
+  }
+
+  /** Whether `token` is connected here (for anyone). */
+  holds(token: string): boolean {
+    return this.#streams.has(token);
+  }
+
+  /** Whether `owner`'s stream `token` is connected here. */
+  holdsFor(token: string, owner: string): boolean {
+    return this.#streams.get(token)?.owner === owner;
+  }
+
+  /** Answers a request for one of this process's streams (see {@link RoutedRequest}). */
+  serve = async (request: RoutedRequest): Promise<StreamAnswer> => {
+    const sub = request.kind === 'run' ? request.operation.viewer.sub : request.sub;
+    const held = this.#streams.get(request.token);
+    if (held === undefined || held.owner !== sub || !held.stream.open) return ANSWERS.streamNotFound;
+    if (request.kind === 'cancel') {
+      held.operations.cancel(request.operationId);
+      return ANSWERS.ok;
+    }
+    return held.operations.start(request.operation) ? ANSWERS.accepted : ANSWERS.duplicateOperation;
+  };
+
+  /** Drops every stream held here (shutdown): no `complete`, so their clients reconnect elsewhere. Resolves once all are released. */
+  async dropAll(): Promise<void> {
+    const held = [...this.#streams.values()];
+    held.forEach(({ stream }) => stream.drop());
+    await Promise.all(held.map(({ released }) => released));
+  }
+
+  /** Streams held here. */
+  get size(): number {
+    return this.#streams.size;
+  }
+}
