@@ -155,14 +155,14 @@ export function observeDelivery(metrics: PulseMetrics, at: number, now: number):
 
 /**
  * Counts `writes` deliveries of one change written as a fan-out group's
- * shared bytes, all in the same moment: each is one sample of the lag, so
- * the histogram's count stays the number of deliveries.
+ * shared bytes. They happen in the same moment, so the lag is one sample
+ * for the group, not one per member: the histogram counts (change, group)
+ * pairs for grouped subscribers.
  * @param now - the clock's now, in ms
  */
 export function observeDeliveries(metrics: PulseMetrics, writes: number, at: number, now: number): void {
   metrics.eventsDelivered.inc(writes);
-  const lag = Math.max(0, now - at) / 1000;
-  for (let i = 0; i < writes; i++) metrics.deliveryLag.observe(lag);
+  metrics.deliveryLag.observe(Math.max(0, now - at) / 1000);
 }
 
 /** Counts a backend failure (typed, so the label stays within {@link BACKEND_OPERATIONS}). */

@@ -3,21 +3,29 @@ import { toWire, type SubscriptionEvent } from '../domain/events.js';
 import { changeMatches } from '../streams/activity-filter.js';
 import type { EventExecutor } from './event-executor.js';
 import type { Member, StatsTick } from './member.js';
+import { ResultBatch } from './result-sink.js';
 
-/** Reports changes written as shared bytes: how many writes, and the change's time (for the lag metric). */
+/** Reports deliveries of one change written as shared bytes: how many members got it, and its time (for the lag metric). */
 export type DeliveryReporter = (writes: number, at: number) => void;
 
 /**
  * Subscribers with the same operation, variables and authorisation scope.
- * Each change is filtered once, executed and serialised at most once per
- * epoch (in practice once), and the same JSON goes to every live member;
- * members still starting get it to hold back. Members whose transport has no
- * sink take the change as an item and execute it themselves.
+ * Each change is filtered once, and executed and serialised once (per epoch:
+ * in practice once). Members that share bytes get the changes of one tick
+ * as one batch, written with one call per member: every change the bus
+ * hands over in one turn of the event loop (one Redis message carries a
+ * whole write's changes; one socket read, many messages) goes out together,
+ * framed once per transport. Members still starting hold changes back;
+ * members whose transport has no sink take them as items and execute them
+ * themselves.
  */
 export class FanoutGroup {
   readonly #members = new Set<Member>();
   /** Newest change this group has dispatched. */
   #cursor = 0;
+  /** Matching changes not yet written to the members that share bytes, in cursor order. */
+  #pending: ActivityChange[] = [];
+  #flushScheduled = false;
 
   constructor(
     readonly filter: ActivityFilter | null,
@@ -43,7 +51,7 @@ export class FanoutGroup {
     return this.execute(toWire(event, epoch));
   }
 
-  /** Counts writes made outside {@link FanoutGroup.onChange} (a member's replayed and held changes). */
+  /** Counts writes made outside the group's batches (a member's replayed and held changes). */
   reportDelivered(writes: number, at: number): void {
     this.onDelivered(writes, at);
   }
@@ -57,29 +65,26 @@ export class FanoutGroup {
       for (const member of this.#members) member.fail(error);
       return;
     }
-    let lastEpoch: string | undefined;
-    let lastJson = '';
-    const frame = (epoch: string): string => {
-      // Every member of a process shares one epoch except across a Redis flush: one entry is the common case.
-      if (epoch !== lastEpoch) {
-        lastJson = this.executeOne(change, epoch);
-        lastEpoch = epoch;
-      }
-      return lastJson;
-    };
-    let writes = 0;
     for (const member of this.#members) {
       try {
-        if (member.onChange(change, matches, frame)) writes++;
+        member.onChange(change, matches);
       } catch (error) {
         member.fail(error);
       }
     }
     this.#cursor = change.cursor;
-    if (writes > 0) this.onDelivered(writes, change.at);
+    if (!matches || this.execute === null) return;
+    this.#pending.push(change);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      // After the bus has handed over everything it read in this turn: one batch, one write per member.
+      queueMicrotask(() => this.#flush());
+    }
   }
 
   onStats(stats: StatsRecord): void {
+    // Figures follow the changes they may reflect.
+    this.#flush();
     const tick: StatsTick = { frames: new Map(), differs: new Map() };
     for (const member of this.#members) {
       try {
@@ -88,5 +93,44 @@ export class FanoutGroup {
         member.fail(error);
       }
     }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    this.#pending = [];
+    const json = new Map<string, string[]>();
+    const jsonOf = (epoch: string): string[] => {
+      let texts = json.get(epoch);
+      if (texts === undefined) {
+        // Executed once per change (per epoch: one in practice), however many members share it.
+        const executed: string[] = [];
+        for (const change of pending) executed.push(this.executeOne(change, epoch));
+        json.set(epoch, (texts = executed));
+      }
+      return texts;
+    };
+    const batches = new Map<string, ResultBatch>();
+    // Members by where their part starts; a change's deliveries are those of every part that includes it.
+    const startingAt = new Array<number>(pending.length).fill(0);
+    for (const member of this.#members) {
+      try {
+        const start = member.pendingFrom(pending);
+        if (start === pending.length) continue;
+        const key = `${member.epoch}\u0000${start}`;
+        let batch = batches.get(key);
+        if (batch === undefined) batches.set(key, (batch = new ResultBatch(jsonOf(member.epoch).slice(start))));
+        member.writeBatch(batch);
+        startingAt[start] = (startingAt[start] as number) + 1;
+      } catch (error) {
+        member.fail(error);
+      }
+    }
+    let writes = 0;
+    pending.forEach((change, i) => {
+      writes += startingAt[i] as number;
+      if (writes > 0) this.onDelivered(writes, change.at);
+    });
   }
 }

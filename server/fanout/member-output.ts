@@ -1,7 +1,7 @@
 import { toWire, type SubscriptionEvent, type WireEvent } from '../domain/events.js';
 import type { BoundedChannel } from '../streams/bounded-channel.js';
 import { estimateBytes } from '../streams/event-weight.js';
-import type { ResultSink } from './result-sink.js';
+import { ResultBatch, type ResultSink } from './result-sink.js';
 
 /**
  * Where a fan-out member's events go. Either way, `false` from a write means
@@ -9,13 +9,15 @@ import type { ResultSink } from './result-sink.js';
  * or that the subscriber is gone already (nothing left to cut off).
  */
 export interface MemberOutput {
-  /** True when events go out as shared bytes (see {@link SinkOutput}). */
+  /** True when events go out as the group's shared, batched bytes (see {@link SinkOutput}). */
   readonly sharesBytes: boolean;
   /**
-   * Writes one event of the log `epoch`; `json` gives its executed result,
-   * computed at most once per group and event.
+   * Writes one event of the log `epoch` at once; `json` gives its executed
+   * result, computed at most once per group and event.
    */
   write(event: SubscriptionEvent, epoch: string, json: () => string): boolean;
+  /** Writes a batch of the group's executed results. */
+  writeBatch(batch: ResultBatch): boolean;
   /** False once the subscriber is gone. */
   readonly open: boolean;
 }
@@ -32,6 +34,10 @@ export class ChannelOutput implements MemberOutput {
   write(event: SubscriptionEvent, epoch: string): boolean {
     // Estimated on the shared event object, which caches it: once per change, not per subscriber.
     return this.channel.push(toWire(event, epoch), estimateBytes(event)) || !this.channel.open;
+  }
+
+  writeBatch(): boolean {
+    throw new Error('a channel member takes events one by one, as items');
   }
 
   get open(): boolean {
@@ -54,8 +60,12 @@ export class SinkOutput implements MemberOutput {
   ) {}
 
   write(_event: SubscriptionEvent, _epoch: string, json: () => string): boolean {
+    return this.writeBatch(new ResultBatch([json()]));
+  }
+
+  writeBatch(batch: ResultBatch): boolean {
     if (!this.open) return true;
-    this.sink.next(json());
+    this.sink.write(batch);
     return this.sink.bufferedBytes <= this.maxBufferedBytes;
   }
 

@@ -5,6 +5,7 @@ import { statsDiffer } from '../stats-feed.js';
 import { changeMatches } from '../streams/activity-filter.js';
 import { estimateBytes } from '../streams/event-weight.js';
 import type { MemberOutput } from './member-output.js';
+import type { ResultBatch } from './result-sink.js';
 import type { FanoutGroup } from './fanout-group.js';
 
 /** What a {@link Member} reports besides its events. */
@@ -61,18 +62,32 @@ export class Member {
   }
 
   /**
-   * A change the group received. Returns true when it was written as the
-   * group's shared bytes (for delivery metrics).
-   * @param frame - the group's executed JSON of this change in an epoch, computed once
+   * A change the group received: held back while this member starts, pushed
+   * at once as an item to a member that executes its own, and left to the
+   * group's next batch (see {@link Member.pendingFrom}) for one that shares
+   * the group's bytes.
    */
-  onChange(change: ActivityChange, matches: boolean, frame: (epoch: string) => string): boolean {
-    if (this.#held !== null) {
-      this.#hold(change);
-      return false;
-    }
-    if (change.cursor <= this.#cursor || !matches) return false;
-    this.#write(change, () => frame(this.#epoch));
-    return this.output.sharesBytes;
+  onChange(change: ActivityChange, matches: boolean): void {
+    if (this.#held !== null) return this.#hold(change);
+    if (this.output.sharesBytes || change.cursor <= this.#cursor || !matches) return;
+    this.#write(change, () => this.group.executeOne(change, this.#epoch));
+  }
+
+  /**
+   * Where this member's part of the group's pending changes starts: the
+   * first one newer than what it sent itself (0 but for a member that has
+   * just gone live), or `pending.length` when it is not live or takes items.
+   */
+  pendingFrom(pending: readonly ActivityChange[]): number {
+    if (this.#held !== null || !this.output.sharesBytes) return pending.length;
+    let start = 0;
+    while (start < pending.length && (pending[start] as ActivityChange).cursor <= this.#cursor) start++;
+    return start;
+  }
+
+  /** Writes the group's batch of changes that this member's part is made of. */
+  writeBatch(batch: ResultBatch): void {
+    if (!this.output.writeBatch(batch)) this.#tooSlow();
   }
 
   /**

@@ -1,19 +1,41 @@
 /**
+ * Results written together: the JSON texts of one or more execution
+ * results, in order (a fan-out group's changes of one tick, or one event of
+ * one member). Each transport frames a batch once, through
+ * {@link ResultBatch.framed}, and every member that writes the same batch
+ * over the same transport writes the same bytes.
+ */
+export class ResultBatch {
+  readonly #framings = new Map<string, unknown>();
+
+  constructor(readonly results: readonly string[]) {}
+
+  /** The batch framed by `transport`'s `frame`, computed on the first call and shared after. */
+  framed<T>(transport: string, frame: (results: readonly string[]) => T): T {
+    let framing = this.#framings.get(transport) as T | undefined;
+    if (framing === undefined) {
+      framing = frame(this.results);
+      this.#framings.set(transport, framing);
+    }
+    return framing;
+  }
+}
+
+/**
  * Where one subscriber's results go, already framed for its transport.
  *
  * A fan-out group executes and serialises each event once and hands the
- * same JSON text to every member's sink; the sink only adds its transport's
- * framing (an SSE `event: next` block, the operation id of a single
+ * same batch to every member's sink; the sink only adds its transport's
+ * framing (SSE `event: next` blocks, the operation id of a single
  * connection stream or of a graphql-ws message) and writes it to the
  * connection at once, without another queue in between.
  */
 export interface ResultSink {
   /**
-   * Writes one execution result, given as its JSON text (`{"data":...}`).
-   * Writes made before the connection is ready (a response whose headers
-   * are not out yet) are kept, in order, until it is.
+   * Writes results, in order. Writes made before the connection is ready
+   * (a response whose head is not out yet) are kept, in order, until it is.
    */
-  next(resultJson: string): void;
+  write(batch: ResultBatch): void;
   /**
    * Bytes written but not yet taken by the peer (the response's or socket's
    * buffer). The subscriber's byte bound (`SUBSCRIBER_BUFFER_BYTES`) applies

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/keys.js';
 import { HeldLeases, LeaseManagerClosedError } from './held.js';
-import { ACQUIRE, COUNT, RENEW, runScript } from './scripts.js';
+import { ACQUIRE, COUNT, RELEASE, RENEW, RESTORE, runScript } from './scripts.js';
 import type { Lease, LeaseManager } from './types.js';
 
 /** Options of {@link createRedisLeases}. */
@@ -47,13 +47,17 @@ export function createRedisLeases(options: RedisLeasesOptions): LeaseManager {
   const { redis, keys, ttlMs = 15_000, renewEveryMs = ttlMs / 3, onError = ignore, idFactory = randomUUID } = options;
   checkTimes(ttlMs, renewEveryMs);
   const held = new HeldLeases();
-  const renewer = createRenewer(renewEveryMs, () => renewAll(redis, keys, held, ttlMs).catch(onError));
+  // Names this process's heartbeat and prefixes its members: a lease lives while its process renews.
+  const processId = idFactory();
+  const heartbeat = `${keys.leaseHeartbeatPrefix}${processId}`;
+  const holderKeys = (holder: string): string[] => [keys.leases(holder), keys.leaseCounts(holder)];
+  const renewer = createRenewer(renewEveryMs, () => renewAll(redis, held, { heartbeat, processId, holderKeys, ttlMs }).catch(onError));
   let closed = false;
 
   const forget = async (holder: string, id: string): Promise<void> => {
     // A renewal already sent could re-add the lease after the ZREM, so remove it after that renewal.
     await renewer.settled();
-    await redis.zrem(keys.leases(holder), id).catch(onError);
+    await runScript(redis, RELEASE, holderKeys(holder), [processId, id]).catch(onError);
   };
   const release = async (holder: string, id: string): Promise<void> => {
     if (!held.delete(holder, id)) return;
@@ -65,7 +69,7 @@ export function createRedisLeases(options: RedisLeasesOptions): LeaseManager {
     async acquire(holder: string, limit: number) {
       if (closed) throw new LeaseManagerClosedError();
       const id = idFactory();
-      const added = await runScript(redis, ACQUIRE, [keys.leases(holder)], [limit, ttlMs, id]);
+      const added = await runScript(redis, ACQUIRE, [...holderKeys(holder), heartbeat], [limit, ttlMs, processId, id, keys.leaseHeartbeatPrefix]);
       if (added === null) return null;
       if (closed) {
         // close() ran while the script did: nobody would release or renew this lease.
@@ -77,7 +81,7 @@ export function createRedisLeases(options: RedisLeasesOptions): LeaseManager {
       return { holder, id, release: () => release(holder, id) } satisfies Lease;
     },
     async count(holder: string) {
-      return Number(await runScript(redis, COUNT, [keys.leases(holder)], []));
+      return Number(await runScript(redis, COUNT, holderKeys(holder), [keys.leaseHeartbeatPrefix]));
     },
     get heldCount() {
       return held.size;
@@ -99,16 +103,32 @@ function checkTimes(ttlMs: number, renewEveryMs: number): void {
 }
 
 /** Renews every held lease in one script call; nothing to send when none is held. */
-async function renewAll(redis: Redis, keys: RedisKeys, held: HeldLeases, ttlMs: number): Promise<void> {
+/** What a renewal needs to know of its process. */
+interface RenewalIdentity {
+  readonly heartbeat: string;
+  readonly processId: string;
+  readonly holderKeys: (holder: string) => string[];
+  readonly ttlMs: number;
+}
+
+/**
+ * One call per period, whatever the number of leases: it refreshes the
+ * process's heartbeat and each holder's keys, and checks one lease per holder.
+ * A holder whose keys Redis lost (restart, flush) has its leases put back.
+ */
+async function renewAll(redis: Redis, held: HeldLeases, { heartbeat, processId, holderKeys, ttlMs }: RenewalIdentity): Promise<void> {
   const leases = held.snapshot();
   if (leases.length === 0) return;
-  const args = leases.flatMap(([, ids]) => [ids.length, ...ids]);
-  await runScript(
+  const lost = (await runScript(
     redis,
     RENEW,
-    leases.map(([holder]) => keys.leases(holder)),
-    [ttlMs, ...args],
-  );
+    [heartbeat, ...leases.flatMap(([holder]) => holderKeys(holder))],
+    [ttlMs, processId, ...leases.map(([, ids]) => ids[0] as string)],
+  )) as number[];
+  for (const position of lost) {
+    const [holder, ids] = leases[position - 1] as [string, string[]];
+    await runScript(redis, RESTORE, [...holderKeys(holder), heartbeat], [ttlMs, processId, ...ids]);
+  }
 }
 
 function createRenewer(everyMs: number, renew: () => Promise<void>): Renewer {

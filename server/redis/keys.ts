@@ -28,8 +28,12 @@ export interface RedisKeys {
   eventsInSecond(epochSecond: number): string;
   /** Counter of activity events received in one minute (expires by itself). */
   eventsInMinute(epochMinute: number): string;
-  /** ZSET lease id → expiry (ms, Redis time) of one holder's subscription leases. */
+  /** ZSET of one holder's subscription leases: `<process id>/<lease id>`, all scored 0. */
   leases(holder: string): string;
+  /** HASH process id → number of its leases in {@link RedisKeys.leases} of the same holder. */
+  leaseCounts(holder: string): string;
+  /** Where a process's lease heartbeat keys start; the process id follows. */
+  readonly leaseHeartbeatPrefix: string;
   /** The pub/sub channel every change is published on (a JSON array per write). */
   readonly changesChannel: string;
 }
@@ -54,6 +58,8 @@ export function redisKeys(prefix: string): RedisKeys {
     // Its own prefix: minute and second numbers would otherwise name the same keys.
     eventsInMinute: (epochMinute) => `${k}events-per-minute:${epochMinute}`,
     leases: (holder) => `${k}leases:${holder}`,
+    leaseCounts: (holder) => `${k}lease-counts:${holder}`,
+    leaseHeartbeatPrefix: `${k}lease-heartbeat:`,
     changesChannel: `${prefix}changes`,
   };
 }

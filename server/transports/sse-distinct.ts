@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { ExecutionResult } from 'graphql';
-import type { ResultSink } from '../fanout/result-sink.js';
+import { ResultBatch, type ResultSink } from '../fanout/result-sink.js';
 import { serializeResult } from '../fanout/serialize-result.js';
 import { KeepAlive, type KeepAliveTarget } from './keep-alive.js';
 
@@ -10,19 +10,9 @@ const COMPLETE = 'event: complete\ndata:\n\n';
 /** The headers of Yoga's own event streams; Yoga's response hooks (CORS, ours) add theirs as usual. */
 const STREAM_HEADERS = { 'content-type': 'text/event-stream', connection: 'keep-alive', 'cache-control': 'no-cache', 'content-encoding': 'none' };
 
-/**
- * The frame of the last result written: a fan-out group hands one JSON text
- * to all its members in a row, so they all write one shared buffer.
- */
-let lastJson: string | undefined;
-let lastFrame = Buffer.alloc(0);
-
-function nextFrame(json: string): Buffer {
-  if (json !== lastJson) {
-    lastFrame = Buffer.from(`event: next\ndata: ${json}\n\n`);
-    lastJson = json;
-  }
-  return lastFrame;
+/** A batch as distinct-mode `next` events: one buffer, shared by every member that writes the batch. */
+function nextEvents(results: readonly string[]): Buffer {
+  return Buffer.from(results.map((json) => `event: next\ndata: ${json}\n\n`).join(''));
 }
 
 /**
@@ -36,8 +26,8 @@ class EventStream implements ResultSink, KeepAliveTarget {
 
   constructor(private readonly res: ServerResponse) {}
 
-  next(resultJson: string): void {
-    this.#write(nextFrame(resultJson));
+  write(batch: ResultBatch): void {
+    this.#write(batch.framed('sse-distinct', nextEvents));
   }
 
   get bufferedBytes(): number {
@@ -53,7 +43,7 @@ class EventStream implements ResultSink, KeepAliveTarget {
     const pending = this.#pending ?? [];
     this.#pending = null;
     this.#pendingBytes = 0;
-    for (const frame of pending) this.#write(frame);
+    if (pending.length > 0) this.#write(Buffer.concat(pending));
   }
 
   ping(): void {
@@ -147,7 +137,7 @@ function body(
         try {
           for (;;) {
             const { value, done } = await iterator.next();
-            if (value !== undefined && value !== null) stream.next(serializeResult(value));
+            if (value !== undefined && value !== null) stream.write(new ResultBatch([serializeResult(value)]));
             if (done) break;
           }
           if (stream.open) controller.enqueue(encoder.encode(COMPLETE));

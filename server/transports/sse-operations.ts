@@ -1,5 +1,6 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { ResultSink } from '../fanout/result-sink.js';
+import { serializeResult } from '../fanout/serialize-result.js';
 import type { DropConnection } from '../streams/open-streams.js';
 import type { OperationOutcome } from './run-operation.js';
 import type { StreamOperation } from './sse-operation.js';
@@ -89,7 +90,7 @@ export class StreamOperations {
       const step = await iterator.next();
       if (running.stopped) return;
       if (step.done) return this.#end(id, running);
-      this.stream.next(id, JSON.stringify(step.value));
+      this.stream.next(id, serializeResult(step.value));
       await this.stream.drained();
     }
   }
@@ -99,7 +100,7 @@ export class StreamOperations {
     if (running.stopped) return;
     running.stopped = true;
     if (this.#running.get(id) === running) this.#running.delete(id);
-    if (last !== undefined) this.stream.next(id, JSON.stringify(last));
+    if (last !== undefined) this.stream.next(id, serializeResult(last));
     this.stream.complete(id);
   }
 }

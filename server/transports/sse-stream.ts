@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ResultSink } from '../fanout/result-sink.js';
+import type { ResultBatch, ResultSink } from '../fanout/result-sink.js';
 
 /** An SSE comment: clients skip it, proxies and sockets see traffic. */
 const PING = ':\n\n';
@@ -78,7 +78,13 @@ export class SseStream {
 
   /** Writes one `next` message of operation `id`; `resultJson` is an execution result's JSON text. */
   next(id: string, resultJson: string): void {
-    this.#write(`event: next\ndata: {"id":${JSON.stringify(id)},"payload":${resultJson}}\n\n`);
+    this.#write(nextMessage(JSON.stringify(id), resultJson));
+  }
+
+  /** Writes a `next` message of operation `id` per result of `batch`, in one write. */
+  nextAll(id: string, batch: ResultBatch): void {
+    const quotedId = JSON.stringify(id);
+    this.#write(batch.results.map((resultJson) => nextMessage(quotedId, resultJson)).join(''));
   }
 
   /** Writes the `complete` message of operation `id`: the client forgets it. */
@@ -162,6 +168,11 @@ export class SseStream {
   }
 }
 
+/** A single-connection `next` message: the operation's id (as JSON) around a shared result. */
+function nextMessage(quotedId: string, resultJson: string): string {
+  return `event: next\ndata: {"id":${quotedId},"payload":${resultJson}}\n\n`;
+}
+
 /** One operation's view of a stream: its results, framed with its id. */
 class OperationSink implements ResultSink {
   constructor(
@@ -169,8 +180,8 @@ class OperationSink implements ResultSink {
     private readonly id: string,
   ) {}
 
-  next(resultJson: string): void {
-    this.stream.next(this.id, resultJson);
+  write(batch: ResultBatch): void {
+    this.stream.nextAll(this.id, batch);
   }
 
   get bufferedBytes(): number {

@@ -61,8 +61,12 @@ function dropSocket(socket: WebSocket): DropConnection {
 function socketSink(socket: WebSocket, id: string): ResultSink {
   const envelope = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
   return {
-    next: (resultJson) => {
-      if (socket.readyState === socket.OPEN) socket.send(`${envelope}${resultJson}}`);
+    write: (batch) => {
+      // One WebSocket message per result: graphql-ws has no batch message.
+      for (const resultJson of batch.results) {
+        if (socket.readyState !== socket.OPEN) return;
+        socket.send(`${envelope}${resultJson}}`);
+      }
     },
     get bufferedBytes() {
       return socket.bufferedAmount;
