@@ -44,4 +44,15 @@ export interface ResultSink {
   readonly bufferedBytes: number;
   /** False once the connection is gone; later writes are ignored. */
   readonly open: boolean;
+  /**
+   * Present on sinks that can end their stream themselves (graphql-sse
+   * distinct connections, whose connection is the stream). The operation
+   * then lets its transport's iterator end right after the first event, so
+   * that nothing of the request (Yoga's context, the executor's state, the
+   * web stream) stays in memory for the stream's life; the stream goes on
+   * until the returned function ends it: with `final` (the JSON of a last,
+   * error result) if given, then `complete`. `onClosed` runs once if the
+   * connection closes first.
+   */
+  hold?(onClosed: () => void): (final?: string) => void;
 }

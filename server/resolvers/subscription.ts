@@ -39,7 +39,7 @@ export const Subscription: SubscriptionResolvers = {
   activityChanged: {
     // `since` arrives parsed by the Cursor scalar, which refuses a malformed one with BAD_USER_INPUT.
     subscribe: (_parent, { filter, first, since }, context, info) => {
-      const { services, viewer, signal, logger, dropConnection, resultSink } = context;
+      const { services, viewer, signal, logger, dropConnection, resultSink, transport } = context;
       const admin = requireRole(viewer, ['admin'], 'activityChanged');
       const checked = checkedFilter(filter);
       const request = {
@@ -47,6 +47,7 @@ export const Subscription: SubscriptionResolvers = {
         filter: checked,
         first: pageSize(first),
         since: since ?? null,
+        transport,
         group: groupSpec(context, info, checked),
         sink: resultSink,
         signal,

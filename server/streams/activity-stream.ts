@@ -4,13 +4,14 @@ import type { Viewer } from '../auth.js';
 import type { PulseServices } from '../context.js';
 import type { ActivityFilter } from '../domain/activity.js';
 import type { CursorPosition } from '../domain/cursor.js';
-import type { StreamItem, WireEvent } from '../domain/events.js';
+import type { StreamFailure, StreamItem, WireEvent } from '../domain/events.js';
 import { pulseError } from '../errors.js';
 import type { GroupSpec, Membership } from '../fanout/fanout-hub.js';
 import { Member } from '../fanout/member.js';
 import { ChannelOutput, SinkOutput, type MemberOutput } from '../fanout/member-output.js';
 import type { ResultSink } from '../fanout/result-sink.js';
 import type { Lease } from '../limits/types.js';
+import type { PulseTransport } from '../metrics.js';
 import type { ReplayResult } from '../store/types.js';
 import { createBoundedChannel, type BoundedChannel } from './bounded-channel.js';
 import { estimateBytes } from './event-weight.js';
@@ -29,6 +30,8 @@ export interface ActivityStreamRequest {
   readonly first: number;
   /** Resume after this cursor instead of starting from a snapshot (when the history still holds what follows it). @defaultValue null */
   readonly since?: CursorPosition | null;
+  /** How the subscription arrived: its label in `pulse_subscriptions{transport}`. */
+  readonly transport: PulseTransport;
   /** The fan-out group this subscription belongs to (same operation, variables and scope). */
   readonly group: GroupSpec;
   /**
@@ -69,13 +72,12 @@ export async function openActivityStream(
 ): Promise<AsyncIterableIterator<StreamItem>> {
   const { subscriberBufferSize, subscriberBufferBytes } = services.limits;
   const channel = createBoundedChannel<WireEvent>(subscriberBufferSize, subscriberBufferBytes);
-  const sink = request.group.execute === null ? undefined : request.sink;
+  const { execute } = request.group;
+  const sink = execute === null ? undefined : request.sink;
   const output = sink ? new SinkOutput(sink, channel, subscriberBufferBytes) : new ChannelOutput(channel);
-  let started!: () => void;
   const firstWritten = new Promise<void>((resolve, reject) => {
-    started = resolve;
     // The channel fails only after `finally` has run, so a rejected subscription has already let go of everything.
-    runStream(services, request, channel, output, started).then(
+    runStream(services, request, channel, output, resolve).then(
       () => {
         channel.end();
         resolve();
@@ -86,6 +88,13 @@ export async function openActivityStream(
       },
     );
   });
+  if (sink?.hold && execute) {
+    // The connection is the stream: it lives on after the iterator ends, and the member ends it.
+    const end = sink.hold(() => void channel.return());
+    await firstWritten;
+    void lastWords(channel).then((failure) => end(failure === undefined ? undefined : execute(failure)));
+    return (async function* heldByItsConnection(): AsyncIterableIterator<StreamItem> {})();
+  }
   if (sink) {
     // Rejects only for a failure before the first event; a later one reaches the iterator as its last item.
     await firstWritten;
@@ -96,6 +105,12 @@ export async function openActivityStream(
   const first = await channel.next();
   const rest = failureAsItem(channel);
   return first.done ? rest : withFirst<StreamItem>(first.value, rest);
+}
+
+/** How a held stream's channel ended: its failure as a last item, or nothing for a plain end. */
+async function lastWords(channel: BoundedChannel<WireEvent>): Promise<StreamFailure | undefined> {
+  for await (const item of failureAsItem(channel)) if (item.type === 'StreamFailure') return item;
+  return undefined;
 }
 
 async function runStream(
@@ -110,6 +125,7 @@ async function runStream(
   const onAbort = (): void => void channel.return();
   let lease: Lease | null = null;
   let membership: Membership | undefined;
+  let counted = false;
   const unregister = services.openStreams.add((reason) => dropStream(channel, request, reason));
   try {
     signal?.addEventListener('abort', onAbort);
@@ -135,9 +151,14 @@ async function runStream(
       }),
     );
     await startMember(services, request, membership.member);
+    // Counted here, not by the transport: a held stream outlives its operation's iterator.
+    metrics.subscriptionsOpened.inc();
+    metrics.subscriptions.inc({ transport: request.transport });
+    counted = true;
     onStarted();
     await channel.closed;
   } finally {
+    if (counted) metrics.subscriptions.dec({ transport: request.transport });
     signal?.removeEventListener('abort', onAbort);
     membership?.leave();
     unregister();

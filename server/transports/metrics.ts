@@ -48,25 +48,20 @@ function isStream(result: unknown): result is AsyncIterable<unknown> {
 }
 
 /**
- * Counts subscriptions as the one pipeline sees them, whatever the transport:
- * a stream opens `pulse_subscriptions{transport}` until it ends (completion
- * or the client's `return()`), an error result is a refusal by code. Listed
- * before the auth plugin, so role refusals are seen too.
+ * Counts subscriptions refused by the one pipeline, whatever the transport:
+ * an error result instead of a stream, by code. Listed before the auth
+ * plugin, so role refusals are seen too. (Streams that start are counted by
+ * the stream itself, which knows when it really ends: see `openActivityStream`.)
  */
 export function useSubscriptionMetrics(metrics: PulseMetrics): Plugin<PulseContext> {
   return {
-    onSubscribe({ args }) {
-      const { transport } = args.contextValue;
+    onSubscribe() {
       return {
         onSubscribeResult({ result }) {
-          if (!isStream(result)) {
-            const code = result.errors?.[0]?.extensions?.code;
-            metrics.subscriptionsRefused.inc({ code: typeof code === 'string' ? code : 'UNKNOWN' });
-            return undefined;
-          }
-          metrics.subscriptionsOpened.inc();
-          metrics.subscriptions.inc({ transport });
-          return { onEnd: () => metrics.subscriptions.dec({ transport }) };
+          if (isStream(result)) return undefined;
+          const code = result.errors?.[0]?.extensions?.code;
+          metrics.subscriptionsRefused.inc({ code: typeof code === 'string' ? code : 'UNKNOWN' });
+          return undefined;
         },
       };
     },

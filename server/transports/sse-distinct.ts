@@ -23,8 +23,30 @@ function nextEvents(results: readonly string[]): Buffer {
 class EventStream implements ResultSink, KeepAliveTarget {
   #pending: Buffer[] | null = [];
   #pendingBytes = 0;
+  /** Set while an operation holds the stream beyond its iterator (see {@link ResultSink.hold}); resolves when it ends it. */
+  #held: Promise<void> | null = null;
 
   constructor(private readonly res: ServerResponse) {}
+
+  hold(onClosed: () => void): (final?: string) => void {
+    let release!: () => void;
+    this.#held = new Promise<void>((resolve) => (release = resolve));
+    const closed = (): void => {
+      release();
+      onClosed();
+    };
+    this.res.once('close', closed);
+    return (final) => {
+      this.res.off('close', closed);
+      if (final !== undefined) this.write(new ResultBatch([final]));
+      release();
+    };
+  }
+
+  /** Resolves when the operation that holds the stream ends it (at once if none does). */
+  get released(): Promise<void> {
+    return this.#held ?? Promise.resolve();
+  }
 
   write(batch: ResultBatch): void {
     this.#write(batch.framed('sse-distinct', nextEvents));
@@ -120,7 +142,8 @@ function body(
   results: AsyncIterable<ExecutionResult>,
   keepAlive: KeepAlive,
 ): ReadableStream<Uint8Array> {
-  const iterator = results[Symbol.asyncIterator]();
+  // Let go of once done: a held stream outlives its operation, which must not stay in memory with it.
+  let iterator: AsyncIterator<ExecutionResult> | null = results[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
   let attached = false;
   let stopPings = (): void => {};
@@ -135,11 +158,13 @@ function body(
           return;
         }
         try {
-          for (;;) {
+          while (iterator !== null) {
             const { value, done } = await iterator.next();
             if (value !== undefined && value !== null) stream.write(new ResultBatch([serializeResult(value)]));
-            if (done) break;
+            if (done) iterator = null;
           }
+          // A held stream outlives its iterator; only what holds it ends it.
+          await stream.released;
           if (stream.open) controller.enqueue(encoder.encode(COMPLETE));
           controller.close();
         } catch (error) {
@@ -150,7 +175,7 @@ function body(
       },
       async cancel() {
         stopPings();
-        await iterator.return?.();
+        await iterator?.return?.();
       },
     },
     { highWaterMark: 0 },

@@ -50,7 +50,7 @@ describe('openActivityStream (in process, memory engines)', () => {
 
   it('starts with a snapshot whose cursor is the newest change, then sends only newer changes', async () => {
     await services.store.record([event('s1', 'u1', Date.now())], Date.now());
-    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10, group: ITEMS });
+    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10, transport: 'sse-distinct', group: ITEMS });
     const first = (await stream.next()).value as WireEvent;
     expect(first).toMatchObject({ type: 'Snapshot', cursor: { seq: 2 }, resume: 'FRESH' });
     await services.store.record([event('s2', 'u2', Date.now())], Date.now());
@@ -60,7 +60,7 @@ describe('openActivityStream (in process, memory engines)', () => {
   });
 
   it('cuts off a subscriber that stops reading once its buffer is full, and frees what it held', async () => {
-    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10, group: ITEMS });
+    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10, transport: 'sse-distinct', group: ITEMS });
     // Nobody reads: 30 changes (start + join per session) overflow the buffer of 10.
     for (let i = 0; i < 15; i++) await services.store.record([event(`s${i}`, `u${i}`, Date.now())], Date.now());
     await waitUntil(() => services.openStreams.count === 0, 5_000, { what: 'the slow stream is closed' });
@@ -76,7 +76,7 @@ describe('openActivityStream (in process, memory engines)', () => {
   });
 
   it('does not count a subscriber that left as a slow consumer', async () => {
-    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10, group: ITEMS });
+    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10, transport: 'sse-distinct', group: ITEMS });
     await stream.next();
     await stream.return?.();
     // Changes published before the stream's `finally` removed its listener meet a closed, empty channel.
@@ -87,10 +87,10 @@ describe('openActivityStream (in process, memory engines)', () => {
 
   it('refuses a third stream of one admin before it starts', async () => {
     const streams = [
-      await openActivityStream(services, { viewer: admin, filter: null, first: 10, group: ITEMS }),
-      await openActivityStream(services, { viewer: admin, filter: null, first: 10, group: ITEMS }),
+      await openActivityStream(services, { viewer: admin, filter: null, first: 10, transport: 'sse-distinct', group: ITEMS }),
+      await openActivityStream(services, { viewer: admin, filter: null, first: 10, transport: 'sse-distinct', group: ITEMS }),
     ];
-    await expect(openActivityStream(services, { viewer: admin, filter: null, first: 10, group: ITEMS })).rejects.toMatchObject({
+    await expect(openActivityStream(services, { viewer: admin, filter: null, first: 10, transport: 'sse-distinct', group: ITEMS })).rejects.toMatchObject({
       extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
     });
     expect(services.openStreams.count).toBe(2);
@@ -101,7 +101,7 @@ describe('openActivityStream (in process, memory engines)', () => {
   it('ends before its first event when the client aborts, releasing its lease', async () => {
     const abort = new AbortController();
     abort.abort();
-    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10, group: ITEMS, signal: abort.signal });
+    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10, transport: 'sse-distinct', group: ITEMS, signal: abort.signal });
     expect(await stream.next()).toEqual({ value: undefined, done: true });
     await waitUntil(() => services.openStreams.count === 0 && services.leases.heldCount === 0, 5_000, { what: 'nothing is held' });
   });
