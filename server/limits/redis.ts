@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/keys.js';
+import { createRenewer } from '../redis/renewer.js';
 import { HeldLeases, LeaseManagerClosedError } from './held.js';
 import { ACQUIRE, COUNT, RELEASE, RENEW, RESTORE, runScript } from './scripts.js';
 import type { Lease, LeaseManager } from './types.js';
@@ -19,16 +20,6 @@ export interface RedisLeasesOptions {
   onError?: (error: unknown) => void;
   /** Makes lease ids, unique across processes. @defaultValue crypto.randomUUID */
   idFactory?: () => string;
-}
-
-/** The one renewal timer of a manager. */
-interface Renewer {
-  /** Starts the timer unless running. */
-  start(): void;
-  /** Stops the timer; a renewal in flight still completes. */
-  stop(): void;
-  /** Resolves once no renewal is in flight. */
-  settled(): Promise<void>;
 }
 
 const ignore = (): void => {};
@@ -129,28 +120,4 @@ async function renewAll(redis: Redis, held: HeldLeases, { heartbeat, processId, 
     const [holder, ids] = leases[position - 1] as [string, string[]];
     await runScript(redis, RESTORE, [...holderKeys(holder), heartbeat], [ttlMs, processId, ...ids]);
   }
-}
-
-function createRenewer(everyMs: number, renew: () => Promise<void>): Renewer {
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> | undefined;
-  const tick = (): void => {
-    // With Redis slower than the period, renewals would pile up; the one in flight renews everything anyway.
-    if (inFlight) return;
-    inFlight = renew().finally(() => {
-      inFlight = undefined;
-    });
-  };
-  return {
-    start() {
-      if (timer) return;
-      // unref: holding leases must not keep the process alive.
-      timer = setInterval(tick, everyMs).unref();
-    },
-    stop() {
-      clearInterval(timer);
-      timer = undefined;
-    },
-    settled: async () => inFlight,
-  };
 }

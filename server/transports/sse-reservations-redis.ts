@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { runScript } from '../limits/scripts.js';
+import { createRenewer } from '../redis/renewer.js';
 import { encodeStreamOperation, parseStreamOperation } from './sse-operation.js';
 import { CANCEL, CONNECT, PENDING, RELEASE, RENEW, RESERVE, SUBMIT } from './sse-reservation-scripts.js';
 import { DEFAULT_MAX_QUEUED, type CancelOutcome, type ConnectOutcome, type ReservationLimits, type ReservationRegistry, type SubmitOutcome } from './sse-reservations.js';
@@ -130,28 +131,4 @@ async function renewAll(redis: Redis, keys: ReservationKeys, held: ReadonlyMap<s
       [ttlMs, ...batch.flatMap(([, record]) => record)],
     );
   }
-}
-
-/** The one renewal timer of a registry (as the leases have theirs). */
-function createRenewer(everyMs: number, renew: () => Promise<void>): { start(): void; stop(): void; settled(): Promise<void> } {
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> | undefined;
-  const tick = (): void => {
-    // With Redis slower than the period, renewals would pile up; the one in flight renews everything anyway.
-    if (inFlight) return;
-    inFlight = renew().finally(() => {
-      inFlight = undefined;
-    });
-  };
-  return {
-    start() {
-      // unref: holding streams must not keep the process alive.
-      timer ??= setInterval(tick, everyMs).unref();
-    },
-    stop() {
-      clearInterval(timer);
-      timer = undefined;
-    },
-    settled: async () => inFlight,
-  };
 }
