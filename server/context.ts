@@ -10,6 +10,7 @@ import type { FanoutHub } from './fanout/fanout-hub.js';
 import type { ResultSink } from './fanout/result-sink.js';
 import type { ActivityStore } from './store/types.js';
 import type { DropConnection, OpenStreams } from './streams/open-streams.js';
+import type { SharedSnapshots } from './streams/shared-snapshots.js';
 
 /** The bounds resolvers enforce, from the validated config. */
 export interface PulseLimits {
@@ -39,6 +40,8 @@ export interface PulseServices {
   readonly openStreams: OpenStreams;
   /** The process's fan-out groups: subscribers that share one execution per event. */
   readonly fanout: FanoutHub;
+  /** Snapshot reads shared by subscribers that start together. */
+  readonly snapshots: SharedSnapshots;
 }
 
 /** The GraphQL context of every operation, on every transport. */

@@ -10,6 +10,7 @@ import { countBackendError, createPulseMetrics, observeDeliveries, type BackendO
 import { createStatsFeed } from './stats-feed.js';
 import { TOP_PATHS_MAX } from './streams/activity-stream.js';
 import { OpenStreams } from './streams/open-streams.js';
+import { SharedSnapshots } from './streams/shared-snapshots.js';
 import { createSweeper, type Sweeper } from './sweeper.js';
 
 /** Options of {@link startPulse} beyond the config. */
@@ -84,6 +85,7 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
     metrics,
     openStreams,
     fanout,
+    snapshots: new SharedSnapshots((query) => store.snapshot(query, clock.now(), TOP_PATHS_MAX)),
   };
   const sweeper = createSweeper({
     store,

@@ -1,5 +1,5 @@
 import type { ActivityChange, ActivityFilter, StatsRecord } from '../domain/activity.js';
-import { toWire, type SubscriptionEvent } from '../domain/events.js';
+import { toWire, type SnapshotEvent, type SubscriptionEvent } from '../domain/events.js';
 import { changeMatches } from '../streams/activity-filter.js';
 import type { EventExecutor } from './event-executor.js';
 import type { Member, StatsTick } from './member.js';
@@ -26,6 +26,8 @@ export class FanoutGroup {
   /** Matching changes not yet written to the members that share bytes, in cursor order. */
   #pending: ActivityChange[] = [];
   #flushScheduled = false;
+  /** Executed first events by the shared read they came from; forgotten with the read. */
+  readonly #sharedFirsts = new WeakMap<object, Map<string, string>>();
 
   constructor(
     readonly filter: ActivityFilter | null,
@@ -49,6 +51,19 @@ export class FanoutGroup {
   executeOne(event: SubscriptionEvent, epoch: string): string {
     if (this.execute === null) throw new Error('this fan-out group has no executor: its members take items, not bytes');
     return this.execute(toWire(event, epoch));
+  }
+
+  /**
+   * Executes a first event that other members may have too (a snapshot from
+   * a shared read): once per `source`, epoch and resume outcome.
+   */
+  executeShared(source: object, event: SnapshotEvent, epoch: string): string {
+    let executed = this.#sharedFirsts.get(source);
+    if (executed === undefined) this.#sharedFirsts.set(source, (executed = new Map()));
+    const key = `${epoch}\u0000${event.resume}`;
+    let json = executed.get(key);
+    if (json === undefined) executed.set(key, (json = this.executeOne(event, epoch)));
+    return json;
   }
 
   /** Counts writes made outside the group's batches (a member's replayed and held changes). */

@@ -113,9 +113,13 @@ export class Member {
     });
   }
 
-  /** Sends a `Snapshot` first, then the changes held back meanwhile. */
-  goLive(snapshot: SnapshotEvent, epoch: string): void {
-    this.#start(snapshot, epoch, []);
+  /**
+   * Sends a `Snapshot` first, then the changes held back meanwhile. Members
+   * of a group that got the same `read` (a shared snapshot read) share its
+   * executed bytes.
+   */
+  goLive(snapshot: SnapshotEvent, epoch: string, read: object): void {
+    this.#start(snapshot, epoch, [], read);
   }
 
   /** Sends `Resumed` first, then the replayed changes, then those held back meanwhile. */
@@ -123,13 +127,14 @@ export class Member {
     this.#start(resumed, epoch, replayed);
   }
 
-  #start(first: SnapshotEvent | ResumedEvent, epoch: string, replayed: readonly ActivityChange[]): void {
+  #start(first: SnapshotEvent | ResumedEvent, epoch: string, replayed: readonly ActivityChange[], read?: object): void {
     const held = this.#held ?? [];
     this.#held = null;
     this.#epoch = epoch;
     this.#cursor = first.cursor;
     this.#stats = first.stats;
-    this.#writeOwn(first);
+    if (read === undefined || first.type !== 'Snapshot') this.#writeOwn(first);
+    else this.#write(first, () => this.group.executeShared(read, first, epoch));
     for (const change of [...replayed, ...held]) {
       if (change.cursor <= this.#cursor) continue;
       this.#cursor = change.cursor;

@@ -206,8 +206,10 @@ async function startMember(services: PulseServices, { since, first, filter }: Ac
     const stats = await store.stats(clock.now(), TOP_PATHS_MAX);
     return member.resume({ type: 'Resumed', cursor: since.seq, at: clock.now(), stats }, since.epoch, replay.changes);
   }
-  const { epoch, ...snapshot } = await store.snapshot({ first, filter }, clock.now(), TOP_PATHS_MAX);
-  member.goLive({ type: 'Snapshot', at: clock.now(), ...snapshot, resume: replay?.recovered === false ? replay.reason : 'FRESH' }, epoch);
+  const shared = await services.snapshots.read({ first, filter });
+  const { epoch, ...snapshot } = shared;
+  // Stamped with when it was read, so subscribers that share a read share its executed bytes too.
+  member.goLive({ type: 'Snapshot', at: snapshot.stats.at, ...snapshot, resume: replay?.recovered === false ? replay.reason : 'FRESH' }, epoch, shared);
 }
 
 /**

@@ -11,6 +11,7 @@ import { createStatsFeed } from '../../server/stats-feed.js';
 import { createMemoryStore } from '../../server/store/memory.js';
 import { openActivityStream } from '../../server/streams/activity-stream.js';
 import { OpenStreams } from '../../server/streams/open-streams.js';
+import { SharedSnapshots } from '../../server/streams/shared-snapshots.js';
 import { waitUntil } from '../support/wait.js';
 
 const admin = { sub: 'alice', roles: new Set(['admin'] as const) };
@@ -44,6 +45,7 @@ describe('openActivityStream (in process, memory engines)', () => {
       metrics: createPulseMetrics(),
       openStreams: new OpenStreams(),
       fanout: new FanoutHub({ bus, statsFeed, onDelivered: () => {} }),
+      snapshots: new SharedSnapshots((query) => store.snapshot(query, clock.now(), 10)),
     };
   });
   afterEach(() => services.statsFeed.close());

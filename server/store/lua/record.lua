@@ -21,13 +21,17 @@ for i, e in ipairs(cjson.decode(ARGV[4])) do
   }
 end
 
+-- Each session of the batch as stored before it (false when not active), read once.
+local stored = {}
+
 -- A session belongs to its stored user, or to the first user the batch names for it.
 local function mismatches()
   local owners, bad = {}, {}
   for i, e in ipairs(inputs) do
     local owner = owners[e.sessionId]
     if owner == nil then
-      owner = redis.call('HGET', sessionKey(e.sessionId), 'userId') or e.userId
+      stored[e.sessionId] = loadSession(e.sessionId) or false
+      owner = stored[e.sessionId] and stored[e.sessionId].userId or e.userId
       owners[e.sessionId] = owner
     end
     if owner ~= e.userId then bad[#bad + 1] = i - 1 end
@@ -36,8 +40,10 @@ local function mismatches()
 end
 
 -- The user's lastSeen only grows; their name follows their latest event that names them.
-local function touchUser(userId, at, name)
-  local lastSeen = tonumber(redis.call('ZSCORE', K.users, userId))
+-- `lastSeen` is the user's score when the caller has read it already.
+local function touchUser(userId, at, name, lastSeen)
+  if lastSeen == nil then lastSeen = tonumber(redis.call('ZSCORE', K.users, userId)) end
+  if lastSeen == false then lastSeen = nil end
   if name ~= nil and (lastSeen == nil or at >= lastSeen or redis.call('HEXISTS', K.names, userId) == 0) then
     redis.call('HSET', K.names, userId, name)
   end
@@ -49,15 +55,17 @@ local function startSession(e)
     id = e.sessionId, userId = e.userId, userName = e.userName, ipAddress = e.ipAddress, path = e.path,
     userAgent = e.userAgent, startedAt = e.at, lastSeen = e.at, eventCount = 1,
   }
-  local joined = redis.call('ZSCORE', K.users, s.userId) == false
+  local userScore = tonumber(redis.call('ZSCORE', K.users, s.userId))
+  local joined = userScore == nil
   saveSession(s)
   redis.call('ZADD', K.sessions, s.lastSeen, s.id)
   redis.call('ZADD', userSessionsKey(s.userId), s.lastSeen, s.id)
   movePath(nil, s.path)
-  touchUser(s.userId, e.at, e.userName)
+  touchUser(s.userId, e.at, e.userName, userScore or false)
   emit({ type = 'SessionStarted', at = e.at, session = sessionJson(s) })
   if joined then
-    emit({ type = 'UserJoined', at = e.at, user = { id = s.userId, name = orNull(userName(s.userId)) }, path = orNull(s.path) })
+    -- A user that joins with a name has just been given it; only a nameless one needs the stored name.
+    emit({ type = 'UserJoined', at = e.at, user = { id = s.userId, name = orNull(e.userName or userName(s.userId)) }, path = orNull(s.path) })
   end
   return s
 end
@@ -85,7 +93,7 @@ if #bad > 0 then return cjson.encode({ mismatch = bad }) end
 
 local live = {}
 for _, e in ipairs(inputs) do
-  local s = live[e.sessionId] or loadSession(e.sessionId)
+  local s = live[e.sessionId] or stored[e.sessionId]
   if s then updateSession(s, e) else s = startSession(e) end
   live[e.sessionId] = s
 end

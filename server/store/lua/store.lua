@@ -64,11 +64,15 @@ local function movePath(from, to)
 end
 
 -- Cursors come from one counter and the message is published by this same
--- script, so publish order is cursor order across every process.
+-- script, so publish order is cursor order across every process. The counter
+-- is read once and written once per script (scripts run alone, so nothing
+-- comes between), not incremented once per change.
 local changes = {}
+local lastSeq = nil
 
 local function emit(change)
-  change.cursor = redis.call('INCR', K.seq)
+  lastSeq = (lastSeq or tonumber(redis.call('GET', K.seq)) or 0) + 1
+  change.cursor = lastSeq
   changes[#changes + 1] = change
 end
 
@@ -77,11 +81,14 @@ end
 -- whole nodes, keeping at least HISTORY_SIZE; replay.lua enforces the exact bound.
 local function publishChanges(now)
   if #changes == 0 then return end
-  for _, change in ipairs(changes) do
-    redis.call('XADD', HISTORY_KEY, 'MAXLEN', '~', HISTORY_SIZE, string.format('%d-0', change.cursor),
-      'change', cjson.encode(change), 'at', string.format('%d', now))
+  redis.call('SET', K.seq, lastSeq)
+  -- Each change is encoded once, for its history entry and for the message.
+  local encoded, at = {}, string.format('%d', now)
+  for i, change in ipairs(changes) do
+    encoded[i] = cjson.encode(change)
+    redis.call('XADD', HISTORY_KEY, 'MAXLEN', '~', HISTORY_SIZE, string.format('%d-0', change.cursor), 'change', encoded[i], 'at', at)
   end
-  redis.call('PUBLISH', CHANNEL, cjson.encode(changes))
+  redis.call('PUBLISH', CHANNEL, '[' .. table.concat(encoded, ',') .. ']')
 end
 
 -- The log's epoch. The key goes with the counter when Redis is flushed (or
