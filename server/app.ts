@@ -82,12 +82,14 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
     context: ({ request, viewer, transport, requestId, dropConnection, resultSink, res }): PulseContext => {
       const via = transport ?? (request ? transportOf(request) : 'http');
       const distinctStream = via === 'sse-distinct' && request && res;
+      const id = requestId ?? requestIdOf(requestIds, request);
       return {
         viewer: viewer ?? (request ? viewers.get(request) : undefined) ?? null,
         services,
         signal: request?.signal,
         transport: via,
-        logger: logger.child({ requestId: requestId ?? requestIdOf(requestIds, request) }),
+        requestId: id,
+        logger: logger.child({ requestId: id }),
         // graphql-ws and single-connection SSE bring their own; a distinct-mode stream is its HTTP response.
         dropConnection: dropConnection ?? (distinctStream ? destroyResponse(res) : undefined),
         // graphql-ws and single-connection SSE bring their own; a distinct-mode stream writes to its response.

@@ -53,6 +53,8 @@ export interface PulseContext {
   readonly signal?: AbortSignal;
   /** How the operation arrived, for metrics. */
   readonly transport: PulseTransport;
+  /** This request's id (also bound in {@link PulseContext.logger}), for what outlives the request. */
+  readonly requestId: string;
   /** The process logger with this request's `requestId`; what resolvers log with. */
   readonly logger: Logger;
   /**

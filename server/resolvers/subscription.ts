@@ -26,7 +26,7 @@ function groupSpec(context: PulseContext & { params?: { variables?: unknown } },
   if (context.resultSink === undefined || (variables != null && rawVariables === undefined)) return { key: `${key}|items`, filter, execute: null };
   // Shared by every member for as long as the group lives: only what resolvers of events read, nothing of one request.
   const { services, transport } = context;
-  const groupContext: PulseContext = { services, transport, viewer, logger: services.logger, groupExecution: true };
+  const groupContext: PulseContext = { services, transport, viewer, requestId: 'fan-out group', logger: services.logger, groupExecution: true };
   return { key, filter, execute: createEventExecutor(planFromInfo(info, rawVariables, groupContext), services.logger) };
 }
 
@@ -39,7 +39,7 @@ export const Subscription: SubscriptionResolvers = {
   activityChanged: {
     // `since` arrives parsed by the Cursor scalar, which refuses a malformed one with BAD_USER_INPUT.
     subscribe: (_parent, { filter, first, since }, context, info) => {
-      const { services, viewer, signal, logger, dropConnection, resultSink, transport } = context;
+      const { services, viewer, signal, requestId, dropConnection, resultSink, transport } = context;
       const admin = requireRole(viewer, ['admin'], 'activityChanged');
       const checked = checkedFilter(filter);
       const request = {
@@ -51,7 +51,7 @@ export const Subscription: SubscriptionResolvers = {
         group: groupSpec(context, info, checked),
         sink: resultSink,
         signal,
-        logger,
+        requestId,
         dropConnection,
       };
       return callBackend(context, 'open_stream', () => openActivityStream(services, request));

@@ -1,5 +1,4 @@
 import type { GraphQLError } from 'graphql';
-import type { Logger } from 'pino';
 import type { Viewer } from '../auth.js';
 import type { PulseServices } from '../context.js';
 import type { ActivityFilter } from '../domain/activity.js';
@@ -44,8 +43,12 @@ export interface ActivityStreamRequest {
   readonly sink?: ResultSink;
   /** Ends the stream when the client goes away, even before the first event. */
   readonly signal?: AbortSignal;
-  /** Where a failure of this stream is logged (the request's logger). @defaultValue services.logger */
-  readonly logger?: Logger;
+  /**
+   * The id of the request that opened the stream, logged with its failure:
+   * a string, not the request's logger, since a stream outlives its request.
+   * @defaultValue none
+   */
+  readonly requestId?: string;
   /**
    * The transport's way to drop this subscriber's connection (see
    * {@link DropConnection}). @defaultValue none: a dropped stream ends with a final error instead
@@ -120,7 +123,7 @@ async function runStream(
   output: MemberOutput,
   onStarted: () => void,
 ): Promise<void> {
-  const { viewer, signal, logger = services.logger } = request;
+  const { viewer, signal, requestId } = request;
   const { leases, limits, metrics, fanout } = services;
   const onAbort = (): void => void channel.return();
   let lease: Lease | null = null;
@@ -141,7 +144,7 @@ async function runStream(
     membership = await fanout.join(request.group, (group) =>
       new Member(group, output, limits, {
         onBug: (err) => {
-          logger.error({ err }, 'activity stream failed');
+          services.logger.error({ err, requestId }, 'activity stream failed');
           channel.fail(err);
         },
         onTooSlow: () => {

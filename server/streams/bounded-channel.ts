@@ -40,98 +40,120 @@ type Waiter<T> = { resolve: (result: IteratorResult<T>) => void; reject: (error:
  * @param maxWeight - bound on the sum of the queued values' weights @defaultValue Infinity (count only)
  */
 export function createBoundedChannel<T>(capacity: number, maxWeight = Number.POSITIVE_INFINITY): BoundedChannel<T> {
-  const queue: Array<{ value: T; weight: number }> = [];
-  let queuedWeight = 0;
-  let waiter: Waiter<T> | null = null;
-  let finished = false;
-  let failure: { error: unknown } | null = null;
-  let markClosed!: () => void;
-  const closed = new Promise<void>((resolve) => (markClosed = resolve));
+  return new Channel<T>(capacity, maxWeight);
+}
 
-  const settleWaiter = (): void => {
-    if (!waiter) return;
-    const current = waiter;
-    if (queue.length > 0) {
-      waiter = null;
-      current.resolve({ value: take(), done: false });
-    } else if (finished) {
-      waiter = null;
+/**
+ * A class, not closures in an object literal: one channel lives as long as
+ * its subscriber, and its methods are shared on the prototype instead of
+ * allocated per subscriber.
+ */
+class Channel<T> implements BoundedChannel<T> {
+  readonly #queue: Array<{ value: T; weight: number }> = [];
+  #queuedWeight = 0;
+  #waiter: Waiter<T> | null = null;
+  #finished = false;
+  #failure: { error: unknown } | null = null;
+  #markClosed!: () => void;
+  readonly closed = new Promise<void>((resolve) => (this.#markClosed = resolve));
+
+  constructor(
+    private readonly capacity: number,
+    private readonly maxWeight: number,
+  ) {}
+
+  push(value: T, weight = 1): boolean {
+    if (this.#finished || this.#queue.length >= this.capacity) return false;
+    if (this.#queue.length > 0 && this.#queuedWeight + weight > this.maxWeight) return false;
+    this.#queue.push({ value, weight });
+    this.#queuedWeight += weight;
+    this.#settleWaiter();
+    return true;
+  }
+
+  end(): void {
+    this.#finish();
+  }
+
+  fail(error: unknown): void {
+    this.#clear();
+    this.#finish({ error });
+  }
+
+  get size(): number {
+    return this.#queue.length;
+  }
+
+  get weight(): number {
+    return this.#queuedWeight;
+  }
+
+  get open(): boolean {
+    return !this.#finished;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.#queue.length > 0) return Promise.resolve({ value: this.#take(), done: false });
+    if (this.#finished) {
+      const failure = this.#failure;
       if (failure) {
-        const { error } = failure;
-        failure = null;
-        current.reject(error);
-      } else current.resolve({ value: undefined, done: true });
-    }
-  };
-
-  const take = (): T => {
-    const entry = queue.shift() as { value: T; weight: number };
-    queuedWeight -= entry.weight;
-    return entry.value;
-  };
-  const clear = (): void => {
-    queue.length = 0;
-    queuedWeight = 0;
-  };
-
-  const finish = (error?: { error: unknown }): void => {
-    if (finished) return;
-    finished = true;
-    if (error) failure = error;
-    markClosed();
-    settleWaiter();
-  };
-
-  const channel: BoundedChannel<T> = {
-    push(value, weight = 1) {
-      if (finished || queue.length >= capacity) return false;
-      if (queue.length > 0 && queuedWeight + weight > maxWeight) return false;
-      queue.push({ value, weight });
-      queuedWeight += weight;
-      settleWaiter();
-      return true;
-    },
-    end: () => finish(),
-    fail: (error) => {
-      clear();
-      finish({ error });
-    },
-    closed,
-    get size() {
-      return queue.length;
-    },
-    get weight() {
-      return queuedWeight;
-    },
-    get open() {
-      return !finished;
-    },
-    next() {
-      if (queue.length > 0) return Promise.resolve({ value: take(), done: false });
-      if (finished) {
-        if (failure) {
-          const { error } = failure;
-          failure = null;
-          return Promise.reject(error);
-        }
-        return Promise.resolve({ value: undefined, done: true });
+        this.#failure = null;
+        return Promise.reject(failure.error);
       }
-      return new Promise((resolve, reject) => (waiter = { resolve, reject }));
-    },
-    return() {
-      clear();
-      failure = null;
-      finish();
       return Promise.resolve({ value: undefined, done: true });
-    },
-    throw(error: unknown) {
-      clear();
-      finish();
-      return Promise.reject(error);
-    },
-    [Symbol.asyncIterator]() {
-      return channel;
-    },
-  };
-  return channel;
+    }
+    return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.#clear();
+    this.#failure = null;
+    this.#finish();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error: unknown): Promise<IteratorResult<T>> {
+    this.#clear();
+    this.#finish();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  #settleWaiter(): void {
+    const waiter = this.#waiter;
+    if (!waiter) return;
+    if (this.#queue.length > 0) {
+      this.#waiter = null;
+      waiter.resolve({ value: this.#take(), done: false });
+    } else if (this.#finished) {
+      this.#waiter = null;
+      const failure = this.#failure;
+      if (failure) {
+        this.#failure = null;
+        waiter.reject(failure.error);
+      } else waiter.resolve({ value: undefined, done: true });
+    }
+  }
+
+  #take(): T {
+    const entry = this.#queue.shift() as { value: T; weight: number };
+    this.#queuedWeight -= entry.weight;
+    return entry.value;
+  }
+
+  #clear(): void {
+    this.#queue.length = 0;
+    this.#queuedWeight = 0;
+  }
+
+  #finish(error?: { error: unknown }): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (error) this.#failure = error;
+    this.#markClosed();
+    this.#settleWaiter();
+  }
 }
