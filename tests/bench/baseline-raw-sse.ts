@@ -14,20 +14,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { baselineSetup, type BaselineInput as Input } from './baseline-setup.js';
 
 /** Same period as Yoga's default (`SSE_KEEPALIVE_MS`), written locally. */
 const KEEPALIVE_MS = 12_000;
 
-interface Input {
-  readonly sessionId: string;
-  readonly userId: string;
-  readonly path?: string | null;
-  readonly at?: string | null;
-}
-
-const redisUrl = process.env.REDIS_URL;
-const channel = process.env.BENCH_CHANNEL ?? 'bench:raw';
-if (redisUrl === undefined) throw new Error('REDIS_URL is required');
+const { redisUrl, channel } = baselineSetup('bench:raw');
 
 const publisher = new Redis(redisUrl);
 const subscriber = new Redis(redisUrl);

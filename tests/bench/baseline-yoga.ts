@@ -15,17 +15,9 @@ import type { AddressInfo } from 'node:net';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { Redis } from 'ioredis';
+import { baselineSetup, type BaselineInput as Input } from './baseline-setup.js';
 
-interface Input {
-  readonly sessionId: string;
-  readonly userId: string;
-  readonly path?: string | null;
-  readonly at?: string | null;
-}
-
-const redisUrl = process.env.REDIS_URL;
-const channel = process.env.BENCH_CHANNEL ?? 'bench:yoga';
-if (redisUrl === undefined) throw new Error('REDIS_URL is required');
+const { redisUrl, channel } = baselineSetup('bench:yoga');
 
 const pubsub = new RedisPubSub({ publisher: new Redis(redisUrl), subscriber: new Redis(redisUrl) });
 let cursor = 0;

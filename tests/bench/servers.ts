@@ -46,8 +46,9 @@ export interface BenchServer {
 }
 
 /**
- * Starts `kind` with `env` added to a clean environment (no `NODE_ENV`:
- * Yoga pings every 300 ms under `test`), and resolves once it prints the
+ * Starts `kind` with `env` added to the environment, with `NODE_ENV=production`
+ * for all three servers as a deployment runs them (graphql-js skips its
+ * development checks; Yoga would ping every 300 ms under `test`), and resolves once it prints the
  * URL it listens on. Pulse runs from `pulseRoot` (another checkout, to
  * compare versions; it needs its own node_modules or a link to these).
  * @throws Error with its output when it exits or stays silent for 30 s
@@ -55,7 +56,11 @@ export interface BenchServer {
 export async function startServer(kind: ServerKind, env: Record<string, string>, pulseRoot: string = ROOT): Promise<BenchServer> {
   const { NODE_ENV: _ignored, ...inherited } = process.env;
   const cwd = kind === 'pulse' ? pulseRoot : ROOT;
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY[kind]], { cwd, env: { ...inherited, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY[kind]], {
+    cwd,
+    env: { ...inherited, NODE_ENV: 'production', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const problems: Record<string, number> = {};
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
