@@ -94,7 +94,11 @@ export async function openActivityStream(
   if (sink?.hold && execute) {
     // The connection is the stream: it lives on after the iterator ends, and the member ends it.
     const end = sink.hold(() => void channel.return());
-    await firstWritten;
+    // A refused subscription lets go of the connection at once: the transport answers it as an error.
+    await firstWritten.catch((error: unknown) => {
+      end();
+      throw error;
+    });
     void lastWords(channel).then((failure) => end(failure === undefined ? undefined : execute(failure)));
     return (async function* heldByItsConnection(): AsyncIterableIterator<StreamItem> {})();
   }
