@@ -39,15 +39,59 @@ local function mismatches()
   return bad
 end
 
--- The user's lastSeen only grows; their name follows their latest event that names them.
--- `lastSeen` is the user's score when the caller has read it already.
-local function touchUser(userId, at, name, lastSeen)
-  if lastSeen == nil then lastSeen = tonumber(redis.call('ZSCORE', K.users, userId)) end
-  if lastSeen == false then lastSeen = nil end
-  if name ~= nil and (lastSeen == nil or at >= lastSeen or redis.call('HEXISTS', K.names, userId) == 0) then
-    redis.call('HSET', K.names, userId, name)
+-- The batch's writes to the shared indexes (the sessions, users and paths
+-- sorted sets, the names hash) are gathered and made once per key at the
+-- end, not once per event: what the batch itself reads back (a user's score
+-- and name) is answered from what it gathered.
+local sessionScores, userSessionScores, pathDeltas = {}, {}, {}
+local users, names = {}, {}
+
+-- A user's score as the batch sees it: false when not active.
+local function userEntry(userId)
+  local u = users[userId]
+  if u == nil then
+    u = { score = tonumber(redis.call('ZSCORE', K.users, userId)) or false, changed = false }
+    users[userId] = u
   end
-  if lastSeen == nil or at > lastSeen then redis.call('ZADD', K.users, at, userId) end
+  return u
+end
+
+local function nameOf(userId)
+  local pending = names[userId]
+  if pending ~= nil then return pending end
+  return userName(userId)
+end
+
+local function hasName(userId)
+  return names[userId] ~= nil or redis.call('HEXISTS', K.names, userId) == 1
+end
+
+local function indexSession(s)
+  sessionScores[s.id] = s.lastSeen
+  local mine = userSessionScores[s.userId]
+  if mine == nil then
+    mine = {}
+    userSessionScores[s.userId] = mine
+  end
+  mine[s.id] = s.lastSeen
+end
+
+-- Moves one session between paths; nil is "no path" and is not counted.
+local function shiftPath(from, to)
+  if from == to then return end
+  if from ~= nil then pathDeltas[from] = (pathDeltas[from] or 0) - 1 end
+  if to ~= nil then pathDeltas[to] = (pathDeltas[to] or 0) + 1 end
+end
+
+-- The user's lastSeen only grows; their name follows their latest event that names them.
+local function touchUser(userId, at, name)
+  local u = userEntry(userId)
+  local lastSeen = u.score or nil
+  if name ~= nil and (lastSeen == nil or at >= lastSeen or not hasName(userId)) then names[userId] = name end
+  if lastSeen == nil or at > lastSeen then
+    u.score = at
+    u.changed = true
+  end
 end
 
 local function startSession(e)
@@ -55,17 +99,14 @@ local function startSession(e)
     id = e.sessionId, userId = e.userId, userName = e.userName, ipAddress = e.ipAddress, path = e.path,
     userAgent = e.userAgent, startedAt = e.at, lastSeen = e.at, eventCount = 1,
   }
-  local userScore = tonumber(redis.call('ZSCORE', K.users, s.userId))
-  local joined = userScore == nil
+  local joined = userEntry(s.userId).score == false
   saveSession(s)
-  redis.call('ZADD', K.sessions, s.lastSeen, s.id)
-  redis.call('ZADD', userSessionsKey(s.userId), s.lastSeen, s.id)
-  movePath(nil, s.path)
-  touchUser(s.userId, e.at, e.userName, userScore or false)
+  indexSession(s)
+  shiftPath(nil, s.path)
+  touchUser(s.userId, e.at, e.userName)
   emit({ type = 'SessionStarted', at = e.at, session = sessionJson(s) })
   if joined then
-    -- A user that joins with a name has just been given it; only a nameless one needs the stored name.
-    emit({ type = 'UserJoined', at = e.at, user = { id = s.userId, name = orNull(e.userName or userName(s.userId)) }, path = orNull(s.path) })
+    emit({ type = 'UserJoined', at = e.at, user = { id = s.userId, name = orNull(nameOf(s.userId)) }, path = orNull(s.path) })
   end
   return s
 end
@@ -79,13 +120,51 @@ local function updateSession(s, e)
     for _, f in ipairs(OVERWRITTEN) do
       if e[f] ~= nil then s[f] = e[f] end
     end
-    redis.call('ZADD', K.sessions, s.lastSeen, s.id)
-    redis.call('ZADD', userSessionsKey(s.userId), s.lastSeen, s.id)
+    indexSession(s)
   end
   saveSession(s)
-  movePath(previousPath, s.path)
+  shiftPath(previousPath, s.path)
   touchUser(s.userId, e.at, e.userName)
   emit({ type = 'SessionUpdated', at = e.at, session = sessionJson(s), previousPath = orNull(previousPath) })
+end
+
+-- Redis takes a few thousand arguments per call comfortably; Lua's unpack has a limit too.
+local CHUNK = 1000
+
+local function zaddAll(key, scores)
+  local args = {}
+  for member, score in pairs(scores) do
+    args[#args + 1] = score
+    args[#args + 1] = member
+    if #args >= CHUNK then
+      redis.call('ZADD', key, unpack(args))
+      args = {}
+    end
+  end
+  if #args > 0 then redis.call('ZADD', key, unpack(args)) end
+end
+
+local function writeIndexes()
+  zaddAll(K.sessions, sessionScores)
+  for userId, scores in pairs(userSessionScores) do zaddAll(userSessionsKey(userId), scores) end
+  local userScores = {}
+  for userId, u in pairs(users) do
+    if u.changed then userScores[userId] = u.score end
+  end
+  zaddAll(K.users, userScores)
+  local args = {}
+  for userId, name in pairs(names) do
+    args[#args + 1] = userId
+    args[#args + 1] = name
+    if #args >= CHUNK then
+      redis.call('HSET', K.names, unpack(args))
+      args = {}
+    end
+  end
+  if #args > 0 then redis.call('HSET', K.names, unpack(args)) end
+  for path, delta in pairs(pathDeltas) do
+    if delta ~= 0 and tonumber(redis.call('ZINCRBY', K.paths, delta, path)) <= 0 then redis.call('ZREM', K.paths, path) end
+  end
 end
 
 local bad = mismatches()
@@ -97,6 +176,7 @@ for _, e in ipairs(inputs) do
   if s then updateSession(s, e) else s = startSession(e) end
   live[e.sessionId] = s
 end
+writeIndexes()
 redis.call('INCRBY', KEYS[6], #inputs)
 redis.call('EXPIRE', KEYS[6], EVENT_COUNTER_TTL_SECONDS)
 redis.call('INCRBY', KEYS[7], #inputs)
