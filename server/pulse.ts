@@ -3,7 +3,7 @@ import { createPulseServer, type PulseServer } from './app.js';
 import { createAuthenticator } from './auth.js';
 import { createBackends, type Backends } from './backends.js';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import { describeConfig, type Config } from './config.js';
 import type { PulseServices } from './context.js';
 import { FanoutHub } from './fanout/fanout-hub.js';
 import { countBackendError, createPulseMetrics, observeDeliveries, type BackendOperation, type PulseMetrics } from './metrics.js';
@@ -104,7 +104,7 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
     singleConnection: backends.singleConnection,
   });
   const url = await server.listen(config.port, config.host);
-  logger.info({ url, backend: backends.kind }, 'pulse listening');
+  logger.info({ url, backend: backends.kind, config: describeConfig(config) }, 'pulse listening');
   return {
     url,
     services,

@@ -30,6 +30,13 @@ describe('request logs', () => {
       body: JSON.stringify({ query }),
     });
 
+  it('describes the config at start, with whether the secret is set but never the secret itself', () => {
+    const started = lines().find((line) => line.msg === 'pulse listening');
+    expect(started?.config).toEqual(expect.stringContaining('auth=HS256/JWT_SECRET'));
+    expect(started?.config).toEqual(expect.stringContaining('backend=memory'));
+    expect(raw.join('\n')).not.toContain(pulse.secret);
+  });
+
   it('writes one line per request with its id, and never the bearer token', async () => {
     expect((await post(admin, 'log-ok-1', STATS)).status).toBe(200);
     expect((await post(`${admin}x`, 'log-refused-1', STATS)).status).toBe(401);
