@@ -5,6 +5,7 @@ import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-
 import type { Authenticator, Viewer } from './auth.js';
 import type { PulseContext, PulseServerContext, PulseServices } from './context.js';
 import type { PulseTransport } from './metrics.js';
+import { clusterMetricsText } from './cluster-metrics.js';
 import { createPulseSchema } from './schema.js';
 import type { DropConnection } from './streams/open-streams.js';
 import { useAuth } from './transports/auth-plugin.js';
@@ -107,7 +108,7 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
       // First: nothing may read a request body before its size is checked.
       useBodyLimit(limits.maxRequestBodyBytes),
       useRequestLog({ logger, ids: requestIds, quietPaths: [ENDPOINTS.health, ENDPOINTS.ready, ENDPOINTS.metrics] }),
-      useMetricsEndpoint({ metrics, path: ENDPOINTS.metrics, token: metricsToken }),
+      useMetricsEndpoint({ metrics, path: ENDPOINTS.metrics, token: metricsToken, text: clusterMetricsText(metrics.registry) }),
       useDashboard(),
       useSubscriptionMetrics(metrics),
       useAuth({ authenticator, viewers, protectedPaths: [ENDPOINTS.graphql, ENDPOINTS.stream] }),

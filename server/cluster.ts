@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { MetricsGatherer } from './cluster-metrics.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -101,6 +102,8 @@ class WorkerPool {
   private readonly backoff: RestartBackoff;
   private up = false;
   private stopping: Stopping | undefined;
+  /** Answers the workers' `/metrics` with every worker's figures. */
+  private readonly metrics = new MetricsGatherer(() => this.slots.flatMap((slot) => (slot.worker ? [slot.worker] : [])));
 
   constructor(private readonly options: ClusterOptions) {
     this.slots = Array.from({ length: options.workers }, (_, id) => ({ id, worker: undefined, ready: false, forkedAt: 0, crashes: 0, restart: undefined }));
@@ -129,6 +132,7 @@ class WorkerPool {
   }
 
   private onMessage(slot: Slot, worker: Worker, message: unknown): void {
+    if (this.metrics.onMessage(worker, message)) return;
     const url = readyUrl(message);
     if (url === undefined || slot.worker !== worker) return;
     slot.ready = true;

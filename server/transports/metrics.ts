@@ -13,6 +13,8 @@ export interface MetricsEndpointOptions {
   readonly path: string;
   /** When set, a scrape must send `Authorization: Bearer <token>`; open otherwise. */
   readonly token: string | undefined;
+  /** The text to serve. @defaultValue the registry's own (see `clusterMetricsText` for `--workers`) */
+  readonly text?: () => Promise<string>;
 }
 
 /**
@@ -20,14 +22,14 @@ export interface MetricsEndpointOptions {
  * registry. With a token, any other `Authorization` is answered 401 with the
  * same error body as every other refusal.
  */
-export function useMetricsEndpoint({ metrics, path, token }: MetricsEndpointOptions): Plugin {
+export function useMetricsEndpoint({ metrics, path, token, text = () => metrics.registry.metrics() }: MetricsEndpointOptions): Plugin {
   return {
     async onRequest({ request, url, endResponse }) {
       if (url.pathname !== path || request.method !== 'GET') return;
       if (token !== undefined && !bearerMatches(request.headers.get('authorization'), token)) {
         return endResponse(errorResponse(pulseError('UNAUTHENTICATED', 'The metrics endpoint needs Authorization: Bearer <METRICS_TOKEN>.')));
       }
-      const body = await metrics.registry.metrics();
+      const body = await text();
       endResponse(new Response(body, { headers: { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' } }));
     },
   };

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { get } from 'node:http';
 import type { ExecutionResult } from 'graphql';
 import { createClient } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,6 +138,18 @@ async function expectSubscriptionsPerProcess(pulse: PulseProcess, redis: Redis, 
   return new Set(await Promise.all(subs.map((sub) => servedBy(pulse, sub.requestId))));
 }
 
+/** GET on a fresh connection (no keep-alive), so that successive requests may reach different workers. */
+function scrapeOnNewConnection(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+
 describe('`--workers 2` on Redis', () => {
   const prefix = uniquePrefix('workers');
   const redis = connectTestRedis();
@@ -202,6 +215,13 @@ describe('`--workers 2` on Redis', () => {
     expect(await subscribersOf(redis, changesChannel)).toBe(2);
     expect(await expectSubscriptionsPerProcess(pulse, redis, prefix, admin, 40, opened)).toEqual(new Set(workerPids));
     expect(await subscribersOf(redis, changesChannel)).toBe(2);
+  });
+
+  it('answers /metrics for the whole gateway, whichever worker takes the scrape', async () => {
+    expect(opened.length).toBeGreaterThan(2);
+    const open = `pulse_subscriptions{transport="sse-distinct"} ${opened.length}`;
+    // Each scrape on a connection of its own: the primary hands connections to the workers in turn.
+    for (let i = 0; i < 6; i++) expect((await scrapeOnNewConnection(`${pulse.url}/metrics`)).split('\n')).toContain(open);
   });
 
   it('replaces a killed worker and keeps serving meanwhile', async () => {
