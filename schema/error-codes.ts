@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   BAD_USER_INPUT: { status: 400, retryable: false },
   UNAUTHENTICATED: { status: 401, retryable: false },
   FORBIDDEN: { status: 403, retryable: false },
+  NOT_FOUND: { status: 404, retryable: true },
+  CONFLICT: { status: 409, retryable: false },
   SESSION_USER_MISMATCH: { status: 409, retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
   TOO_MANY_SUBSCRIPTIONS: { status: 429, retryable: false },

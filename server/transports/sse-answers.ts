@@ -10,7 +10,7 @@ export interface StreamAnswer {
   readonly status: number;
   /** For an error status: what went wrong, for people. */
   readonly message?: string;
-  /** For an error status that has a Pulse code (`extensions.code`); the protocol's own 404 and 409 have none. */
+  /** For an error status: its Pulse code (`extensions.code`). */
   readonly code?: ErrorCode;
 }
 
@@ -18,11 +18,11 @@ export interface StreamAnswer {
 export const ANSWERS = {
   accepted: { status: 202 },
   ok: { status: 200 },
-  streamNotFound: { status: 404, message: 'Stream not found: it was never reserved, expired or closed, or is not yours.' },
-  notPending: { status: 404, message: 'No pending reservation for this token: it expired, was never made, or is not yours.' },
-  streamOpen: { status: 409, message: 'Stream already open: this token is connected already.' },
-  duplicateOperation: { status: 409, message: 'Operation with ID already exists.' },
-  holderGone: { status: 404, message: 'Stream not found: the process that held it is gone; reconnect.' },
+  streamNotFound: { status: 404, code: 'NOT_FOUND', message: 'Stream not found: it was never reserved, expired or closed, or is not yours.' },
+  notPending: { status: 404, code: 'NOT_FOUND', message: 'No pending reservation for this token: it expired, was never made, or is not yours.' },
+  streamOpen: { status: 409, code: 'CONFLICT', message: 'Stream already open: this token is connected already.' },
+  duplicateOperation: { status: 409, code: 'CONFLICT', message: 'Operation with ID already exists.' },
+  holderGone: { status: 404, code: 'NOT_FOUND', message: 'Stream not found: the process that held it is gone; reconnect.' },
   backendDown: { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'Redis is unavailable, so the stream could not be reached; retry shortly.' },
   holderSilent: { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'The process holding this stream did not answer in time; retry shortly.' },
   shuttingDown: { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'This Pulse process is shutting down; reconnect.' },

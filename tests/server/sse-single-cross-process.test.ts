@@ -254,7 +254,7 @@ describe.each(DEPLOYMENTS)('graphql-sse single connection mode, requests sent to
       await op.results.next();
       for (const base of [other, holder]) {
         const second = await raw.connect(base, auth, streamToken());
-        expect(await errorOf(second)).toMatchObject({ status: 409, message: expect.stringMatching(/already open/) });
+        expect(await errorOf(second)).toMatchObject({ status: 409, code: 'CONFLICT', message: expect.stringMatching(/already open/) });
       }
       const thief = await gateway.token(`thief-${randomUUID()}`);
       expect((await raw.connect(other, thief, streamToken())).status).toBe(404);
@@ -266,8 +266,8 @@ describe.each(DEPLOYMENTS)('graphql-sse single connection mode, requests sent to
   it('answers an unknown token with 404 on every request', async () => {
     const auth = await gateway.token(`admin-${randomUUID()}`);
     const unknown = randomUUID();
-    expect(await errorOf(await raw.connect(gateway.a, auth, unknown))).toMatchObject({ status: 404, message: expect.stringMatching(/No pending reservation/) });
-    expect(await errorOf(await raw.run(gateway.b, auth, unknown, 'x', '{ __typename }'))).toMatchObject({ status: 404, message: expect.stringMatching(/Stream not found/) });
+    expect(await errorOf(await raw.connect(gateway.a, auth, unknown))).toMatchObject({ status: 404, code: 'NOT_FOUND', message: expect.stringMatching(/No pending reservation/) });
+    expect(await errorOf(await raw.run(gateway.b, auth, unknown, 'x', '{ __typename }'))).toMatchObject({ status: 404, code: 'NOT_FOUND', message: expect.stringMatching(/Stream not found/) });
     expect((await raw.cancel(gateway.b, auth, unknown, 'x')).status).toBe(404);
   });
 

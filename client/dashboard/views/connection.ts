@@ -20,6 +20,7 @@ export const FAILURE_MESSAGES: Readonly<Record<FatalCode, string>> = {
   BAD_USER_INPUT: 'Pulse refused the subscription this dashboard sent; reload the page, and report it if it persists.',
   PAYLOAD_TOO_LARGE: 'Pulse refused the subscription this dashboard sent as too large; reload the page, and report it if it persists.',
   SESSION_USER_MISMATCH: 'Pulse refused the request this dashboard sent; reload the page, and report it if it persists.',
+  CONFLICT: 'Pulse found this dashboard\'s live stream open twice; reload the page, and report it if it persists.',
 };
 
 /** States in which the feed is on (or trying to be), so Start has nothing to do. */
