@@ -35,10 +35,6 @@ export class FanoutGroup {
     private readonly onDelivered: DeliveryReporter,
   ) {}
 
-  get size(): number {
-    return this.#members.size;
-  }
-
   add(member: Member): void {
     this.#members.add(member);
   }

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { KeepAlive } from './keep-alive.js';
 import { ANSWERS, type StreamAnswer } from './sse-answers.js';
 import type { StreamOperation } from './sse-operation.js';
 import { StreamOperations, type OperationRunner } from './sse-operations.js';
@@ -29,8 +30,12 @@ interface HeldStream {
  */
 export class StreamHolder {
   readonly #streams = new Map<string, HeldStream>();
+  /** One keep-alive timer for every stream this process holds. */
+  readonly #keepAlive: KeepAlive;
 
-  constructor(private readonly options: StreamHolderOptions) {}
+  constructor(private readonly options: StreamHolderOptions) {
+    this.#keepAlive = new KeepAlive(options.keepAliveMs);
+  }
 
   /**
    * Takes the stream of `token` over `res`, starts the operations queued
@@ -38,8 +43,8 @@ export class StreamHolder {
    * left, or it was dropped); `onClosed` must not reject.
    */
   open(token: string, owner: string, res: ServerResponse, queued: readonly StreamOperation[], onClosed: () => Promise<void>): SseStream {
-    const { keepAliveMs, run, onBug } = this.options;
-    const stream = new SseStream(res, keepAliveMs);
+    const { run, onBug } = this.options;
+    const stream = new SseStream(res, this.#keepAlive);
     const operations = new StreamOperations(stream, run, onBug);
     const released = stream.closed.then(() => {
       this.#streams.delete(token);

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ResultBatch, ResultSink } from '../fanout/result-sink.js';
+import type { KeepAlive, KeepAliveTarget } from './keep-alive.js';
 
 /** An SSE comment: clients skip it, proxies and sockets see traffic. */
 const PING = ':\n\n';
@@ -20,26 +21,26 @@ export interface StreamFetchApi {
  * `onResponse` hooks (request id and log line, proxy and CORS headers) apply
  * as to every response; once Node has written it, the stream takes the
  * response over. Frames written before then are kept, in order, until it
- * does. A keep-alive comment follows the head and every `keepAliveMs` while
+ * does. A keep-alive comment follows the head and every period of `keepAlive` while
  * nothing else is waiting to go out.
  */
-export class SseStream {
+export class SseStream implements KeepAliveTarget {
   readonly #res: ServerResponse;
-  readonly #keepAliveMs: number;
+  readonly #keepAlive: KeepAlive;
   /** Frames waiting for the head; null once the stream owns the response. */
   #early: string[] | null = [];
   #earlyBytes = 0;
   #open = true;
-  #pinger: NodeJS.Timeout | undefined;
+  #stopPings: (() => void) | undefined;
   readonly #closedListeners = new Set<() => void>();
   /** Writers waiting for room: woken on `drain`, when the head is out, and on close. */
   readonly #wakers = new Set<() => void>();
   /** Resolves once the stream is closed, whoever closed it. */
   readonly closed: Promise<void>;
 
-  constructor(res: ServerResponse, keepAliveMs: number) {
+  constructor(res: ServerResponse, keepAlive: KeepAlive) {
     this.#res = res;
-    this.#keepAliveMs = keepAliveMs;
+    this.#keepAlive = keepAlive;
     this.closed = new Promise((resolve) => this.#closedListeners.add(resolve));
     res.once('close', () => this.#close());
     res.on('drain', () => this.#wake());
@@ -133,10 +134,11 @@ export class SseStream {
     this.#earlyBytes = 0;
     this.#res.write(PING + early.join(''));
     this.#wake();
-    this.#pinger = setInterval(() => this.#ping(), this.#keepAliveMs).unref();
+    this.#stopPings = this.#keepAlive.add(this);
   }
 
-  #ping(): void {
+  /** Writes a keep-alive comment (called by the shared {@link KeepAlive}). */
+  ping(): void {
     // Data already waiting keeps the connection busy; a ping behind it would add nothing.
     if (this.#open && this.#res.writableLength === 0) this.#res.write(PING);
   }
@@ -154,7 +156,7 @@ export class SseStream {
   #close(): void {
     if (!this.#open) return;
     this.#open = false;
-    clearInterval(this.#pinger);
+    this.#stopPings?.();
     this.#early = null;
     for (const listener of [...this.#closedListeners]) listener();
     this.#closedListeners.clear();
