@@ -179,6 +179,32 @@ export interface Config {
    */
   readonly maxSseReservationsPerAdmin: number;
   /**
+   * Single-connection event streams (`GET /graphql/stream`) one token
+   * subject may hold connected at once, across all processes
+   * (`MAX_SSE_STREAMS_PER_ADMIN`), 1 to 1000; one more is refused with 429
+   * (`TOO_MANY_SUBSCRIPTIONS`). Reservations bound what is pending; this
+   * bounds what is connected.
+   * @defaultValue 5
+   */
+  readonly maxSseStreamsPerAdmin: number;
+  /**
+   * Operations (queries, mutations and subscriptions) one connection may have
+   * running at once (`MAX_OPERATIONS_PER_CONNECTION`), 1 to 10000: a
+   * graphql-ws socket or a single-connection SSE stream. One more drops the
+   * connection as a slow consumer (graphql-ws: close 1013; SSE: destroyed).
+   * @defaultValue 100
+   */
+  readonly maxOperationsPerConnection: number;
+  /**
+   * Browser origins allowed to call Pulse across origins (`CORS_ORIGINS`): a
+   * comma-separated list of exact origins such as
+   * `https://dash.example.com,https://admin.example.com`. Any other origin
+   * gets no `Access-Control-Allow-Origin`; an Origin is never reflected
+   * unless it is listed. `/metrics` never answers CORS.
+   * @defaultValue [] (same-origin only)
+   */
+  readonly corsOrigins: readonly string[];
+  /**
    * Time between two keep-alive comments (`:`) on an idle event stream, in
    * both graphql-sse modes (`SSE_KEEPALIVE_MS`), 100 to 600000. They are
    * written locally: an idle subscriber costs no backend call.
@@ -272,6 +298,9 @@ const FLAG_SETTINGS = [
   'MAX_REQUEST_BODY_BYTES',
   'SSE_RESERVATION_TTL_MS',
   'MAX_SSE_RESERVATIONS_PER_ADMIN',
+  'MAX_SSE_STREAMS_PER_ADMIN',
+  'MAX_OPERATIONS_PER_CONNECTION',
+  'CORS_ORIGINS',
   'SSE_KEEPALIVE_MS',
   'SUBSCRIBER_BUFFER_BYTES',
   'SHUTDOWN_GRACE_MS',
@@ -345,6 +374,9 @@ export function loadConfig(
     maxRequestBodyBytes: read.integer('MAX_REQUEST_BODY_BYTES', 1_048_576, { min: 1024, max: 104_857_600 }),
     sseReservationTtlMs: read.integer('SSE_RESERVATION_TTL_MS', 30_000, { min: 100, max: 600_000, unit: 'ms' }),
     maxSseReservationsPerAdmin: read.integer('MAX_SSE_RESERVATIONS_PER_ADMIN', 5, { min: 1, max: 1000 }),
+    maxSseStreamsPerAdmin: read.integer('MAX_SSE_STREAMS_PER_ADMIN', 5, { min: 1, max: 1000 }),
+    maxOperationsPerConnection: read.integer('MAX_OPERATIONS_PER_CONNECTION', 100, { min: 1, max: 10_000 }),
+    corsOrigins: parseOrigins(read.string('CORS_ORIGINS', '', checkOrigins)),
     sseKeepAliveMs: read.integer('SSE_KEEPALIVE_MS', 12_000, { min: 100, max: 600_000, unit: 'ms' }),
     subscriberBufferBytes: read.integer('SUBSCRIBER_BUFFER_BYTES', 1_048_576, { min: 1024, max: 1_073_741_824 }),
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 10_000, { min: 100, max: 600_000, unit: 'ms' }),
@@ -518,6 +550,24 @@ function checkHost(value: string): string | undefined {
   return /^\S+$/.test(value) ? undefined : 'a host name or IP address, e.g. 127.0.0.1 or 0.0.0.0';
 }
 
+/** `a, b` → `['a', 'b']`; empty items (a trailing comma) are dropped. */
+function parseOrigins(value: string): readonly string[] {
+  return value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin.length > 0);
+}
+
+/**
+ * Each origin must be exactly what a browser sends in `Origin`: a scheme,
+ * a host and an optional port, nothing else (no path, no trailing slash,
+ * no wildcard), so that comparing strings is comparing origins.
+ */
+function checkOrigins(value: string): string | undefined {
+  const bad = parseOrigins(value).find((origin) => !URL.canParse(origin) || new URL(origin).origin !== origin);
+  return bad === undefined ? undefined : `comma-separated exact origins such as https://dash.example.com (no path, slash or wildcard); ${JSON.stringify(bad)} is not one`;
+}
+
 function checkRedisUrl(value: string): string | undefined {
   const expected = 'a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379';
   if (!URL.canParse(value)) return expected;
@@ -597,6 +647,9 @@ export function describeConfig(config: Config): string {
     `maxRequestBodyBytes=${config.maxRequestBodyBytes}`,
     `sseReservationTtlMs=${config.sseReservationTtlMs}`,
     `maxSseReservationsPerAdmin=${config.maxSseReservationsPerAdmin}`,
+    `maxSseStreamsPerAdmin=${config.maxSseStreamsPerAdmin}`,
+    `maxOperationsPerConnection=${config.maxOperationsPerConnection}`,
+    `corsOrigins=${config.corsOrigins.join(',') || 'none'}`,
     `sseKeepAliveMs=${config.sseKeepAliveMs}`,
     `subscriberBufferBytes=${config.subscriberBufferBytes}`,
     `shutdownGraceMs=${config.shutdownGraceMs}`,

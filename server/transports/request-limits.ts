@@ -16,5 +16,7 @@ export type RequestLimits = Pick<
   | 'maxRequestBodyBytes'
   | 'sseReservationTtlMs'
   | 'maxSseReservationsPerAdmin'
+  | 'maxSseStreamsPerAdmin'
+  | 'maxOperationsPerConnection'
   | 'sseKeepAliveMs'
 >;

@@ -45,6 +45,9 @@ describe('loadConfig defaults', () => {
       maxRequestBodyBytes: 1_048_576,
       sseReservationTtlMs: 30_000,
       maxSseReservationsPerAdmin: 5,
+      maxSseStreamsPerAdmin: 5,
+      maxOperationsPerConnection: 100,
+      corsOrigins: [],
       sseKeepAliveMs: 12_000,
       subscriberBufferBytes: 1_048_576,
       shutdownGraceMs: 10_000,
@@ -108,6 +111,9 @@ const OVERRIDES: readonly [string, string, keyof Config, unknown][] = [
   ['MAX_REQUEST_BODY_BYTES', '104857600', 'maxRequestBodyBytes', 104_857_600],
   ['SSE_RESERVATION_TTL_MS', '100', 'sseReservationTtlMs', 100],
   ['MAX_SSE_RESERVATIONS_PER_ADMIN', '1', 'maxSseReservationsPerAdmin', 1],
+  ['MAX_SSE_STREAMS_PER_ADMIN', '1000', 'maxSseStreamsPerAdmin', 1000],
+  ['MAX_OPERATIONS_PER_CONNECTION', '1', 'maxOperationsPerConnection', 1],
+  ['CORS_ORIGINS', 'https://dash.example.com, http://localhost:5173,', 'corsOrigins', ['https://dash.example.com', 'http://localhost:5173']],
   ['SSE_KEEPALIVE_MS', '250', 'sseKeepAliveMs', 250],
   ['METRICS_TOKEN', 'scrape-me-0123456789', 'metricsToken', 'scrape-me-0123456789'],
   ['METRICS_TOKEN', 'x'.repeat(16), 'metricsToken', 'x'.repeat(16)],
@@ -186,6 +192,10 @@ describe('loadConfig validation', () => {
     ['SSE_RESERVATION_TTL_MS', '600001'],
     ['MAX_SSE_RESERVATIONS_PER_ADMIN', '0'],
     ['MAX_SSE_RESERVATIONS_PER_ADMIN', '1001'],
+    ['MAX_SSE_STREAMS_PER_ADMIN', '0'],
+    ['MAX_SSE_STREAMS_PER_ADMIN', '1001'],
+    ['MAX_OPERATIONS_PER_CONNECTION', '0'],
+    ['MAX_OPERATIONS_PER_CONNECTION', '10001'],
     ['SSE_KEEPALIVE_MS', '99'],
   ])('rejects %s=%s as out of range', (variable, raw) => {
     const problems = problemsOf({ [variable]: raw });
@@ -206,6 +216,10 @@ describe('loadConfig validation', () => {
     ['JWT_AUDIENCE', '', 'non-empty'],
     ['LOG_LEVEL', 'verbose', 'one of fatal, error, warn, info, debug, trace, silent'],
     ['LOG_LEVEL', 'INFO', 'one of fatal'],
+    ['CORS_ORIGINS', '*', 'exact origins'],
+    ['CORS_ORIGINS', 'https://ok.example, https://dash.example.com/', 'exact origins'],
+    ['CORS_ORIGINS', 'https://dash.example.com/app', 'exact origins'],
+    ['CORS_ORIGINS', 'dash.example.com', 'exact origins'],
   ])('rejects %s=%j', (variable, raw, expected) => {
     const problems = problemsOf({ [variable]: raw });
     expect(problems).toHaveLength(1);
@@ -440,7 +454,7 @@ describe('describeConfig', () => {
     expect(line).toContain('metrics=open');
     expect(line).toContain('historySize=10000 historyMaxAgeMs=600000');
     expect(line).toContain('maxDocumentBytes=16384 maxDocumentTokens=2000 maxQueryDepth=12 maxQueryFields=500');
-    expect(line).toContain('maxRequestBodyBytes=1048576 sseReservationTtlMs=30000 maxSseReservationsPerAdmin=5 sseKeepAliveMs=12000');
+    expect(line).toContain('maxRequestBodyBytes=1048576 sseReservationTtlMs=30000 maxSseReservationsPerAdmin=5 maxSseStreamsPerAdmin=5 maxOperationsPerConnection=100 corsOrigins=none sseKeepAliveMs=12000');
   });
 
   it('names Redis without its password and never shows the secret', () => {
