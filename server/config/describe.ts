@@ -1,0 +1,33 @@
+import { redactUrlCredentials } from './checks.js';
+import type { Setting } from './setting.js';
+import { settingRows, type Config } from './settings.js';
+
+/** `listen=` and `backend=` each join two settings, so they are written here rather than by a row. */
+function joinedParts(config: Config): string[] {
+  const listen = config.host.includes(':') ? `[${config.host}]:${config.port}` : `${config.host}:${config.port}`;
+  const backend = config.redisUrl === undefined ? 'memory' : `redis ${redactUrlCredentials(config.redisUrl)} prefix=${config.redisPrefix}`;
+  return [`listen=${listen}`, `backend=${backend}`];
+}
+
+const JOINED: ReadonlySet<string> = new Set(['host', 'port', 'redisUrl', 'redisPrefix']);
+
+/**
+ * One line describing a config for the start-up log, derived from the
+ * settings table: every setting but the secrets (only whether each is set)
+ * and with Redis credentials masked.
+ */
+export function describeConfig(config: Config): string {
+  const parts = joinedParts(config);
+  for (const [key, row] of settingRows()) {
+    if (JOINED.has(key)) continue;
+    const part = summaryOf(key, row, config[key]);
+    if (part !== null) parts.push(part);
+  }
+  return parts.join(' ');
+}
+
+function summaryOf(key: string, row: Setting<unknown>, value: unknown): string | null {
+  if (row.summary === null) return null;
+  if (row.summary !== undefined) return row.summary(value);
+  return `${key}=${String(value)}`;
+}

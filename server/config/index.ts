@@ -1,0 +1,8 @@
+/**
+ * Pulse's settings: one table (`settings.ts`), and what is derived from it.
+ */
+export { redactUrlCredentials } from './checks.js';
+export { describeConfig } from './describe.js';
+export { ConfigError, loadConfig } from './load.js';
+export { LOG_LEVELS, type LogLevel } from './settings-limits.js';
+export { SETTINGS, type Config, type SettingKey } from './settings.js';

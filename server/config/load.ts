@@ -1,0 +1,74 @@
+import { availableParallelism } from 'node:os';
+import { parseFlags } from './flags.js';
+import type { DefaultContext, Setting } from './setting.js';
+import { flagName, settingRows, type Config, type SettingKey } from './settings.js';
+
+/**
+ * Thrown by {@link loadConfig} with every problem found, one per line, so
+ * that a misconfigured deployment is fixed in one round rather than one
+ * variable per restart.
+ */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+
+  /** @param problems - one line per bad setting or argument */
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+/** A setting's raw text and how a problem line names it. */
+interface RawValue {
+  readonly value: string;
+  readonly label: string;
+}
+
+/**
+ * Reads and validates every setting of the settings table from the
+ * environment and the command line; flags win over the environment. Pure: it
+ * reads nothing but its arguments (and the machine's core count when `cores`
+ * is left out), so tests pass their own.
+ * @param env - usually `process.env`
+ * @param argv - arguments after the script, e.g. `['--port', '4001']` or `['--port=4001']`
+ * @param cores - the default of `WORKERS` with Redis @defaultValue os.availableParallelism()
+ * @throws ConfigError listing every bad value, unknown flag and stray argument at once
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = process.argv.slice(2),
+  cores: number = availableParallelism(),
+): Config {
+  const problems: string[] = [];
+  const flags = parseFlags(argv, problems);
+  const rawOf = (name: string): RawValue | undefined => {
+    const flag = flags.get(name);
+    if (flag !== undefined) return { value: flag, label: `${name} (from --${flagName(name)})` };
+    const value = env[name];
+    return value === undefined ? undefined : { value, label: name };
+  };
+  const values = new Map<SettingKey, unknown>();
+  const context: DefaultContext = { isSet: (name) => rawOf(name) !== undefined, valueOf: (key) => values.get(key as SettingKey), cores };
+  for (const [key, row] of settingRows()) values.set(key, readSetting(row, rawOf(row.env), context, problems));
+  refuseWorkersWithoutRedis(values, rawOf, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.fromEntries(values) as Config;
+}
+
+/** Answers the fallback for a bad value, so that reading goes on and every problem is found in one pass. */
+function readSetting(row: Setting<unknown>, raw: RawValue | undefined, context: DefaultContext, problems: string[]): unknown {
+  const fallback = typeof row.fallback === 'function' ? (row.fallback as (context: DefaultContext) => unknown)(context) : row.fallback;
+  if (raw === undefined || (row.emptyIsUnset === true && raw.value === '')) return fallback;
+  const parsed = row.parse(raw.value);
+  if (parsed.ok) return parsed.value;
+  const shown = row.show ? row.show(raw.value) : raw.value;
+  problems.push(`${raw.label} = ${JSON.stringify(shown)}: expected ${parsed.expected}`);
+  return fallback;
+}
+
+/** Memory mode keeps its sessions, bus and leases in one process, so it cannot be several workers. */
+function refuseWorkersWithoutRedis(values: ReadonlyMap<SettingKey, unknown>, rawOf: (name: string) => RawValue | undefined, problems: string[]): void {
+  const workers = rawOf('WORKERS');
+  if (rawOf('REDIS_URL') !== undefined || values.get('workers') === 1 || workers === undefined) return;
+  const expected = 'at most 1 without REDIS_URL: memory mode is one process; set REDIS_URL to run several workers as one gateway';
+  problems.push(`${workers.label} = ${JSON.stringify(workers.value)}: expected ${expected}`);
+}

@@ -1,0 +1,170 @@
+import { checkHost, checkNonEmpty, checkRedisPrefix, checkRedisUrl, checkSecret, redactUrlCredentials } from './checks.js';
+import { HIDDEN, integer, MAX_TIMER_MS, setting, text } from './setting.js';
+
+/** Far above any core count, low enough that a typo (an extra zero or two) is caught rather than forking thousands of processes. */
+export const MAX_WORKERS = 1024;
+
+/** Sweeping four times per idle timeout keeps the overshoot small without sweeping a long timeout needlessly often. */
+function defaultSweepInterval(idleTimeoutMs: number): number {
+  return Math.round(Math.min(5000, idleTimeoutMs / 4));
+}
+
+/**
+ * Where Pulse listens, what it stores in, who may call it, and how sessions
+ * and subscriptions live: the first half of the settings table, in the
+ * order of the start-up summary and the README.
+ */
+export const CORE_SETTINGS = {
+  port: setting({
+    env: 'PORT',
+    flag: 'value',
+    parse: integer({ min: 0, max: 65_535 }),
+    fallback: 4000,
+    defaultDoc: '`4000`',
+    doc: 'HTTP port (`0`: any free port).',
+    summary: null,
+  }),
+  host: setting({
+    env: 'HOST',
+    flag: 'value',
+    parse: text(checkHost),
+    fallback: '127.0.0.1',
+    defaultDoc: '`127.0.0.1`',
+    doc: 'Interface to listen on. Loopback by default, so that a dev instance is never exposed by accident; without `JWT_SECRET`, any other address refuses to start (see [Security](#security)).',
+  }),
+  redisUrl: setting<string | undefined>({
+    env: 'REDIS_URL',
+    flag: 'value',
+    parse: text(checkRedisUrl),
+    fallback: undefined,
+    show: redactUrlCredentials,
+    defaultDoc: '(memory)',
+    doc: '`redis://` or `rediss://` URL; switches store, bus and leases to Redis.',
+  }),
+  redisPrefix: setting({
+    env: 'REDIS_PREFIX',
+    flag: 'value',
+    parse: text(checkRedisPrefix),
+    fallback: 'pulse:',
+    defaultDoc: '`pulse:`',
+    doc: 'Prefix of every key and channel, so deployments can share a Redis.',
+    summary: null,
+  }),
+  workers: setting({
+    env: 'WORKERS',
+    flag: 'value',
+    parse: integer({ min: 1, max: MAX_WORKERS }),
+    // Whether `REDIS_URL` is *given* decides, not whether it is valid: a mistyped URL is its own problem line.
+    fallback: ({ isSet, cores }) => (isSet('REDIS_URL') ? Math.min(MAX_WORKERS, Math.max(1, cores)) : 1),
+    defaultDoc: 'one per core with `REDIS_URL`, else `1`',
+    doc: 'Serving processes, 1 to 1024: above 1, a primary forks them with `node:cluster` on one port (see [Several cores](#several-cores)); above 1 needs `REDIS_URL`.',
+  }),
+  jwtSecret: setting<string | undefined>({
+    env: 'JWT_SECRET',
+    flag: 'secret',
+    parse: text(checkSecret),
+    fallback: undefined,
+    show: HIDDEN,
+    defaultDoc: '(random, dev)',
+    doc: 'HS256 secret, at least 32 bytes. Without it, Pulse runs in dev mode (dev tokens printed at start), which only a loopback `HOST` outside `NODE_ENV=production` allows. Environment only, never a flag.',
+    summary: (secret) => `auth=HS256/${secret === undefined ? 'dev-generated-secret' : 'JWT_SECRET'}`,
+  }),
+  jwtIssuer: setting<string | undefined>({
+    env: 'JWT_ISSUER',
+    flag: 'value',
+    parse: text(checkNonEmpty),
+    fallback: undefined,
+    defaultDoc: '(unchecked)',
+    doc: 'When set, tokens must carry this `iss`.',
+    summary: (issuer) => (issuer === undefined ? null : `iss=${issuer}`),
+  }),
+  jwtAudience: setting<string | undefined>({
+    env: 'JWT_AUDIENCE',
+    flag: 'value',
+    parse: text(checkNonEmpty),
+    fallback: undefined,
+    defaultDoc: '(unchecked)',
+    doc: 'When set, tokens must carry this `aud`.',
+    summary: (audience) => (audience === undefined ? null : `aud=${audience}`),
+  }),
+  idleTimeoutMs: setting({
+    env: 'IDLE_TIMEOUT_MS',
+    flag: 'value',
+    parse: integer({ min: 1000, max: MAX_TIMER_MS, unit: 'ms' }),
+    fallback: 300_000,
+    defaultDoc: '`300000`',
+    doc: 'A session with no activity for this long ends (reason `IDLE_TIMEOUT`).',
+  }),
+  sweepIntervalMs: setting({
+    env: 'SWEEP_INTERVAL_MS',
+    flag: 'value',
+    parse: integer({ min: 50, max: MAX_TIMER_MS, unit: 'ms' }),
+    fallback: ({ valueOf }) => defaultSweepInterval(valueOf('idleTimeoutMs') as number),
+    defaultDoc: '`min(5000, idle/4)`',
+    doc: 'How often each process looks for idle sessions; a session may outlive the idle timeout by up to this much.',
+  }),
+  statsIntervalMs: setting({
+    env: 'STATS_INTERVAL_MS',
+    flag: 'value',
+    parse: integer({ min: 50, max: MAX_TIMER_MS, unit: 'ms' }),
+    fallback: 1000,
+    defaultDoc: '`1000`',
+    doc: 'Least time between two `StatsChanged` events to one subscriber.',
+  }),
+  maxSubscriptionsPerAdmin: setting({
+    env: 'MAX_SUBSCRIPTIONS_PER_ADMIN',
+    flag: 'value',
+    parse: integer({ min: 1 }),
+    fallback: 2,
+    defaultDoc: '`2`',
+    doc: 'Concurrent `activityChanged` subscriptions per admin, across all processes.',
+  }),
+  leaseTtlMs: setting({
+    env: 'LEASE_TTL_MS',
+    flag: 'value',
+    parse: integer({ min: 1000, max: 30_000, unit: 'ms' }),
+    fallback: 15_000,
+    defaultDoc: '`15000`',
+    doc: "Life of a process's lease heartbeat in Redis (renewed every third of it, one call per process); a crashed process's subscription slots free within it, and so do its single-connection streams' records.",
+  }),
+  historySize: setting({
+    env: 'HISTORY_SIZE',
+    flag: 'value',
+    parse: integer({ min: 100, max: 1_000_000 }),
+    fallback: 10_000,
+    defaultDoc: '`10000`',
+    doc: 'Most recent changes kept for resuming subscriptions (`activityChanged(since:)`), 100 to 1000000.',
+  }),
+  historyMaxAgeMs: setting({
+    env: 'HISTORY_MAX_AGE_MS',
+    flag: 'value',
+    parse: integer({ min: 1000, max: 86_400_000, unit: 'ms' }),
+    fallback: 600_000,
+    defaultDoc: '`600000`',
+    doc: 'How long a change stays resumable, 1000 to 86400000.',
+  }),
+  maxBatchSize: setting({
+    env: 'MAX_BATCH_SIZE',
+    flag: 'value',
+    parse: integer({ min: 1, max: 10_000 }),
+    fallback: 500,
+    defaultDoc: '`500`',
+    doc: 'Most events in one `recordActivities`.',
+  }),
+  clockSkewMs: setting({
+    env: 'CLOCK_SKEW_MS',
+    flag: 'value',
+    parse: integer({ min: 0, unit: 'ms' }),
+    fallback: 5000,
+    defaultDoc: '`5000`',
+    doc: "How far in the future an event's `at` may lie; also the leeway for a token's `exp` and `nbf`.",
+  }),
+  subscriberBufferSize: setting({
+    env: 'SUBSCRIBER_BUFFER',
+    flag: 'value',
+    parse: integer({ min: 10 }),
+    fallback: 1000,
+    defaultDoc: '`1000`',
+    doc: 'Events queued for one subscriber before its connection is dropped as too slow.',
+  }),
+} as const;
