@@ -1,7 +1,7 @@
 import type { CombinedError } from '@urql/core';
 import type { ActivityInput } from '../generated/graphql.js';
-import { nextDelay } from './backoff.js';
 import { retryDecision, statusOf, type Failure } from './error-codes.js';
+import { RetrySchedule } from './retry-schedule.js';
 import { createHttpClient } from './http-client.js';
 import { RecordActivitiesMutation } from './operations.js';
 import { endpoints, systemFetch, systemRandom, systemTimers, type FetchFn, type Timers, type TokenSource } from './runtime.js';
@@ -77,8 +77,8 @@ type Counters = { -readonly [K in keyof Omit<ReporterStats, 'queued'>]: number }
 /**
  * Creates an {@link ActivityReporter}. One request is in flight at a time,
  * so events reach Pulse in the order reported. A failed send is retried with
- * the live feed's backoff ({@link nextDelay}, reset by each success); the
- * table in error-codes.ts decides, and a batch refused with a code retrying
+ * the client's one retry layer, as the live feed is ({@link RetrySchedule},
+ * reset by each success); the table in error-codes.ts decides, and a batch refused with a code retrying
  * cannot fix (`BAD_USER_INPUT`, `SESSION_USER_MISMATCH`, `UNAUTHENTICATED`,
  * `FORBIDDEN`) is dropped and reported to `onDrop`. Memory stays bounded by
  * `maxQueue` whatever the server does.
@@ -97,12 +97,11 @@ export function createActivityReporter(options: ActivityReporterOptions): Activi
 class BatchingReporter implements ActivityReporter {
   readonly #send: (events: readonly ActivityInput[]) => Promise<Failure | null>;
   readonly #timers: Timers;
-  readonly #random: () => number;
   readonly #maxBatch: number;
   readonly #delayMs: number;
   readonly #maxQueue: number;
-  readonly #initialRetryDelayMs: number;
-  readonly #maxRetryDelayMs: number;
+  /** The client's one retry layer, as in the live feed. */
+  readonly #retries: RetrySchedule;
   readonly #closeTimeoutMs: number;
   readonly #onDrop: (drop: DroppedBatch) => void;
   readonly #counters: Counters = { sent: 0, droppedFull: 0, droppedRefused: 0, droppedAtClose: 0, retries: 0 };
@@ -110,9 +109,7 @@ class BatchingReporter implements ActivityReporter {
   /** The batch being sent, or waiting to be sent again; always the oldest events. */
   #batch: readonly ActivityInput[] | null = null;
   #sending = false;
-  #failures = 0;
   #batchTimer: unknown = null;
-  #retryTimer: unknown = null;
   /** Send partial batches at once until the queue is empty. */
   #flushing = false;
   #closed = false;
@@ -124,12 +121,15 @@ class BatchingReporter implements ActivityReporter {
     const urql = createHttpClient({ graphqlUrl: endpoints(options.url).graphql, token: options.token, fetch: options.fetch ?? systemFetch });
     this.#send = async (inputs) => failureOfResult(await urql.mutation(RecordActivitiesMutation, { inputs: [...inputs] }).toPromise());
     this.#timers = options.timers ?? systemTimers;
-    this.#random = options.random ?? systemRandom;
     this.#maxBatch = options.maxBatch ?? 100;
     this.#delayMs = options.delayMs ?? 250;
     this.#maxQueue = options.maxQueue ?? 10_000;
-    this.#initialRetryDelayMs = options.initialRetryDelayMs ?? 1_000;
-    this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
+    this.#retries = new RetrySchedule({
+      timers: this.#timers,
+      random: options.random ?? systemRandom,
+      initialDelayMs: options.initialRetryDelayMs ?? 1_000,
+      maxDelayMs: options.maxRetryDelayMs ?? 30_000,
+    });
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     this.#onDrop = options.onDrop ?? (() => {});
   }
@@ -183,14 +183,14 @@ class BatchingReporter implements ActivityReporter {
 
   /** Starts the next send unless one is under way or waiting for its retry. */
   #pump(): void {
-    if (this.#sending || this.#retryTimer !== null) return;
+    if (this.#sending || this.#retries.pending) return;
     this.#batch ??= this.#takeBatch();
     if (this.#batch === null) return this.#becameIdle();
     void this.#sendBatch(this.#batch);
   }
 
   #takeBatch(): readonly ActivityInput[] | null {
-    this.#cancelTimer('batch');
+    this.#cancelBatchTimer();
     return this.#queue.length > 0 ? this.#queue.splice(0, this.#maxBatch) : null;
   }
 
@@ -200,7 +200,7 @@ class BatchingReporter implements ActivityReporter {
     this.#sending = false;
     this.#batch = null;
     if (failure === null) {
-      this.#failures = 0;
+      this.#retries.succeeded();
       this.#counters.sent += batch.length;
     } else if (this.#abandoned) {
       this.#drop(batch, failure, 'droppedAtClose');
@@ -227,11 +227,7 @@ class BatchingReporter implements ActivityReporter {
   #retryLater(batch: readonly ActivityInput[]): void {
     this.#batch = batch;
     this.#counters.retries++;
-    const delay = nextDelay(this.#failures++, { initial: this.#initialRetryDelayMs, max: this.#maxRetryDelayMs, random: this.#random });
-    this.#retryTimer = this.#timers.setTimeout(() => {
-      this.#retryTimer = null;
-      this.#pump();
-    }, delay);
+    this.#retries.retryLater(() => this.#pump());
   }
 
   /**
@@ -240,19 +236,17 @@ class BatchingReporter implements ActivityReporter {
    */
   #abandon(): void {
     this.#abandoned = true;
-    this.#cancelTimer('batch');
-    this.#cancelTimer('retry');
+    this.#cancelBatchTimer();
+    this.#retries.cancel();
     const waiting = [...(this.#sending ? [] : (this.#batch ?? [])), ...this.#queue.splice(0)];
     if (!this.#sending) this.#batch = null;
     if (waiting.length > 0) this.#drop(waiting, { code: null, status: null, message: `unsent ${this.#closeTimeoutMs} ms after close()` }, 'droppedAtClose');
     this.#resolveIdleWaiters();
   }
 
-  #cancelTimer(which: 'batch' | 'retry'): void {
-    const timer = which === 'batch' ? this.#batchTimer : this.#retryTimer;
-    if (timer !== null) this.#timers.clearTimeout(timer);
-    if (which === 'batch') this.#batchTimer = null;
-    else this.#retryTimer = null;
+  #cancelBatchTimer(): void {
+    if (this.#batchTimer !== null) this.#timers.clearTimeout(this.#batchTimer);
+    this.#batchTimer = null;
   }
 
   #becameIdle(): void {

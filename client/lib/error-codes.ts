@@ -30,17 +30,33 @@ export function isFatalCode(code: string): code is FatalCode {
   return isPulseErrorCode(code) && !ERROR_CODES[code].retryable;
 }
 
+/** Where the failed request stands, for the codes whose retry rule depends on it. */
+export interface RetryContext {
+  /** The request resumed a subscription after a cursor. */
+  readonly resuming: boolean;
+  /** Failed attempts before this one since the last success. */
+  readonly failures: number;
+}
+
 /**
- * The one retry decision: a code the server sent decides; without one (a
- * proxy, or a body that was not GraphQL), the HTTP status stands for the code
- * that has it, when exactly one code has it (401, 403, 429...). Everything
- * else (network errors, 5xx, masked internal errors, dropped streams) is
- * worth retrying.
+ * The one retry decision, read from the table: a code the server sent
+ * decides; without one (a proxy, or a body that was not GraphQL), the HTTP
+ * status stands for the code that has it, when exactly one code has it (401,
+ * 403, 429...). Everything else (network errors, 5xx, masked internal
+ * errors, dropped streams) is worth retrying. A code with `resumeRetries` is
+ * retried while resuming as long as no more failures than that preceded it.
  */
-export function retryDecision(failure: Failure): RetryDecision {
+export function retryDecision(failure: Failure, context: RetryContext = { resuming: false, failures: 0 }): RetryDecision {
   const code = failure.code !== null && isPulseErrorCode(failure.code) ? failure.code : codeForStatus(failure.status);
   if (code === null || ERROR_CODES[code].retryable) return { retry: true };
+  const resumeRetries = resumeRetriesOf(code);
+  if (context.resuming && resumeRetries !== null && context.failures <= resumeRetries) return { retry: true };
   return { retry: false, code };
+}
+
+function resumeRetriesOf(code: PulseErrorCode): number | null {
+  const entry = ERROR_CODES[code];
+  return 'resumeRetries' in entry ? entry.resumeRetries : null;
 }
 
 function codeForStatus(status: number | null): PulseErrorCode | null {

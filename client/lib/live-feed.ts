@@ -1,8 +1,8 @@
-import { nextDelay } from './backoff.js';
 import { isRecord } from './decoders.js';
 import { failureFromErrors, isFatalCode, retryDecision, type Failure } from './error-codes.js';
 import { Listeners } from './listeners.js';
 import { watchPage, type PageChange, type PageLifecycle } from './page-lifecycle.js';
+import { RetrySchedule } from './retry-schedule.js';
 import type { Timers } from './runtime.js';
 import type { ConnectionHandlers, LiveConnector, LiveRequest } from './sse-connector.js';
 import type { ActivityEvent, ConnectionStatus, FatalCode } from './types.js';
@@ -74,19 +74,11 @@ const CONNECTED: ConnectionStatus = { kind: 'connected' };
 const UNLOAD_GRACE_MS = 1_000;
 
 /**
- * After a failover, the admin's slot may still be held by the lease of this
- * very stream on the dead process until that lease lapses (at most 30 s).
- * So while resuming, `TOO_MANY_SUBSCRIPTIONS` is retried this many times
- * (backoff 1, 2, 4, 8, 16 s) before it is reported; on a fresh start it is
- * reported at once.
- */
-const STALE_LEASE_RETRIES = 5;
-
-/**
  * The live feed's state machine: connect → snapshot (`connected`) → events;
- * on any failure, the one retry decision ({@link retryDecision}) either
- * reports `failed` or schedules exactly one reconnect after a backoff delay
- * ({@link nextDelay}) that resets with each snapshot. A watchdog treats
+ * on any failure, the one retry decision ({@link retryDecision}, read from
+ * the error-code table) either reports `failed` or schedules exactly one
+ * reconnect on the client's one retry layer ({@link RetrySchedule}), whose
+ * backoff resets with each snapshot. A watchdog treats
  * silence as a failure; a hidden page pauses the feed.
  */
 export class LiveFeed implements PulseLive {
@@ -99,14 +91,13 @@ export class LiveFeed implements PulseLive {
   /** What to monitor; null when not monitoring (stopped or failed). */
   #request: LiveRequest | null = null;
   #connection: Connection | null = null;
-  /** Failed attempts since the last snapshot. */
-  #failures = 0;
+  /** Reconnects, and the failed attempts since the last snapshot. */
+  readonly #retries: RetrySchedule;
   /**
    * Cursor of the last event delivered for the current request: a reconnect
    * resumes after it. Cleared by `start()`, whose listeners expect a snapshot.
    */
   #lastCursor: string | null = null;
-  #retryTimer: unknown = null;
   #unloadTimer: unknown = null;
   #pageHidden = false;
   #unwatchPage: (() => void) | null = null;
@@ -114,6 +105,12 @@ export class LiveFeed implements PulseLive {
 
   constructor(options: LiveFeedOptions) {
     this.#options = options;
+    this.#retries = new RetrySchedule({
+      timers: options.timers,
+      random: options.random,
+      initialDelayMs: options.initialRetryDelayMs,
+      maxDelayMs: options.maxRetryDelayMs,
+    });
     this.#watchdog = new Watchdog({
       timeoutMs: options.watchdogMs,
       timers: options.timers,
@@ -132,10 +129,10 @@ export class LiveFeed implements PulseLive {
     const request: LiveRequest = { filter: options.filter ?? null, first: options.first ?? null };
     if (this.#disposed || (this.#request !== null && sameRequest(this.#request, request))) return;
     this.#request = request;
-    this.#failures = 0;
     this.#lastCursor = null;
     this.#watchPage();
     this.#halt();
+    this.#retries.reset();
     if (this.#pageHidden) this.#setStatus(PAUSED);
     else this.#connect(request);
   }
@@ -168,7 +165,7 @@ export class LiveFeed implements PulseLive {
     const since = this.#lastCursor;
     const connection: Connection = { close: () => {}, synced: false, resuming: since !== null };
     this.#connection = connection;
-    this.#setStatus({ kind: 'connecting', attempt: this.#failures });
+    this.#setStatus({ kind: 'connecting', attempt: this.#retries.failures });
     if (this.#connection !== connection) return; // a status listener stopped the feed
     this.#watchdog.arm();
     const handlers: ConnectionHandlers = {
@@ -202,16 +199,15 @@ export class LiveFeed implements PulseLive {
   #synced(connection: Connection): void {
     if (connection.synced || this.#connection !== connection) return;
     connection.synced = true;
-    this.#failures = 0;
+    this.#retries.succeeded();
     this.#setStatus(CONNECTED);
   }
 
   #fail(connection: Connection, failure: Failure): void {
     if (this.#connection !== connection) return;
     this.#closeConnection();
-    const decision = retryDecision(failure);
-    const staleLease = !decision.retry && decision.code === 'TOO_MANY_SUBSCRIPTIONS' && connection.resuming && this.#failures <= STALE_LEASE_RETRIES;
-    if (!decision.retry && isFatalCode(decision.code) && !staleLease) return this.#giveUp(decision.code, failure.message);
+    const decision = retryDecision(failure, { resuming: connection.resuming, failures: this.#retries.failures });
+    if (!decision.retry && isFatalCode(decision.code)) return this.#giveUp(decision.code, failure.message);
     this.#scheduleReconnect(failure.message);
   }
 
@@ -230,23 +226,16 @@ export class LiveFeed implements PulseLive {
   }
 
   #scheduleReconnect(reason: string): void {
-    if (this.#retryTimer !== null) return; // one reconnect pending at most
-    const { timers, now, random, initialRetryDelayMs: initial, maxRetryDelayMs: max } = this.#options;
-    const attempt = ++this.#failures;
-    const delayMs = nextDelay(attempt - 1, { initial, max, random });
-    this.#retryTimer = timers.setTimeout(() => {
-      this.#retryTimer = null;
-      if (this.#request) this.#connect(this.#request);
-    }, delayMs);
-    this.#setStatus({ kind: 'reconnecting', attempt, delayMs, retryAt: now() + delayMs, reason });
+    const delayMs = this.#retries.retryLater(() => this.#request && this.#connect(this.#request));
+    if (delayMs === null) return; // one reconnect pending at most
+    const attempt = this.#retries.failures;
+    this.#setStatus({ kind: 'reconnecting', attempt, delayMs, retryAt: this.#options.now() + delayMs, reason });
   }
 
   /** Closes the connection and cancels a pending reconnect. */
   #halt(): void {
     this.#closeConnection();
-    if (this.#retryTimer === null) return;
-    this.#options.timers.clearTimeout(this.#retryTimer);
-    this.#retryTimer = null;
+    this.#retries.cancel();
   }
 
   #closeConnection(): void {

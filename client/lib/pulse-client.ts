@@ -1,9 +1,8 @@
 import type { Client } from '@urql/core';
-import { createClient as createSseClient } from 'graphql-sse';
 import { createHttpClient } from './http-client.js';
 import { LiveFeed, type PulseLive } from './live-feed.js';
 import { browserPageLifecycle, type PageLifecycle } from './page-lifecycle.js';
-import { bearer, endpoints, systemFetch, systemNow, systemRandom, systemTimers, type FetchFn, type Timers, type TokenSource } from './runtime.js';
+import { endpoints, systemFetch, systemNow, systemRandom, systemTimers, type FetchFn, type Timers, type TokenSource } from './runtime.js';
 import { createSseConnector, type SseTransport } from './sse-connector.js';
 
 /** Options of {@link createPulseClient}. */
@@ -13,11 +12,12 @@ export interface PulseClientOptions {
   /** An admin token, or a function returning one, called again for every connection attempt and request. */
   readonly token: TokenSource;
   /**
-   * How subscriptions travel. `'single'` keeps one SSE connection per client,
-   * which spares a browser's six connections per origin over HTTP/1;
-   * `'distinct'` opens one per subscription and suits HTTP/2, and several
-   * Pulse processes behind a load balancer without sticky sessions (single
-   * connection reservations live in one process).
+   * How the live feed travels. `'single'` keeps one SSE connection per
+   * client, which spares a browser's six connections per origin over HTTP/1;
+   * `'distinct'` opens one per subscription and suits HTTP/2. Both work
+   * behind a load balancer without sticky sessions: single-connection
+   * reservations live in Redis, and any process forwards an operation to the
+   * one holding its stream.
    * @defaultValue 'single'
    */
   readonly transport?: SseTransport;
@@ -52,10 +52,11 @@ export interface PulseClientOptions {
 /** A Pulse client: typed urql for queries and mutations, and the monitored live feed. */
 export interface PulseClient {
   /**
-   * Typed queries and mutations over HTTP (`Authorization` from `token`),
-   * and ad-hoc subscriptions over graphql-sse. Errors are values
-   * (`result.error`); nothing here retries. For the activity feed, use
-   * {@link PulseClient.live}, which reconnects, validates and pauses.
+   * Typed queries and mutations over HTTP (`Authorization` from `token`).
+   * Errors are values (`result.error`); nothing here retries. Subscriptions
+   * are not offered here: `activityChanged` goes through
+   * {@link PulseClient.live}, which reconnects, resumes, validates and
+   * pauses over the client's one connection and one retry layer.
    */
   readonly urql: Client;
   /** The monitored `activityChanged` feed. */
@@ -88,21 +89,9 @@ export function createPulseClient(options: PulseClientOptions): PulseClient {
     lifecycle: options.lifecycle === undefined ? browserPageLifecycle() : options.lifecycle,
     onInvalidEvent: options.onInvalidEvent ?? (() => {}),
   });
-  const { graphql, stream } = endpoints(url);
-  // graphql-sse connects lazily, on the first urql subscription.
-  const sse = createSseClient({
-    url: transport === 'single' ? stream : graphql,
-    singleConnection: transport === 'single',
-    headers: async () => ({ authorization: await bearer(token) }),
-    fetchFn: fetch,
-    retryAttempts: 0,
-  });
   return {
-    urql: createHttpClient({ graphqlUrl: graphql, token, fetch, sse }),
+    urql: createHttpClient({ graphqlUrl: endpoints(url).graphql, token, fetch }),
     live,
-    dispose: () => {
-      live.dispose();
-      sse.dispose();
-    },
+    dispose: () => live.dispose(),
   };
 }
