@@ -1,7 +1,7 @@
 /** The three servers under test, each started fresh as its own process, with its RSS and CPU read from /proc. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Which server. */
@@ -14,7 +14,7 @@ export const SERVER_KINDS: readonly ServerKind[] = ['pulse', 'raw', 'yoga'];
 export const SERVER_NAMES: Record<ServerKind, string> = { pulse: 'Pulse', raw: 'Raw SSE', yoga: 'Bare Yoga' };
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ENTRY: Record<ServerKind, string> = { pulse: 'server/main.ts', raw: 'tests/bench/baseline-raw-sse.ts', yoga: 'tests/bench/baseline-yoga.ts' };
+const BASELINE_ENTRY: Record<Exclude<ServerKind, 'pulse'>, string> = { raw: 'tests/bench/baseline-raw-sse.ts', yoga: 'tests/bench/baseline-yoga.ts' };
 /** Pulse's banner and the baselines' line. */
 const LISTENING = /(?:is running|listening) on (http:\/\/\S+)/;
 /** Linux's USER_HZ, the unit of utime and stime in /proc/<pid>/stat; 100 on every mainstream distribution. */
@@ -23,6 +23,17 @@ const CLOCK_TICKS_PER_SECOND = 100;
 const WARN = 40;
 /** Servers started and not yet exited, for {@link killStartedServers}. */
 const started = new Set<ChildProcess>();
+
+/**
+ * Pulse as a deployment runs it: the production build under plain `node`,
+ * built first when a source changed. A checkout from before the production
+ * build (`--pulse-root`) runs its sources through tsx.
+ */
+function pulseEntry(root: string): string[] {
+  if (!existsSync(`${root}/server/cli/build.mjs`)) return ['--import', 'tsx', 'server/main.ts'];
+  execFileSync(process.execPath, ['server/cli/build.mjs', '--if-stale'], { cwd: root, stdio: 'inherit' });
+  return ['dist/server/main.js'];
+}
 
 /** SIGKILLs every server this process started that still runs: the way out when the run overran its bound. */
 export function killStartedServers(): void {
@@ -56,7 +67,7 @@ export interface BenchServer {
 export async function startServer(kind: ServerKind, env: Record<string, string>, pulseRoot: string = ROOT): Promise<BenchServer> {
   const { NODE_ENV: _ignored, ...inherited } = process.env;
   const cwd = kind === 'pulse' ? pulseRoot : ROOT;
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY[kind]], {
+  const child = spawn(process.execPath, kind === 'pulse' ? pulseEntry(pulseRoot) : ['--import', 'tsx', BASELINE_ENTRY[kind]], {
     cwd,
     env: { ...inherited, NODE_ENV: 'production', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -25,9 +25,22 @@ function childEnv(env: ChildEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
 }
 
-/** `server/main.ts` in a child process, with its output collected. */
-function runMain(env: ChildEnv, args: readonly string[]): { child: ChildProcess; stdout(): string; stderr(): string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
+/** How to run Pulse: Node's arguments before Pulse's own. */
+export type PulseEntry = readonly string[];
+
+/** The TypeScript sources through tsx, as the tests run them. */
+export const SOURCE_ENTRY: PulseEntry = ['--import', 'tsx', 'server/main.ts'];
+
+/**
+ * The production build (`npm run build`) under plain `node`, guarded: the
+ * start fails if Pulse's compiled code loads TypeScript or a devDependency
+ * (see `production-guard/hooks.mjs`).
+ */
+export const COMPILED_ENTRY: PulseEntry = ['--import', './tests/support/production-guard/register.mjs', 'dist/server/main.js'];
+
+/** Pulse in a child process, with its output collected. */
+function runMain(env: ChildEnv, args: readonly string[], entry: PulseEntry): { child: ChildProcess; stdout(): string; stderr(): string } {
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,11 +53,12 @@ function runMain(env: ChildEnv, args: readonly string[]): { child: ChildProcess;
 }
 
 /**
- * Starts `server/main.ts` in a child process with `env` (PORT defaults to 0)
- * and resolves once its banner names the URL it listens on.
+ * Starts Pulse (by default `server/main.ts`) in a child process with `env`
+ * (PORT defaults to 0) and resolves once its banner names the URL it
+ * listens on.
  */
-export async function spawnPulse(env: ChildEnv, args: readonly string[] = []): Promise<PulseProcess> {
-  const { child, stdout, stderr } = runMain(env, args);
+export async function spawnPulse(env: ChildEnv, args: readonly string[] = [], entry: PulseEntry = SOURCE_ENTRY): Promise<PulseProcess> {
+  const { child, stdout, stderr } = runMain(env, args, entry);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Pulse did not start within 20 s:\n${stdout()}\n${stderr()}`)), 20_000);
     const onData = (): void => {
@@ -76,9 +90,13 @@ export async function spawnPulse(env: ChildEnv, args: readonly string[] = []): P
   };
 }
 
-/** Runs `server/main.ts` to completion (for start-up failures) and returns its exit code and output. */
-export async function runPulseToExit(env: ChildEnv, args: readonly string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { child, stdout, stderr } = runMain(env, args);
+/** Runs Pulse to completion (for start-up failures) and returns its exit code and output. */
+export async function runPulseToExit(
+  env: ChildEnv,
+  args: readonly string[] = [],
+  entry: PulseEntry = SOURCE_ENTRY,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { child, stdout, stderr } = runMain(env, args, entry);
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, stdout: stdout(), stderr: stderr() };
 }
