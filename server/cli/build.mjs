@@ -10,10 +10,12 @@
 //   built dashboard) resolves in dist/ exactly as in the sources;
 // - dist/.build-hash is a digest of every input; `--if-stale` rebuilds only
 //   when it differs, so `npm start` after a source change never runs old
-//   code, and a pruned install with an up-to-date build starts at once.
+//   code, and a pruned install with an up-to-date build starts at once;
+// - the build is written to a temporary folder and swapped in whole, so a
+//   server running from dist/ (or a test run beside it) never sees half of one.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,21 +56,26 @@ function fail(message) {
   process.exit(1);
 }
 
-function copyAssets() {
+function copyAssets(target) {
   for (const dir of ['server', 'schema']) {
     for (const file of filesUnder(join(root, dir))) {
-      if (ASSET_EXTENSIONS.some((extension) => file.endsWith(extension))) cpSync(file, join(out, relative(root, file)));
+      if (ASSET_EXTENSIONS.some((extension) => file.endsWith(extension))) cpSync(file, join(target, relative(root, file)));
     }
   }
-  cpSync(join(root, 'client/dashboard/dist'), join(out, 'client/dashboard/dist'), { recursive: true });
 }
 
 function build(hash) {
-  rmSync(out, { recursive: true, force: true });
-  run('vite', ['build', '--config', 'client/dashboard/vite.config.ts']);
-  run('tsc', ['-p', 'tsconfig.build.json']);
-  copyAssets();
-  writeFileSync(hashFile, hash);
+  const next = `${out}.next-${process.pid}`;
+  rmSync(next, { recursive: true, force: true });
+  // The dashboard goes straight into the new build: client/dashboard/dist belongs to `vite build` runs of the tests.
+  run('vite', ['build', '--config', 'client/dashboard/vite.config.ts', '--outDir', join(next, 'client/dashboard/dist'), '--emptyOutDir']);
+  run('tsc', ['-p', 'tsconfig.build.json', '--outDir', next]);
+  copyAssets(next);
+  writeFileSync(join(next, '.build-hash'), hash);
+  const previous = `${out}.previous-${process.pid}`;
+  if (existsSync(out)) renameSync(out, previous);
+  renameSync(next, out);
+  rmSync(previous, { recursive: true, force: true });
 }
 
 const hash = inputHash();
