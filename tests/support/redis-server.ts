@@ -50,26 +50,34 @@ export async function freePort(): Promise<number> {
 export async function spawnRedis({ persistent = false }: SpawnRedisOptions = {}): Promise<SpawnedRedis> {
   const port = await freePort();
   const dir = persistent ? await mkdtemp(join(tmpdir(), 'pulse-redis-')) : undefined;
-  const startOn = (p: number): Promise<ChildProcess> => start(p, dir);
+  const persistence = dir ? ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const startOn = (p: number): Promise<ChildProcess> => startRedisProcess(p, persistence);
   let child = await startOn(port);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    stop: async () => stopChild(child),
+    stop: async () => stopRedisProcess(child),
     restart: async () => {
-      await stopChild(child);
+      await stopRedisProcess(child);
       child = await startOn(port);
     },
     dispose: async () => {
-      await stopChild(child);
+      await stopRedisProcess(child);
       if (dir) await rm(dir, { recursive: true, force: true });
     },
   };
 }
 
-async function start(port: number, dir: string | undefined): Promise<ChildProcess> {
-  const persistence = dir ? ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--loglevel', 'notice'], {
+/** A running `redis-server` child process. */
+export type RedisProcess = ChildProcess;
+
+/**
+ * Starts `redis-server` on `port` (loopback, no RDB snapshots) with `args`
+ * added, and resolves once it accepts connections.
+ * @throws Error with installation advice when redis-server is missing, or its output when it exits
+ */
+export async function startRedisProcess(port: number, args: readonly string[]): Promise<RedisProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--loglevel', 'notice', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -90,7 +98,8 @@ async function start(port: number, dir: string | undefined): Promise<ChildProces
   return child;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after 5 s; resolves when it has exited. */
+export async function stopRedisProcess(child: RedisProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
