@@ -10,11 +10,15 @@ import { createPulseSchema } from './schema.js';
 import type { DropConnection } from './streams/open-streams.js';
 import { useAuth } from './transports/auth-plugin.js';
 import { useBodyLimit } from './transports/body-limit.js';
-import { useDashboard } from './transports/dashboard.js';
+import { useCors } from './transports/cors.js';
+import { ASSET_PATH, useDashboard } from './transports/dashboard.js';
 import { useDocumentLimits } from './transports/document-limits.js';
+import { frontDoor, useGraphQLPathsOnly, type RefusedRequest } from './transports/front-door.js';
+import { createGraphiQL } from './transports/graphiql.js';
 import { createDistinctSse } from './transports/sse-distinct.js';
 import { useStreamingHeaders } from './transports/http-extras.js';
-import { countHttpConnections, useMetricsEndpoint, useSubscriptionMetrics } from './transports/metrics.js';
+import { countHttpConnections, useMetricsEndpoint, useSubscriptionMetrics, type MetricsAccess } from './transports/metrics.js';
+import { outputBoundsOf } from './transports/output-bounds.js';
 import { useExplicitNullDataOnRefusal } from './transports/refusal-shape.js';
 import { createRequestIds, useRequestLog, type RequestIds } from './transports/request-id.js';
 import type { RequestLimits } from './transports/request-limits.js';
@@ -33,8 +37,10 @@ export interface PulseServerOptions {
   readonly isReady: () => Promise<boolean>;
   /** Prefilled in GraphiQL's headers (dev mode only), so a newcomer can run queries at once. */
   readonly graphiqlToken?: string;
-  /** When set, `/metrics` requires `Authorization: Bearer <metricsToken>`. @defaultValue undefined (open) */
-  readonly metricsToken?: string;
+  /** Who may scrape `/metrics` (see `metricsAccess`): no default, it depends on the host. */
+  readonly metricsAccess: MetricsAccess;
+  /** Exact origins allowed to call the API from a browser (`CORS_ORIGINS`). @defaultValue [] (same-origin only) */
+  readonly corsOrigins?: readonly string[];
   /** Document, body, WebSocket message and SSE reservation limits, applied on every transport. */
   readonly limits: RequestLimits;
   /** Single connection SSE's reservations and router (memory, or Redis shared by every process). */
@@ -59,18 +65,22 @@ export interface PulseServer {
  * GraphQL over HTTP, graphql-sse in distinct mode (`/graphql`) and single
  * connection mode (`/graphql/stream`), and graphql-ws (`/graphql`).
  */
-export function createPulseServer({ services, authenticator, isReady, graphiqlToken, metricsToken, limits, singleConnection }: PulseServerOptions): PulseServer {
+export function createPulseServer(options: PulseServerOptions): PulseServer {
+  const { services, authenticator, isReady, graphiqlToken, metricsAccess, corsOrigins = [], limits, singleConnection } = options;
   const viewers = new WeakMap<Request, Viewer>();
   const singleConnectionSse = useSingleConnectionSse({
     endpoint: ENDPOINTS.stream,
     viewers,
     ...singleConnection,
     keepAliveMs: limits.sseKeepAliveMs,
+    bounds: outputBoundsOf(limits.maxOperationsPerConnection, services),
     requestIdOf: (request) => requestIds.of(request),
+    onLimit: (limit) => services.metrics.limitRefusals.inc({ limit }),
     logger: services.logger,
   });
   const requestIds = createRequestIds();
   const distinctSse = createDistinctSse({ keepAliveMs: limits.sseKeepAliveMs });
+  const graphiql = createGraphiQL({ path: ENDPOINTS.graphql, token: graphiqlToken });
   const { logger, metrics } = services;
   const yoga = createYoga<PulseServerContext, PulseContext>({
     schema: createPulseSchema(),
@@ -97,32 +107,52 @@ export function createPulseServer({ services, authenticator, isReady, graphiqlTo
         resultSink: resultSink ?? (distinctStream ? distinctSse.sinkFor(request, res) : undefined),
       };
     },
-    graphiql: {
-      title: 'Pulse',
-      subscriptionsProtocol: 'SSE',
-      headers: JSON.stringify({ Authorization: `Bearer ${graphiqlToken ?? '<paste an admin token>'}` }),
-      defaultQuery: DEFAULT_QUERY,
-    },
+    // Rendered by Pulse (nothing from a CDN); the token is prefilled in dev mode only.
+    graphiql: graphiql.options,
+    renderGraphiQL: graphiql.render,
+    // Yoga's default reflects any Origin: CORS is useCors's allow-list instead.
+    cors: false,
     // Order matters: plugins that answer in onRequest stop the ones after them.
     plugins: [
-      // First: nothing may read a request body before its size is checked.
-      useBodyLimit(limits.maxRequestBodyBytes),
-      useRequestLog({ logger, ids: requestIds, quietPaths: [ENDPOINTS.health, ENDPOINTS.ready, ENDPOINTS.metrics] }),
-      useMetricsEndpoint({ metrics, path: ENDPOINTS.metrics, token: metricsToken, text: clusterMetricsText(metrics.registry) }),
-      useDashboard(),
+      // onSubscribe only, listed before the role check so that role refusals are counted too.
       useSubscriptionMetrics(metrics),
+      // Preflights are answered here, before auth; /metrics is not an API path, so it never answers CORS.
+      useCors({ origins: corsOrigins, paths: [ENDPOINTS.graphql, ENDPOINTS.stream] }),
+      // Before any body is read: a protected request's token is checked from its headers alone (401 at once).
       useAuth({ authenticator, viewers, protectedPaths: [ENDPOINTS.graphql, ENDPOINTS.stream] }),
+      // The first to read a body, and only up to its limit; the viewer follows the buffered request.
+      useBodyLimit(limits.maxRequestBodyBytes, { onReplaced: (from, to) => carry(viewers, from, to) }),
+      useRequestLog({ logger, ids: requestIds, quietPaths: [ENDPOINTS.health, ENDPOINTS.ready, ENDPOINTS.metrics] }),
+      useMetricsEndpoint({ metrics, path: ENDPOINTS.metrics, access: metricsAccess, text: clusterMetricsText(metrics.registry) }),
+      graphiql.plugin,
+      useDashboard(),
       useExplicitNullDataOnRefusal(),
       useDocumentLimits(limits),
       singleConnectionSse.plugin,
       useReadinessCheck({ endpoint: ENDPOINTS.ready, check: isReady }),
+      // Last to answer in onRequest: what is left is GraphQL only at its exact paths.
+      useGraphQLPathsOnly([ENDPOINTS.graphql, ENDPOINTS.stream]),
       useStreamingHeaders(),
       distinctSse.plugin,
     ],
   });
-  const httpServer = createServer(yoga);
+  // Only Pulse's own paths, exactly as sent, reach Yoga; distinct-mode streams at the stream path go to /graphql.
+  const door = {
+    graphqlPath: ENDPOINTS.graphql,
+    streamPath: ENDPOINTS.stream,
+    serves: isServedPath,
+    onRefused: ({ method, path, requestId }: RefusedRequest) => logger.info({ requestId, req: { method, path }, res: { statusCode: 404 } }, 'http request'),
+  };
+  const httpServer = createServer(frontDoor(door, yoga));
   countHttpConnections(httpServer, metrics);
-  const ws = attachWsTransport({ httpServer, path: ENDPOINTS.graphql, yoga, authenticator, maxPayloadBytes: limits.maxRequestBodyBytes });
+  const ws = attachWsTransport({
+    httpServer,
+    path: ENDPOINTS.graphql,
+    yoga,
+    authenticator,
+    maxPayloadBytes: limits.maxRequestBodyBytes,
+    bounds: outputBoundsOf(limits.maxOperationsPerConnection, services),
+  });
   let closing: Promise<void> | undefined;
   const stopAccepting = (): Promise<void> => (closing ??= new Promise<void>((resolve) => httpServer.close(() => resolve())));
   return {
@@ -162,6 +192,19 @@ function destroyResponse(res: ServerResponse): DropConnection {
   };
 }
 
+/** Every path Pulse answers to GET and HEAD, as sent (undecoded): its endpoints, and the dashboard's page and assets. */
+function isServedPath(path: string): boolean {
+  return SERVED_PATHS.has(path) || ASSET_PATH.test(path);
+}
+
+const SERVED_PATHS: ReadonlySet<string> = new Set([...Object.values(ENDPOINTS), '/', '/index.html']);
+
+/** Keeps what is known of a request (its verified viewer) on the request that replaced it. */
+function carry<T>(known: WeakMap<Request, T>, from: Request, to: Request): void {
+  const value = known.get(from);
+  if (value !== undefined) known.set(to, value);
+}
+
 /** The transport label of an HTTP request; graphql-ws says `ws` itself through the server context. */
 function transportOf(request: Request): PulseTransport {
   if (new URL(request.url).pathname === ENDPOINTS.stream) return 'sse-single';
@@ -181,23 +224,3 @@ function pinoForYoga({ logger }: PulseServices) {
     error: (...args: unknown[]) => logger.error({ yoga: args }, 'yoga'),
   };
 }
-
-const DEFAULT_QUERY = `# Pulse: live activity. Try the query, then the subscription.
-query Now {
-  stats { activeUsers activeSessions eventsLastMinute topPaths(limit: 5) { path sessions } at }
-  activeUsers(first: 10) { edges { node { id name lastSeen sessions { id path ipAddress } } } pageInfo { hasNextPage endCursor } }
-}
-
-subscription Live {
-  activityChanged {
-    __typename cursor at
-    ... on SessionStarted { session { id userId path } }
-    ... on SessionEnded { reason session { id } }
-    ... on StatsChanged { stats { activeUsers activeSessions eventsLastMinute } }
-  }
-}
-
-mutation Record {
-  recordActivity(input: { sessionId: "s1", userId: "alice", userName: "Alice", path: "/home" }) { id lastSeen eventCount }
-}
-`;

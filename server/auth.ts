@@ -16,6 +16,13 @@ export interface Viewer {
   readonly sub: string;
   /** The known roles the token grants; may be empty. */
   readonly roles: ReadonlySet<Role>;
+  /**
+   * When the token stops being accepted (epoch ms): its `exp` plus the
+   * verifier's clock tolerance (`CLOCK_SKEW_MS`). What the token opened (a
+   * graphql-ws socket, an SSE stream) is ended then. Absent for a viewer
+   * that no expiring token vouches for.
+   */
+  readonly acceptedUntil?: number;
 }
 
 /** Verifies `Authorization` headers (also sent as WebSocket `connectionParams.authorization`). */
@@ -38,7 +45,9 @@ export interface AuthenticatorOptions {
   /** Required `aud` claim; unchecked when absent. */
   readonly audience?: string | undefined;
   /**
-   * Leeway for `exp` and `nbf` against clocks that disagree a little.
+   * Leeway for `exp` and `nbf` against clocks that disagree a little
+   * (`CLOCK_SKEW_MS`); also how long past `exp` what a token opened lives
+   * (see {@link Viewer.acceptedUntil}).
    * @defaultValue 5000
    */
   readonly clockToleranceMs?: number;
@@ -69,9 +78,10 @@ export function createAuthenticator({ secret, issuer, audience, clockToleranceMs
       const known = verified.get(token, at.getTime());
       if (known !== undefined) return known;
       const payload = await verifyToken(token, key, now === undefined ? verifyOptions : { ...verifyOptions, currentDate: at });
-      const viewer = viewerFromClaims(payload);
       // `exp` is required, so verified tokens always have one.
-      verified.set(token, viewer, (payload.exp as number) * 1000 + clockToleranceMs);
+      const acceptedUntil = (payload.exp as number) * 1000 + clockToleranceMs;
+      const viewer: Viewer = { ...viewerFromClaims(payload), acceptedUntil };
+      verified.set(token, viewer, acceptedUntil);
       return viewer;
     },
   };

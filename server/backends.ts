@@ -48,7 +48,7 @@ export interface BackendObserver {
 const UNOBSERVED: BackendObserver = { onPublished: () => {}, onRedisError: () => {} };
 
 /** The settings the engines read; the history ones default to `HISTORY_SIZE` and `HISTORY_MAX_AGE_MS`'s defaults. */
-export type BackendConfig = Pick<Config, 'redisUrl' | 'redisPrefix' | 'leaseTtlMs' | 'sseReservationTtlMs' | 'maxSseReservationsPerAdmin'> &
+export type BackendConfig = Pick<Config, 'redisUrl' | 'redisPrefix' | 'leaseTtlMs' | 'sseReservationTtlMs' | 'maxSseReservationsPerAdmin' | 'maxSseStreamsPerAdmin'> &
   Partial<Pick<Config, 'historySize' | 'historyMaxAgeMs'>>;
 
 function historyOf({ historySize, historyMaxAgeMs }: BackendConfig): HistoryOptions {
@@ -56,7 +56,12 @@ function historyOf({ historySize, historyMaxAgeMs }: BackendConfig): HistoryOpti
 }
 
 function singleConnectionOf(config: BackendConfig): SingleConnectionSettings {
-  return { ttlMs: config.sseReservationTtlMs, maxPerOwner: config.maxSseReservationsPerAdmin, streamTtlMs: config.leaseTtlMs };
+  return {
+    ttlMs: config.sseReservationTtlMs,
+    maxPerOwner: config.maxSseReservationsPerAdmin,
+    maxStreamsPerOwner: config.maxSseStreamsPerAdmin,
+    streamTtlMs: config.leaseTtlMs,
+  };
 }
 
 /**

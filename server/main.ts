@@ -4,6 +4,7 @@ import type { DemoTraffic } from '../client/demo/traffic.js';
 import { generateDevSecret, mintToken } from './auth.js';
 import { announceReady, inheritedDevSecret, SHUTDOWN_MARGIN_MS, startCluster, type RunningCluster } from './cluster.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { authMode } from './dev-mode.js';
 import { createLogger, type Logger } from './logger.js';
 import { startPulse, type RunningPulse } from './pulse.js';
 import { redactUrl } from './redis/connect.js';
@@ -163,8 +164,21 @@ function configOrExit(): Config {
   }
 }
 
+/**
+ * Without `JWT_SECRET`, outside dev mode's conditions (see `authMode`):
+ * one line naming `JWT_SECRET` on stderr and exit 2, before any secret is
+ * generated, any token minted, any worker forked or any port listened on.
+ */
+function refuseWithoutSecret(config: Config): void {
+  const mode = authMode({ jwtSecret: config.jwtSecret, host: config.host, nodeEnv: process.env.NODE_ENV });
+  if (mode.kind !== 'refuse') return;
+  process.stderr.write(`${mode.problem}\n`);
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
   const config = configOrExit();
+  refuseWithoutSecret(config);
   // `WORKERS=1` is one process with no primary: exactly what Pulse was before clustering.
   if (cluster.isPrimary && config.workers > 1) await runPrimary(config);
   else await serve(config);

@@ -57,10 +57,16 @@ export interface PulseMetrics {
   readonly eventsDelivered: Counter;
   /** `pulse_delivery_lag_seconds`: now minus a delivered change's `at`. */
   readonly deliveryLag: Histogram;
-  /** `pulse_slow_consumer_disconnects_total`: streams cut off with `SLOW_CONSUMER`. */
+  /**
+   * `pulse_slow_consumer_disconnects_total`: connections dropped as slow
+   * consumers: a subscriber's queue overflowed, or a graphql-ws socket or
+   * single-connection stream passed its unread-bytes or operations bound.
+   */
   readonly slowConsumerDisconnects: Counter;
   /** `pulse_redis_errors_total{operation}`: backend failures. */
   readonly redisErrors: Counter<'operation'>;
+  /** `pulse_limit_refusals_total{limit}`: requests refused by a per-client bound, by its setting (e.g. `MAX_SSE_STREAMS_PER_ADMIN`). */
+  readonly limitRefusals: Counter<'limit'>;
   /** `pulse_leases_held`: subscription leases held by this process, read at each scrape. */
   readonly leasesHeld: Gauge;
   /**
@@ -103,10 +109,16 @@ export function createPulseMetrics(): PulseMetrics {
     }),
     slowConsumerDisconnects: new Counter({
       name: 'pulse_slow_consumer_disconnects_total',
-      help: 'Subscriptions cut off because the subscriber did not read (SLOW_CONSUMER).',
+      help: 'Connections dropped as slow consumers (SLOW_CONSUMER): a subscriber, or a connection past SUBSCRIBER_BUFFER_BYTES unread or MAX_OPERATIONS_PER_CONNECTION operations.',
       registers,
     }),
     redisErrors: new Counter({ name: 'pulse_redis_errors_total', help: 'Backend (Redis) failures by operation.', labelNames: ['operation'], registers }),
+    limitRefusals: new Counter({
+      name: 'pulse_limit_refusals_total',
+      help: 'Requests refused by a per-client bound, by the setting that bounds it.',
+      labelNames: ['limit'],
+      registers,
+    }),
     leasesHeld: new Gauge({
       name: 'pulse_leases_held',
       help: 'Subscription leases held by this process.',

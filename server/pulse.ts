@@ -5,6 +5,7 @@ import { createBackends, type Backends } from './backends.js';
 import { systemClock, type Clock } from './clock.js';
 import { describeConfig, type Config } from './config.js';
 import type { PulseServices } from './context.js';
+import { authMode, isLoopbackHost } from './dev-mode.js';
 import { FanoutHub } from './fanout/fanout-hub.js';
 import { countBackendError, createPulseMetrics, observeDeliveries, type BackendOperation, type PulseMetrics } from './metrics.js';
 import { createStatsFeed } from './stats-feed.js';
@@ -12,15 +13,16 @@ import { TOP_PATHS_MAX } from './streams/activity-stream.js';
 import { OpenStreams } from './streams/open-streams.js';
 import { SharedSnapshots } from './streams/shared-snapshots.js';
 import { createSweeper, type Sweeper } from './sweeper.js';
+import { metricsAccess, type MetricsAccess } from './transports/metrics.js';
 
 /** Options of {@link startPulse} beyond the config. */
 export interface StartOptions {
   readonly logger: Logger;
   /** @defaultValue the system clock */
   readonly clock?: Clock;
-  /** The secret to verify tokens with when the config has none (dev mode). */
+  /** The secret to verify tokens with when the config has none; refused outside dev mode (see `authMode`). */
   readonly devSecret?: string;
-  /** Prefilled in GraphiQL (dev mode). */
+  /** Prefilled in GraphiQL; ignored outside dev mode, so a real token is never served in a page. */
   readonly graphiqlToken?: string;
 }
 
@@ -44,9 +46,10 @@ export interface RunningPulse {
  * `main.ts` and the tests both start Pulse through here.
  */
 export async function startPulse(config: Config, { logger, clock = systemClock, devSecret, graphiqlToken }: StartOptions): Promise<RunningPulse> {
-  const secret = config.jwtSecret ?? devSecret;
-  if (!secret) throw new Error('no JWT secret: set JWT_SECRET (or run in dev mode)');
-  const authenticator = createAuthenticator({ secret, issuer: config.jwtIssuer, audience: config.jwtAudience });
+  const secret = verifyingSecret(config, devSecret);
+  const devMode = config.jwtSecret === undefined;
+  // CLOCK_SKEW_MS is the verifier's leeway too, and so how long past `exp` a token's connections live.
+  const authenticator = createAuthenticator({ secret, issuer: config.jwtIssuer, audience: config.jwtAudience, clockToleranceMs: config.clockSkewMs });
   const metrics = createPulseMetrics();
   const openStreams = new OpenStreams();
   const backends = await createBackends(config, logger, {
@@ -98,8 +101,9 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
     services,
     authenticator,
     isReady: backends.isReady,
-    graphiqlToken,
-    metricsToken: config.metricsToken,
+    graphiqlToken: devMode ? graphiqlToken : undefined,
+    metricsAccess: metricsAccessOf(config, logger),
+    corsOrigins: config.corsOrigins,
     limits: config,
     singleConnection: backends.singleConnection,
   });
@@ -120,6 +124,27 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
       await backends.close();
     },
   };
+}
+
+/**
+ * `JWT_SECRET`, or the dev secret when dev mode is allowed. `main` refuses
+ * earlier with a friendlier exit; this keeps every caller of the composition
+ * root from serving with a generated secret on an exposed host.
+ * @throws Error naming `JWT_SECRET` when there is no secret, or dev mode is not allowed
+ */
+function verifyingSecret(config: Config, devSecret: string | undefined): string {
+  if (config.jwtSecret !== undefined) return config.jwtSecret;
+  const mode = authMode({ jwtSecret: undefined, host: config.host, nodeEnv: process.env.NODE_ENV });
+  if (mode.kind === 'refuse') throw new Error(mode.problem);
+  if (!devSecret) throw new Error('no JWT secret: set JWT_SECRET (or run in dev mode)');
+  return devSecret;
+}
+
+/** Off loopback with no `METRICS_TOKEN`, `/metrics` is hidden (404); said once at start so that a missing scrape is explained. */
+function metricsAccessOf(config: Config, logger: Logger): MetricsAccess {
+  const access = metricsAccess(config.metricsToken, isLoopbackHost(config.host));
+  if (access.kind === 'hidden') logger.warn({ host: config.host }, '/metrics answers 404: HOST is not loopback and METRICS_TOKEN is not set; set METRICS_TOKEN to scrape it');
+  return access;
 }
 
 /** A failure no request waits for: logged and counted; the next run retries. */

@@ -31,7 +31,7 @@ export function toUserRow(user: LiveUser): UserRow {
     id: user.id,
     name: user.name ?? user.id,
     named: user.name !== null,
-    sessions: user.sessions.size,
+    sessions: user.sessionCount,
     ip: latest?.ipAddress ?? '',
     path: latest?.path ?? '',
     lastSeen: parseInstant(user.lastSeen),

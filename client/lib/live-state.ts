@@ -14,8 +14,14 @@ export interface LiveUser {
   readonly name: string | null;
   /** The latest `lastSeen` of their sessions (ISO-8601). */
   readonly lastSeen: string;
-  /** Their active sessions, by id. */
+  /**
+   * Their active sessions that the feed described, by id: the snapshot lists
+   * only each user's most recent ones (`ActiveUser.sessions`, 10 by default),
+   * and changes add the ones they name.
+   */
   readonly sessions: ReadonlyMap<string, LiveSession>;
+  /** How many sessions they have active in all: the snapshot's `sessionCount`, moved by each start and end since. */
+  readonly sessionCount: number;
 }
 
 /**
@@ -49,7 +55,8 @@ export function emptyLiveState(): LiveState {
  * - `SessionStarted` / `SessionUpdated` upsert the session into its user,
  *   creating the user if needed (name from the session when it has one,
  *   `lastSeen` the later of the two);
- * - `SessionEnded` removes the session, and the user when none is left;
+ * - `SessionEnded` removes the session, and the user when none is left
+ *   (a session the snapshot did not list still counts down `sessionCount`);
  * - `UserJoined` ensures the user, `UserLeft` removes them;
  * - `StatsChanged` replaces the figures.
  * Every event moves `cursor` to its own.
@@ -60,7 +67,7 @@ export function applyEvent(state: LiveState, event: ActivityEvent): LiveState {
       return fromSnapshot(event);
     case 'SessionStarted':
     case 'SessionUpdated':
-      return { ...state, users: upsertSession(state.users, event.session), cursor: event.cursor };
+      return { ...state, users: upsertSession(state.users, event.session, event.__typename === 'SessionStarted'), cursor: event.cursor };
     case 'SessionEnded':
       return { ...state, users: removeSession(state.users, event.session), cursor: event.cursor };
     case 'UserJoined':
@@ -86,36 +93,41 @@ export function sessionsByRecency(user: LiveUser): LiveSession[] {
 function fromSnapshot(event: EventOf<'Snapshot'>): LiveState {
   const users = new Map<string, LiveUser>();
   for (const { node } of event.activeUsers.edges) {
-    users.set(node.id, { id: node.id, name: node.name, lastSeen: node.lastSeen, sessions: new Map(node.sessions.map((s) => [s.id, s])) });
+    const sessions = new Map(node.sessions.map((s) => [s.id, s]));
+    users.set(node.id, { id: node.id, name: node.name, lastSeen: node.lastSeen, sessions, sessionCount: node.sessionCount });
   }
   return { users, stats: event.stats, cursor: event.cursor, moreUsers: event.activeUsers.pageInfo.hasNextPage };
 }
 
-function upsertSession(users: ReadonlyMap<string, LiveUser>, session: LiveSession): ReadonlyMap<string, LiveUser> {
+function upsertSession(users: ReadonlyMap<string, LiveUser>, session: LiveSession, started: boolean): ReadonlyMap<string, LiveUser> {
   const user = users.get(session.userId);
+  const added = started && !user?.sessions.has(session.id) ? 1 : 0;
   const sessions = new Map(user?.sessions).set(session.id, session);
   return withUser(users, {
     id: session.userId,
     name: session.userName ?? user?.name ?? null,
     lastSeen: user ? later(user.lastSeen, session.lastSeen) : session.lastSeen,
     sessions,
+    // A user the snapshot did not list is counted from what the feed showed of them.
+    sessionCount: Math.max((user?.sessionCount ?? 0) + added, sessions.size),
   });
 }
 
 function removeSession(users: ReadonlyMap<string, LiveUser>, session: LiveSession): ReadonlyMap<string, LiveUser> {
   const user = users.get(session.userId);
-  if (!user?.sessions.has(session.id)) return users;
+  if (!user) return users;
   const sessions = new Map(user.sessions);
   sessions.delete(session.id);
-  if (sessions.size === 0) return without(users, user.id);
-  // The user's lastSeen is that of their latest *active* session, so it may go back.
-  const lastSeen = [...sessions.values()].map((s) => s.lastSeen).reduce(later);
-  return withUser(users, { ...user, lastSeen, sessions });
+  const sessionCount = Math.max(user.sessionCount - 1, sessions.size);
+  if (sessionCount === 0) return without(users, user.id);
+  // The user's lastSeen is that of their latest *active* session, so it may go back (as far as the feed knows them).
+  const lastSeen = sessions.size === 0 ? user.lastSeen : [...sessions.values()].map((s) => s.lastSeen).reduce(later);
+  return withUser(users, { ...user, lastSeen, sessions, sessionCount });
 }
 
 function ensureUser(users: ReadonlyMap<string, LiveUser>, { user, at }: EventOf<'UserJoined'>): ReadonlyMap<string, LiveUser> {
   const known = users.get(user.id);
-  if (!known) return withUser(users, { id: user.id, name: user.name, lastSeen: at, sessions: new Map() });
+  if (!known) return withUser(users, { id: user.id, name: user.name, lastSeen: at, sessions: new Map(), sessionCount: 0 });
   return user.name === null || user.name === known.name ? users : withUser(users, { ...known, name: user.name });
 }
 

@@ -56,6 +56,7 @@ export const ActivityChangedSubscription = graphql(`
               id
               name
               lastSeen
+              sessionCount
               sessions {
                 ...SessionFields
               }

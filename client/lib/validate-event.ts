@@ -33,7 +33,7 @@ const stats = object<StatsFieldsFragment>({
 
 const user = object<UserRef>({ id: nonEmptyString, name: nullable(string) });
 
-const snapshotUser = object<SnapshotUser>({ id: nonEmptyString, name: nullable(string), lastSeen: dateTime, sessions: array(session) });
+const snapshotUser = object<SnapshotUser>({ id: nonEmptyString, name: nullable(string), lastSeen: dateTime, sessionCount: int, sessions: array(session) });
 
 const activeUsers = object<Snapshot['activeUsers']>({
   edges: array(object<Snapshot['activeUsers']['edges'][number]>({ node: snapshotUser })),

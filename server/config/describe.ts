@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../dev-mode.js';
 import { redactUrlCredentials } from './checks.js';
 import type { Setting } from './setting.js';
 import { settingRows, type Config } from './settings.js';
@@ -7,6 +8,12 @@ function joinedParts(config: Config): string[] {
   const listen = config.host.includes(':') ? `[${config.host}]:${config.port}` : `${config.host}:${config.port}`;
   const backend = config.redisUrl === undefined ? 'memory' : `redis ${redactUrlCredentials(config.redisUrl)} prefix=${config.redisPrefix}`;
   return [`listen=${listen}`, `backend=${backend}`];
+}
+
+/** Who may scrape `/metrics` depends on the host as well as on `METRICS_TOKEN` (see `metricsAccess`). */
+function metricsPart(config: Config): string {
+  if (config.metricsToken !== undefined) return 'metrics=METRICS_TOKEN';
+  return `metrics=${isLoopbackHost(config.host) ? 'open' : 'hidden'}`;
 }
 
 const JOINED: ReadonlySet<string> = new Set(['host', 'port', 'redisUrl', 'redisPrefix']);
@@ -20,7 +27,7 @@ export function describeConfig(config: Config): string {
   const parts = joinedParts(config);
   for (const [key, row] of settingRows()) {
     if (JOINED.has(key)) continue;
-    const part = summaryOf(key, row, config[key]);
+    const part = key === 'metricsToken' ? metricsPart(config) : summaryOf(key, row, config[key]);
     if (part !== null) parts.push(part);
   }
   return parts.join(' ');

@@ -129,8 +129,7 @@ export const LIMIT_SETTINGS = {
     fallback: undefined,
     show: HIDDEN,
     defaultDoc: '(none)',
-    doc: 'When set (16+ characters, no whitespace), `/metrics` needs `Authorization: Bearer <METRICS_TOKEN>`. Environment only, never a flag.',
-    summary: (token) => `metrics=${token === undefined ? 'open' : 'METRICS_TOKEN'}`,
+    doc: 'When set (16+ characters, no whitespace), `/metrics` needs `Authorization: Bearer <METRICS_TOKEN>`. Without it, `/metrics` is open on a loopback `HOST` and answers 404 on any other. Environment only, never a flag.',
   }),
   logLevel: setting({
     env: 'LOG_LEVEL',

@@ -22,9 +22,19 @@ export interface UserRef {
   readonly name: string | null;
 }
 
-/** An active user with their active sessions, most recently active first. */
+/**
+ * How many of one user's sessions a listing carries (`ActiveUser.sessions(first:)`):
+ * a user may hold any number of sessions, so a page of users is bounded only
+ * if each user's sessions are paged too.
+ */
+export const SESSIONS_PER_USER = { default: 10, max: 50 } as const;
+
+/** An active user with their most recently active sessions. */
 export interface ActiveUserRecord extends UserRef {
   readonly lastSeen: number;
+  /** All their active sessions, whatever the filter. */
+  readonly sessionCount: number;
+  /** Most recently active first (ties by id descending); at most what the query asked for. */
   readonly sessions: readonly SessionRecord[];
 }
 

@@ -39,7 +39,9 @@ export interface ResultSink {
   /**
    * Bytes written but not yet taken by the peer (the response's or socket's
    * buffer). The subscriber's byte bound (`SUBSCRIBER_BUFFER_BYTES`) applies
-   * to this: past it the subscriber is dropped as a slow consumer.
+   * to this: past it the subscriber is dropped as a slow consumer. 0 once the
+   * connection is gone (a connection that dropped itself for passing its own
+   * bound, counted once there).
    */
   readonly bufferedBytes: number;
   /** False once the connection is gone; later writes are ignored. */

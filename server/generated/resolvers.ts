@@ -18,10 +18,17 @@ export type Scalars = {
   /**
    * An opaque position in Pulse's change log: within one life of the log, a
    * later change has a larger cursor. Pass one back exactly as received (as
-   * `activityChanged(since:)`); an unparsable one is `BAD_USER_INPUT`.
+   * `activityChanged(since:)`); it is at most 49 characters, and anything
+   * Pulse did not issue is `BAD_USER_INPUT` with `extensions.field` `since`.
    */
   Cursor: { input: CursorPosition; output: CursorPosition; }
-  /** An instant, as an ISO-8601 string with a time zone (for example `2026-11-27T08:00:00.000Z`). */
+  /**
+   * An instant, as an ISO-8601 string with a time zone (for example
+   * `2026-11-27T08:00:00.000Z`): date, `T`, hours and minutes, optional seconds
+   * with up to 9 decimals, then `Z` or `+hh:mm`/`-hh:mm`, so at most 35
+   * characters. Anything else (or a date that does not exist) is
+   * `BAD_USER_INPUT` with `extensions.field` `at`.
+   */
   DateTime: { input: number; output: number; }
 };
 
@@ -31,8 +38,23 @@ export type ActiveUser = {
   /** The latest activity of any of their sessions. */
   readonly lastSeen: Scalars['DateTime']['output'];
   readonly name?: Maybe<Scalars['String']['output']>;
-  /** Their active sessions, most recently active first. */
+  /**
+   * How many sessions they have active, in all (whatever the filter, and
+   * however many `sessions` lists).
+   */
+  readonly sessionCount: Scalars['Int']['output'];
+  /**
+   * Their `first` most recently active sessions, most recent first (ties by
+   * session id, descending). `first` is 1 to 50 (else `BAD_USER_INPUT`,
+   * `extensions.field` `first`); `sessionCount` says how many there are in all.
+   * Under an `ActivityFilter.pathPrefix`, only the sessions that match.
+   */
   readonly sessions: ReadonlyArray<Session>;
+};
+
+
+export type ActiveUserSessionsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type ActiveUserConnection = {
@@ -57,7 +79,11 @@ export type ActivityEvent = {
 /**
  * Narrows users and events. `userId` keeps one user; `pathPrefix` keeps the
  * sessions whose current path starts with it (a user appears when at least one
- * of their sessions matches, with the matching sessions only).
+ * of their sessions matches, with the matching sessions only; only each user's
+ * 200 most recently active sessions are looked at). `userId` is at most 128
+ * characters and `pathPrefix` at most 2048, both well-formed Unicode, else
+ * `BAD_USER_INPUT` with `extensions.field` `filter.userId` or
+ * `filter.pathPrefix`. An empty string filters nothing.
  */
 export type ActivityFilter = {
   readonly pathPrefix?: InputMaybe<Scalars['String']['input']>;
@@ -65,10 +91,17 @@ export type ActivityFilter = {
 };
 
 /**
- * One activity event. Limits: `sessionId`, `userId` and `userName` at most 128
- * characters, `path` at most 2048, `userAgent` at most 512. `ipAddress` is an
- * IPv4 or IPv6 address. `at` defaults to now; it may not lie further in the
- * future than the allowed clock skew, nor further in the past than the idle timeout.
+ * One activity event. Limits, in UTF-16 code units (JavaScript's `length`):
+ * `sessionId` and `userId` 1 to 128, `userName` at most 128, `path` at most
+ * 2048, `userAgent` at most 512; every string must be well-formed Unicode (no
+ * lone surrogate). `ipAddress` is a plain IPv4 or IPv6 literal (dotted quad,
+ * or IPv6 text with an optional trailing dotted quad) of at most 45
+ * characters, with no zone id (`%eth0`). `at` is a `DateTime` (at most 35
+ * characters); it defaults to now, and may not lie further in the future than
+ * the allowed clock skew, nor further in the past than the idle timeout. A
+ * value past its limit is `BAD_USER_INPUT` naming it in `extensions.field`
+ * (and the batch position in `extensions.index`); an accepted value is stored
+ * and sent exactly as given.
  */
 export type ActivityInput = {
   readonly at?: InputMaybe<Scalars['DateTime']['input']>;
@@ -90,7 +123,11 @@ export type MinuteCount = {
 
 export type Mutation = {
   readonly __typename?: 'Mutation';
-  /** Ends a session at once (logout). Returns false when no such session was active. */
+  /**
+   * Ends a session at once (logout). Returns false when no such session was
+   * active. `sessionId` is 1 to 128 characters of well-formed Unicode, else
+   * `BAD_USER_INPUT` (`extensions.field` `sessionId`).
+   */
   readonly endSession: Scalars['Boolean']['output'];
   /**
    * Records a batch of activity events atomically: every event is validated
@@ -136,8 +173,12 @@ export type PathCount = {
 export type Query = {
   readonly __typename?: 'Query';
   /**
-   * Active users, most recently active first, each with their active sessions.
-   * `first` is at most 100. Pass `pageInfo.endCursor` as `after` for the next page.
+   * Active users, most recently active first, each with their most recently
+   * active sessions. `first` is 1 to 100. Pass `pageInfo.endCursor` as `after`
+   * for the next page: a page cursor is at most 535 characters, and one Pulse
+   * did not issue is `BAD_USER_INPUT` (`extensions.field` `after`); an empty
+   * `after` means the first page. Every refusal names its argument in
+   * `extensions.field`.
    */
   readonly activeUsers: ActiveUserConnection;
   /** Live figures over the active sessions. Constant time in the number of sessions. */
@@ -285,6 +326,10 @@ export type Subscription = {
    * changes after `since` are no longer all kept (`HISTORY_SIZE`,
    * `HISTORY_MAX_AGE_MS`) or `since` comes from another life of the log, the
    * first event is a `Snapshot` whose `resume` says why: replace the state.
+   *
+   * `first` is 1 to 100; `filter` has the bounds of `ActivityFilter`; `since`
+   * those of `Cursor`. A refusal is `BAD_USER_INPUT` naming the argument in
+   * `extensions.field`.
    */
   readonly activityChanged: ActivityEvent;
 };
@@ -477,7 +522,8 @@ export type ActiveUserResolvers<ContextType = PulseContext, ParentType extends R
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastSeen?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  sessions?: Resolver<ReadonlyArray<ResolversTypes['Session']>, ParentType, ContextType>;
+  sessionCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sessions?: Resolver<ReadonlyArray<ResolversTypes['Session']>, ParentType, ContextType, RequireFields<ActiveUserSessionsArgs, 'first'>>;
 };
 
 export type ActiveUserConnectionResolvers<ContextType = PulseContext, ParentType extends ResolversParentTypes['ActiveUserConnection'] = ResolversParentTypes['ActiveUserConnection']> = {

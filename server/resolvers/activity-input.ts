@@ -9,7 +9,21 @@ export const MAX_LENGTH = {
   userName: 128,
   path: 2048,
   userAgent: 512,
+  /** The longest IPv6 text form, `ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255`. */
+  ipAddress: 45,
 } as const;
+
+/**
+ * Why an `ipAddress` is refused, or null when it is a plain IPv4 or IPv6
+ * literal. `net.isIP` alone also accepts an IPv6 zone id (`fe80::1%eth0`) of
+ * any length, which would be stored and sent to every subscriber; a zone
+ * names an interface of the sender's host and means nothing here.
+ */
+export function ipAddressProblem(value: string): string | null {
+  if (value.length > MAX_LENGTH.ipAddress) return `is longer than ${MAX_LENGTH.ipAddress} characters`;
+  if (value.includes('%')) return 'carries an IPv6 zone id (%...); send the address alone';
+  return isIP(value) === 0 ? `${JSON.stringify(value)} is not an IPv4 or IPv6 address` : null;
+}
 
 /**
  * Why a string with a lone UTF-16 surrogate is refused: it has no UTF-8 form,
@@ -58,7 +72,8 @@ export function validateActivityInput(
     return value;
   };
   const ipAddress = input.ipAddress ?? null;
-  if (ipAddress !== null && isIP(ipAddress) === 0) fail('ipAddress', `${JSON.stringify(ipAddress.slice(0, 64))} is not an IPv4 or IPv6 address`);
+  const ipProblem = ipAddress === null ? null : ipAddressProblem(ipAddress);
+  if (ipProblem !== null) fail('ipAddress', ipProblem);
   const at = input.at ?? bounds.now;
   if (at > bounds.now + bounds.clockSkewMs) fail('at', `lies more than ${bounds.clockSkewMs} ms in the future`);
   if (at < bounds.now - bounds.idleTimeoutMs) fail('at', `is older than the idle timeout (${bounds.idleTimeoutMs} ms): the session would already have expired`);

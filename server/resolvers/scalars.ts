@@ -9,13 +9,27 @@ import { pulseError } from '../errors.js';
  */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** The longest string {@link ISO_8601} matches: `2026-11-27T08:00:00.123456789+01:00`. */
+export const MAX_DATE_TIME_LENGTH = 35;
+
+/** The longest cursor string: a 32-character epoch, `:`, 16 digits (server/domain/cursor.ts). */
+export const MAX_CURSOR_LENGTH = 49;
+
+/**
+ * The one input field of each scalar, named in its refusals: a scalar's
+ * parser does not know where its value came from, and each is used by one
+ * input field only (`ActivityInput.at`, `activityChanged(since:)`).
+ */
+const FIELD = { DateTime: 'at', Cursor: 'since' } as const;
+
 /** Parses an ISO-8601 date-time into epoch ms, or throws `BAD_USER_INPUT`. */
 export function parseDateTime(value: unknown): number {
-  if (typeof value !== 'string' || !ISO_8601.test(value)) {
-    throw pulseError('BAD_USER_INPUT', 'DateTime must be an ISO-8601 string with a time zone, e.g. 2026-11-27T08:00:00Z');
+  const field = FIELD.DateTime;
+  if (typeof value !== 'string' || value.length > MAX_DATE_TIME_LENGTH || !ISO_8601.test(value)) {
+    throw pulseError('BAD_USER_INPUT', 'DateTime must be an ISO-8601 string with a time zone, e.g. 2026-11-27T08:00:00Z', { field });
   }
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw pulseError('BAD_USER_INPUT', `DateTime ${value} is not a real date`);
+  if (Number.isNaN(ms)) throw pulseError('BAD_USER_INPUT', `DateTime ${value} is not a real date`, { field });
   return ms;
 }
 
@@ -48,8 +62,8 @@ function isCursorPosition(value: unknown): value is CursorPosition {
 
 /** Reads a cursor argument, or throws `BAD_USER_INPUT`. */
 function parseCursorArgument(value: unknown): CursorPosition {
-  const cursor = parseCursor(value);
-  if (!cursor) throw pulseError('BAD_USER_INPUT', 'Cursor must be a cursor string as received from Pulse', { field: 'since' });
+  const cursor = typeof value === 'string' && value.length <= MAX_CURSOR_LENGTH ? parseCursor(value) : null;
+  if (!cursor) throw pulseError('BAD_USER_INPUT', 'Cursor must be a cursor string as received from Pulse', { field: FIELD.Cursor });
   return cursor;
 }
 

@@ -2,6 +2,7 @@ import { MINUTE_HISTORY_LENGTH, type StatsRecord } from '../domain/activity.js';
 import { pulseError } from '../errors.js';
 import type { MinuteCount, Resolvers } from '../generated/resolvers.js';
 import { TOP_PATHS_MAX } from '../streams/activity-stream.js';
+import { sessionsPageSize } from './bounds.js';
 import { CursorScalar, DateTimeScalar } from './scalars.js';
 
 const MINUTE_MS = 60_000;
@@ -21,6 +22,8 @@ export const typeResolvers: Resolvers = {
     },
     eventsPerMinute: (stats, { minutes }) => minuteCounts(stats).slice(-historyLength(minutes)),
   },
+  // The store loaded at least as many as any `first` in the operation (sessions-wanted.ts), most recent first.
+  ActiveUser: { sessions: (user, { first }) => user.sessions.slice(0, sessionsPageSize(first)) },
   ActiveUserConnection: {
     edges: (page) => page.edges,
     pageInfo: (page) => ({ hasNextPage: page.hasNextPage, endCursor: page.endCursor }),

@@ -9,7 +9,8 @@ import {
 } from '../domain/activity.js';
 import { SessionUserMismatchError } from '../errors.js';
 import { EventWindow, PathCounts, ScoreIndex } from './memory-indexes.js';
-import { comparePositions } from './paging.js';
+import { UserSessionIndex } from './memory-user-sessions.js';
+import { SESSION_SCAN_BOUND } from './paging.js';
 import type { RecordResult } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -19,7 +20,21 @@ type Draft = ActivityChange extends infer C ? (C extends ActivityChange ? Omit<C
 
 interface UserState {
   name: string | null;
-  readonly sessions: Set<string>;
+}
+
+/** How a listing reads one user's sessions. */
+export interface UserListing {
+  /** Keep only sessions whose path starts with it (looking at no more than `SESSION_SCAN_BOUND`). */
+  readonly pathPrefix: string | null;
+  /** Most sessions to list. */
+  readonly sessionsPerUser: number;
+}
+
+/** A user as listed (null when no session is left to list), and how many of their sessions were looked at to decide. */
+export interface ListedUser {
+  readonly node: ActiveUserRecord | null;
+  /** What the user counts against the page's scan bound: sessions looked at under a `pathPrefix`, else 1. */
+  readonly cost: number;
 }
 
 /** What one write did: the changes to publish, in cursor order. */
@@ -39,6 +54,7 @@ export class MemoryState {
   readonly #sessions = new Map<string, Session>();
   readonly #users = new Map<string, UserState>();
   readonly #sessionsByLastSeen = new ScoreIndex();
+  readonly #userSessions = new UserSessionIndex();
   /** Score = the latest `lastSeen` among the user's sessions. */
   readonly usersByLastSeen = new ScoreIndex();
   readonly #paths = new PathCounts();
@@ -91,16 +107,21 @@ export class MemoryState {
     };
   }
 
-  /** A user as listed, keeping only sessions on `pathPrefix`; null when none is left. */
-  activeUser(userId: string, lastSeen: number, pathPrefix: string | null): ActiveUserRecord | null {
+  /** A user as listed: their most recent sessions (on `pathPrefix` only, when given), read in O(log n + k). */
+  activeUser(userId: string, lastSeen: number, { pathPrefix, sessionsPerUser }: UserListing): ListedUser {
     const user = this.#users.get(userId);
-    if (!user) return null;
-    const sessions = [...user.sessions]
-      .map((id) => this.#session(id))
-      .filter((session) => !pathPrefix || (session.path?.startsWith(pathPrefix) ?? false))
-      .sort((a, b) => comparePositions([b.lastSeen, b.id], [a.lastSeen, a.id]))
-      .map((session) => ({ ...session }));
-    return sessions.length === 0 ? null : { id: userId, name: user.name, lastSeen, sessions };
+    if (!user) return { node: null, cost: 1 };
+    const sessions: SessionRecord[] = [];
+    let looked = 0;
+    for (const sessionId of this.#userSessions.mostRecent(userId)) {
+      if (sessions.length >= sessionsPerUser || (pathPrefix !== null && looked >= SESSION_SCAN_BOUND)) break;
+      looked++;
+      const session = this.#session(sessionId);
+      if (pathPrefix === null || (session.path?.startsWith(pathPrefix) ?? false)) sessions.push({ ...session });
+    }
+    const cost = pathPrefix === null ? 1 : Math.max(1, looked);
+    if (sessions.length === 0) return { node: null, cost };
+    return { node: { id: userId, name: user.name, lastSeen, sessionCount: this.#userSessions.count(userId), sessions }, cost };
   }
 
   #write<T>(apply: () => T): WriteOutcome<T> {
@@ -145,7 +166,7 @@ export class MemoryState {
     this.#paths.move(null, path);
     const joined = !this.#users.has(userId);
     const user = this.#touchUser(userId, at, userName);
-    user.sessions.add(id);
+    this.#userSessions.add(userId, id, at);
     this.#emit({ type: 'SessionStarted', at, session: { ...session } });
     if (joined) this.#emit({ type: 'UserJoined', at, user: { id: userId, name: user.name }, path });
   }
@@ -155,6 +176,7 @@ export class MemoryState {
     session.eventCount += 1;
     // Only the latest event may move the session or rename it; an older one just counts.
     if (input.at >= session.lastSeen) {
+      this.#userSessions.move(session.userId, session.id, session.lastSeen, input.at);
       session.lastSeen = input.at;
       session.userName = input.userName ?? session.userName;
       session.ipAddress = input.ipAddress ?? session.ipAddress;
@@ -172,7 +194,7 @@ export class MemoryState {
     const lastSeen = this.usersByLastSeen.score(userId);
     let user = this.#users.get(userId);
     if (!user) {
-      user = { name: null, sessions: new Set() };
+      user = { name: null };
       this.#users.set(userId, user);
     }
     if (userName !== null && (lastSeen === undefined || at >= lastSeen || user.name === null)) user.name = userName;
@@ -193,18 +215,17 @@ export class MemoryState {
   }
 
   /** Drops an ended session from its user: the user leaves with their last session, else their lastSeen is recomputed. */
-  #detachFromUser({ id, userId, path }: SessionRecord, now: number): void {
+  #detachFromUser({ id, userId, path, lastSeen }: SessionRecord, now: number): void {
     const user = this.#users.get(userId);
     if (!user) return;
-    user.sessions.delete(id);
-    if (user.sessions.size === 0) {
+    this.#userSessions.remove(userId, id, lastSeen);
+    const latest = this.#userSessions.latest(userId);
+    if (latest === undefined) {
       this.#users.delete(userId);
       this.usersByLastSeen.delete(userId);
       this.#emit({ type: 'UserLeft', at: now, user: { id: userId, name: user.name }, path });
       return;
     }
-    let latest = 0;
-    for (const sid of user.sessions) latest = Math.max(latest, this.#session(sid).lastSeen);
     this.usersByLastSeen.set(userId, latest);
   }
 }

@@ -1,8 +1,8 @@
-import type { ActiveUserRecord } from '../domain/activity.js';
+import { SESSIONS_PER_USER, type ActiveUserRecord } from '../domain/activity.js';
 import type { EventBus } from '../bus/types.js';
 import { newEpoch } from '../domain/cursor.js';
 import { HistoryRing } from './memory-history.js';
-import { MemoryState, type WriteOutcome } from './memory-state.js';
+import { MemoryState, type ListedUser, type WriteOutcome } from './memory-state.js';
 import { comparePositions, decodePageCursor, encodePageCursor, pageScanBound, type PagePosition } from './paging.js';
 import type { ActiveUsersPage, ActiveUsersQuery, ActivityStore, HistoryOptions } from './types.js';
 
@@ -76,12 +76,13 @@ export function createMemoryStore({ bus, onPublished = () => {}, history = DEFAU
 type Entry = [number, string];
 
 /** One page in users-by-last-seen order, honouring the cursor, the filters and the scan bound. */
-function readPage(state: MemoryState, { first, after, filter }: ActiveUsersQuery): ActiveUsersPage {
+function readPage(state: MemoryState, { first, after, filter, sessionsPerUser = SESSIONS_PER_USER.max }: ActiveUsersQuery): ActiveUsersPage {
   const from = after ? decodePageCursor(after) : null;
-  const pathPrefix = filter?.pathPrefix || null;
+  const listing = { pathPrefix: filter?.pathPrefix || null, sessionsPerUser };
   const userId = filter?.userId || null;
   const candidates = userId ? oneUser(state, userId, from) : state.usersByLastSeen.descending(from ? [from.lastSeen, from.userId] : undefined);
-  return collectPage(candidates, first, pageScanBound(first), ([lastSeen, id]) => state.activeUser(id, lastSeen, pathPrefix));
+  const everyoneMatches = listing.pathPrefix === null;
+  return collectPage(candidates, first, pageScanBound(first), everyoneMatches, ([lastSeen, id]) => state.activeUser(id, lastSeen, listing));
 }
 
 /** The `userId` filter: that user alone, if active and past the cursor. */
@@ -94,23 +95,26 @@ function oneUser(state: MemoryState, userId: string, from: PagePosition | null):
 
 /**
  * Takes matching users until the page is full. `hasNextPage` is known by
- * finding one more match; a scan stopped by `bound` reports a next page
- * whose cursor is the last user examined, so the next call goes on from there.
+ * finding one more match; a scan stopped by `bound` (counted in what each
+ * user cost to examine) reports a next page whose cursor is the last user
+ * examined, so the next call goes on from there. When `everyoneMatches`
+ * (no path filter), the one more is not loaded: that it exists says enough.
  */
 function collectPage(
   candidates: Iterable<Entry>,
   first: number,
   bound: number,
-  load: (entry: Entry) => ActiveUserRecord | null,
+  everyoneMatches: boolean,
+  load: (entry: Entry) => ListedUser,
 ): ActiveUsersPage {
   const edges: { cursor: string; node: ActiveUserRecord }[] = [];
   let examined = 0;
   let last: Entry | null = null;
   for (const entry of candidates) {
-    if (examined >= bound) return { edges, hasNextPage: true, endCursor: positionCursor(last) };
-    const node = load(entry);
+    if (examined >= bound || (everyoneMatches && edges.length >= first)) return { edges, hasNextPage: true, endCursor: positionCursor(last) };
+    const { node, cost } = load(entry);
     if (node && edges.length >= first) return { edges, hasNextPage: true, endCursor: positionCursor(last) };
-    examined++;
+    examined += cost;
     last = entry;
     if (node) edges.push({ cursor: encodePageCursor({ lastSeen: entry[0], userId: entry[1] }), node });
   }

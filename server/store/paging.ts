@@ -46,6 +46,15 @@ export function pageScanBound(first: number): number {
 }
 
 /**
+ * With a `pathPrefix` filter, how many of one user's sessions (most recently
+ * active first) are looked at for matches: there is no index by path within
+ * a user, and one user may hold any number of sessions. Under that filter
+ * each user counts against {@link pageScanBound} once per session looked at
+ * (at least once), so a page never reads more than the bound plus this.
+ */
+export const SESSION_SCAN_BOUND = 200;
+
+/**
  * Orders strings the way Redis orders sorted-set members (bytewise UTF-8,
  * i.e. by code point). Plain `<` compares UTF-16 units, which puts
  * U+E000..U+FFFF above astral characters; Redis puts them below.

@@ -138,6 +138,7 @@ function parseUser(value: unknown): ActiveUserRecord {
     id: string(o.id, 'user.id'),
     name: optString(o.name, 'user.name'),
     lastSeen: int(o.lastSeen, 'user.lastSeen'),
+    sessionCount: int(o.sessionCount, 'user.sessionCount'),
     sessions: list(o.sessions, 'user.sessions').map(parseSession),
   };
 }

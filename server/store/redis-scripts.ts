@@ -3,6 +3,7 @@ import { newEpoch } from '../domain/cursor.js';
 import type { ClientContext, Redis, Result } from 'ioredis';
 import { MINUTE_HISTORY_LENGTH } from '../domain/activity.js';
 import type { RedisKeys } from '../redis/keys.js';
+import { SESSION_SCAN_BOUND } from './paging.js';
 
 /**
  * The Redis store's Lua scripts, registered with `defineCommand` (EVALSHA,
@@ -37,8 +38,11 @@ const COMMON_KEYS = 5;
 const TAIL_KEYS = 2;
 /** What stats read after the common keys: every per-second counter, then every per-minute one. */
 const COUNTER_KEYS = WINDOW_SECONDS + MINUTE_HISTORY_LENGTH;
-/** Prepended to every script, so the Lua counts the same windows as the keys passed to it. */
-const LUA_CONSTANTS = `local WINDOW_SECONDS, MINUTE_HISTORY_LENGTH = ${WINDOW_SECONDS}, ${MINUTE_HISTORY_LENGTH}`;
+/** Prepended to every script, so the Lua counts the same windows as the keys passed to it and scans as far as the memory store. */
+const LUA_CONSTANTS = [
+  `local WINDOW_SECONDS, MINUTE_HISTORY_LENGTH = ${WINDOW_SECONDS}, ${MINUTE_HISTORY_LENGTH}`,
+  `local SESSION_SCAN_BOUND = ${SESSION_SCAN_BOUND}`,
+].join('\n');
 
 const SCRIPTS = {
   pulseStoreRecord: { files: ['record.lua'], keys: COMMON_KEYS + 2 + TAIL_KEYS },
@@ -59,6 +63,8 @@ export interface ScriptPageQuery {
   readonly after: { readonly lastSeen: number; readonly userId: string } | null;
   readonly userId: string | null;
   readonly pathPrefix: string | null;
+  /** Most sessions listed per user. */
+  readonly sessionsPerUser: number;
 }
 
 /** The scripts bound to one client and one key set. Replies are raw; parse them with redis-replies.ts. */
@@ -116,8 +122,8 @@ export function defineStoreScripts(redis: Redis, keys: RedisKeys, historySize: n
   };
 }
 
-function pageArgs({ first, bound, after, userId, pathPrefix }: ScriptPageQuery): Arg[] {
-  return [first, bound, after?.lastSeen ?? '', after?.userId ?? '', userId ?? '', pathPrefix ?? ''];
+function pageArgs({ first, bound, after, userId, pathPrefix, sessionsPerUser }: ScriptPageQuery): Arg[] {
+  return [first, bound, after?.lastSeen ?? '', after?.userId ?? '', userId ?? '', pathPrefix ?? '', sessionsPerUser];
 }
 
 function epochSecond(ms: number): number {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ActivityRecordInput } from '../domain/activity.js';
+import { SESSIONS_PER_USER, type ActivityRecordInput } from '../domain/activity.js';
 import { SessionUserMismatchError } from '../errors.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { decodePageCursor, pageScanBound } from './paging.js';
@@ -94,8 +94,9 @@ function encodeInputs(inputs: readonly ActivityRecordInput[]): string {
 }
 
 /** Decodes the cursor here (throwing `InvalidCursorError` before any Redis call) and normalises the filter. */
-function scriptQuery({ first, after, filter }: ActiveUsersQuery): ScriptPageQuery {
+function scriptQuery({ first, after, filter, sessionsPerUser = SESSIONS_PER_USER.max }: ActiveUsersQuery): ScriptPageQuery {
   return {
+    sessionsPerUser,
     first,
     bound: pageScanBound(first),
     after: after ? decodePageCursor(after) : null,

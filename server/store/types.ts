@@ -21,6 +21,12 @@ export interface ActiveUsersQuery {
   /** An `endCursor` of an earlier page; an unparsable one throws `InvalidCursorError`. */
   readonly after?: string | null;
   readonly filter?: ActivityFilter | null;
+  /**
+   * Most sessions listed per user, most recently active first (at least 1,
+   * at most `SESSIONS_PER_USER.max`, already bounded by the caller).
+   * @defaultValue `SESSIONS_PER_USER.max`
+   */
+  readonly sessionsPerUser?: number;
 }
 
 /** The state a new subscriber starts from, read atomically with its cursor. */
@@ -90,8 +96,12 @@ export interface RecordResult {
  * - When several processes race to end the same session (expiry on two
  *   sweepers, logout during expiry), exactly one of them ends it and
  *   publishes its `SessionEnded` (and `UserLeft`).
- * - Reads never scan all sessions: `stats` is O(log n) and `activeUsers` is
- *   O(page) (a `pathPrefix` filter may look at more users, up to a bound).
+ * - Reads never scan all sessions, nor all of one user's: `stats` is
+ *   O(log n) and `activeUsers` is O(page), each user's sessions read from an
+ *   index ordered by `lastSeen` up to `sessionsPerUser` (a `pathPrefix` filter
+ *   may look at more users and sessions, up to `pageScanBound` and
+ *   `SESSION_SCAN_BOUND`). Writes cost O(log n) per event, however many
+ *   sessions its user holds.
  * - A failure of the backend rejects the call; nothing is half-written.
  */
 export interface ActivityStore {

@@ -133,7 +133,8 @@ async function runStream(
   let lease: Lease | null = null;
   let membership: Membership | undefined;
   let counted = false;
-  const unregister = services.openStreams.add((reason) => dropStream(channel, request, reason));
+  // Dropped at its token's expiry too: nothing outlives the token that opened it.
+  const unregister = services.openStreams.add((reason) => dropStream(channel, request, reason), viewer.acceptedUntil);
   try {
     signal?.addEventListener('abort', onAbort);
     if (signal?.aborted) return;
@@ -177,6 +178,7 @@ const DROP_ERRORS: Record<DropReason, () => GraphQLError> = {
   slow_consumer: () => pulseError('SLOW_CONSUMER', 'This subscriber did not read fast enough and was disconnected; reconnect to resume.'),
   shutdown: () => pulseError('SERVICE_UNAVAILABLE', 'This Pulse process is shutting down; reconnect to resume.'),
   backend_lost: () => pulseError('SERVICE_UNAVAILABLE', 'The connection to Redis was lost; reconnect to resume.'),
+  token_expired: () => pulseError('UNAUTHENTICATED', 'The token of this subscription has expired; reconnect with a fresh token to resume.'),
 };
 
 /**

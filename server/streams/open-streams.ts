@@ -1,12 +1,18 @@
+import { Deadlines } from './deadlines.js';
+
 /**
  * Why Pulse drops a subscriber's connection instead of ending its stream
  * with `complete`, which clients take as final:
- * - `slow_consumer`: its queue overflowed (`SUBSCRIBER_BUFFER_BYTES`);
+ * - `slow_consumer`: its queue overflowed (`SUBSCRIBER_BUFFER_BYTES`), or
+ *   its connection passed `SUBSCRIBER_BUFFER_BYTES` of unread output or
+ *   `MAX_OPERATIONS_PER_CONNECTION` operations;
  * - `shutdown`: the process is stopping (SIGTERM);
- * - `backend_lost`: the connection to Redis dropped, so changes may be missed.
- * In every case the client reconnects and resumes from its last cursor.
+ * - `backend_lost`: the connection to Redis dropped, so changes may be missed;
+ * - `token_expired`: the token that opened it is no longer accepted (its
+ *   `exp` plus `CLOCK_SKEW_MS`).
+ * In every case the client reconnects (with a fresh token) and resumes from its last cursor.
  */
-export type DropReason = 'slow_consumer' | 'shutdown' | 'backend_lost';
+export type DropReason = 'slow_consumer' | 'shutdown' | 'backend_lost' | 'token_expired';
 
 /**
  * The capability each transport puts in the GraphQL context: drop the
@@ -20,18 +26,26 @@ export type DropConnection = (reason: DropReason) => boolean;
 /**
  * The `activityChanged` streams open in this process, each with the way to
  * drop it, so that a process-wide event (Redis lost, shutdown) reaches all of
- * them at once.
+ * them at once, and each is dropped when its viewer's token expires (one
+ * timer for all of them).
  */
 export class OpenStreams {
   readonly #drops = new Set<(reason: DropReason) => void>();
 
-  /** Registers a stream; the returned function unregisters it (idempotent). */
-  add(drop: (reason: DropReason) => void): () => void {
+  constructor(private readonly deadlines = new Deadlines()) {}
+
+  /**
+   * Registers a stream, dropped with `token_expired` at `acceptedUntil`
+   * (epoch ms) when given; the returned function unregisters it (idempotent).
+   */
+  add(drop: (reason: DropReason) => void, acceptedUntil?: number): () => void {
     // Wrapped so that one function registered twice counts twice.
     const entry = (reason: DropReason): void => drop(reason);
     this.#drops.add(entry);
+    const cancelExpiry = acceptedUntil === undefined ? undefined : this.deadlines.add(acceptedUntil, () => entry('token_expired'));
     return () => {
       this.#drops.delete(entry);
+      cancelExpiry?.();
     };
   }
 

@@ -26,11 +26,29 @@ function isGraphiQLPage(request: Request, url: URL): boolean {
 }
 
 /**
+ * The 401 of a request whose token failed. A request that declared a body
+ * has its connection closed, so Node does not read that body (however large
+ * or slow) to keep the connection alive.
+ */
+function refusal(request: Request, error: unknown): Response {
+  const response = errorResponse(error instanceof GraphQLError ? error : pulseError('UNAUTHENTICATED', 'The token could not be verified.'));
+  if (declaresBody(request)) response.headers.set('connection', 'close');
+  return response;
+}
+
+function declaresBody(request: Request): boolean {
+  const length = request.headers.get('content-length');
+  return request.headers.has('transfer-encoding') || (length !== null && length.trim() !== '0');
+}
+
+/**
  * Authentication and role checks for every HTTP transport (GraphQL over
  * HTTP, both graphql-sse modes), in one place:
  * - every request to a protected path carries a valid bearer token, or is
- *   answered 401 before anything is parsed or reserved (this includes the
- *   single-connection reservation `PUT`);
+ *   answered 401 from its headers alone, before any byte of its body is
+ *   read and before anything is parsed or reserved (this includes the
+ *   single-connection reservation `PUT`); so it must be the first plugin
+ *   with an `onRequest` hook that reads bodies (the body limit);
  * - each operation's type decides the roles it needs; a wrong role yields
  *   `FORBIDDEN` (HTTP 403) before any resolver runs. graphql-ws reaches the
  *   same role check through the same Yoga instance.
@@ -42,7 +60,7 @@ export function useAuth({ authenticator, protectedPaths, viewers }: AuthPluginOp
       try {
         viewers.set(request, await authenticator.verifyAuthorization(request.headers.get('authorization')));
       } catch (error) {
-        endResponse(errorResponse(error instanceof GraphQLError ? error : pulseError('UNAUTHENTICATED', 'The token could not be verified.')));
+        endResponse(refusal(request, error));
       }
     },
     onExecute({ args, setResultAndStopExecution }) {

@@ -35,16 +35,27 @@ async function readBounded(body: ReadableStream<Uint8Array>, maxBytes: number): 
   return bytes;
 }
 
+/** Options of {@link useBodyLimit}. */
+export interface BodyLimitOptions {
+  /**
+   * Told when an accepted body replaced the request with a fresh one, so
+   * what earlier plugins keyed by the request (the verified viewer) follows
+   * it. @defaultValue ignore
+   */
+  readonly onReplaced?: (from: Request, to: Request) => void;
+}
+
 /**
  * Refuses request bodies over `maxBytes` with 413 `PAYLOAD_TOO_LARGE`, on
  * every HTTP path (GraphQL, both graphql-sse modes): at once when
  * `Content-Length` says so, and for a chunked (or lying) body as soon as the
  * bytes read pass the limit, so no more than `maxBytes` is ever held. The
  * accepted body is buffered and handed on as a fresh request, which every
- * later plugin and Yoga's parser read as usual. First in the plugin list, so
- * nothing reads a body before it.
+ * later plugin and Yoga's parser read as usual. It is the first plugin to
+ * read a body: only the auth plugin, which reads headers alone, goes before
+ * it, so an anonymous body is never read at all.
  */
-export function useBodyLimit(maxBytes: number): Plugin {
+export function useBodyLimit(maxBytes: number, { onReplaced = () => {} }: BodyLimitOptions = {}): Plugin {
   return {
     async onRequest({ request, setRequest, endResponse, fetchAPI }) {
       if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
@@ -53,7 +64,9 @@ export function useBodyLimit(maxBytes: number): Plugin {
       if (request.body === null) return;
       const body = await readBounded(request.body, maxBytes);
       if (body === null) return endResponse(tooLarge(maxBytes));
-      setRequest(new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal }));
+      const buffered = new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal });
+      onReplaced(request, buffered);
+      setRequest(buffered);
     },
   };
 }

@@ -34,7 +34,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
  * (`index-B2xk9_aQ.js`). Matching the raw, undecoded path means `..`,
  * `%2e`, `%2f`, backslashes and nested folders never reach the file system.
  */
-const ASSET_PATH = /^\/assets\/[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+export const ASSET_PATH = /^\/assets\/[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
 /** Vite puts a content hash in every asset name, so a name always means the same bytes. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';

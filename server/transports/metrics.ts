@@ -6,13 +6,35 @@ import { pulseError } from '../errors.js';
 import type { PulseMetrics } from '../metrics.js';
 import { errorResponse } from './error-response.js';
 
+/**
+ * Who may scrape `/metrics`:
+ * - `open`: anyone who reaches the port (loopback `HOST`, no `METRICS_TOKEN`);
+ * - `token`: the bearer of `METRICS_TOKEN`, whatever the host;
+ * - `hidden`: nobody; `/metrics` answers 404 as if it did not exist
+ *   (non-loopback `HOST` and no `METRICS_TOKEN`).
+ */
+export type MetricsAccess = { readonly kind: 'open' } | { readonly kind: 'token'; readonly token: string } | { readonly kind: 'hidden' };
+
+/**
+ * Decides {@link MetricsAccess} from `METRICS_TOKEN` and whether `HOST` is
+ * loopback. Off loopback without a token, Pulse still starts (refusing
+ * would take the whole API down for want of a monitoring setting) but
+ * hides `/metrics`: its figures (open streams, subscribers, Redis errors)
+ * help an attacker probe limits and time an attack. `startPulse` logs a
+ * warning saying so.
+ */
+export function metricsAccess(token: string | undefined, loopback: boolean): MetricsAccess {
+  if (token !== undefined) return { kind: 'token', token };
+  return loopback ? { kind: 'open' } : { kind: 'hidden' };
+}
+
 /** Options of {@link useMetricsEndpoint}. */
 export interface MetricsEndpointOptions {
   readonly metrics: PulseMetrics;
   /** Where the text exposition is served, e.g. `/metrics`. */
   readonly path: string;
-  /** When set, a scrape must send `Authorization: Bearer <token>`; open otherwise. */
-  readonly token: string | undefined;
+  /** Who may scrape; see {@link metricsAccess}. */
+  readonly access: MetricsAccess;
   /** The text to serve. @defaultValue the registry's own (see `clusterMetricsText` for `--workers`) */
   readonly text?: () => Promise<string>;
 }
@@ -20,13 +42,17 @@ export interface MetricsEndpointOptions {
 /**
  * Serves `GET <path>` in Prometheus text format from the instance's own
  * registry. With a token, any other `Authorization` is answered 401 with the
- * same error body as every other refusal.
+ * same error body as every other refusal; when hidden, every request to the
+ * path is answered 404.
  */
-export function useMetricsEndpoint({ metrics, path, token, text = () => metrics.registry.metrics() }: MetricsEndpointOptions): Plugin {
+export function useMetricsEndpoint({ metrics, path, access, text = () => metrics.registry.metrics() }: MetricsEndpointOptions): Plugin {
   return {
     async onRequest({ request, url, endResponse }) {
-      if (url.pathname !== path || request.method !== 'GET') return;
-      if (token !== undefined && !bearerMatches(request.headers.get('authorization'), token)) {
+      if (url.pathname !== path) return;
+      // The same answer as any unknown path, so a scan learns nothing from it.
+      if (access.kind === 'hidden') return endResponse(new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
+      if (request.method !== 'GET') return;
+      if (access.kind === 'token' && !bearerMatches(request.headers.get('authorization'), access.token)) {
         return endResponse(errorResponse(pulseError('UNAUTHENTICATED', 'The metrics endpoint needs Authorization: Bearer <METRICS_TOKEN>.')));
       }
       const body = await text();

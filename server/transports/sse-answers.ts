@@ -27,6 +27,12 @@ export const ANSWERS = {
   holderSilent: { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'The process holding this stream did not answer in time; retry shortly.' },
   shuttingDown: { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'This Pulse process is shutting down; reconnect.' },
   tooManyQueued: { status: 429, code: 'TOO_MANY_SUBSCRIPTIONS', message: 'Too many operations wait for this stream to connect; connect it first.' },
+  tooManyStreams: {
+    status: 429,
+    code: 'TOO_MANY_SUBSCRIPTIONS',
+    message: 'Too many streams are connected for this admin (MAX_SSE_STREAMS_PER_ADMIN); close one first.',
+  },
+  forbidden: { status: 403, code: 'FORBIDDEN', message: 'Single connection streams need the admin role.' },
   tooManyReservations: {
     status: 429,
     code: 'TOO_MANY_SUBSCRIPTIONS',

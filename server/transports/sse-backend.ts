@@ -22,13 +22,15 @@ export interface SingleConnectionSettings {
   readonly ttlMs: number;
   /** `MAX_SSE_RESERVATIONS_PER_ADMIN`. */
   readonly maxPerOwner: number;
+  /** `MAX_SSE_STREAMS_PER_ADMIN`. */
+  readonly maxStreamsPerOwner: number;
   /** How long a crashed process's streams stay on record in Redis (`LEASE_TTL_MS`, the same promise as its leases). */
   readonly streamTtlMs: number;
 }
 
 /** Memory mode: one process holds every reservation and stream. */
-export function createMemorySingleConnection({ ttlMs, maxPerOwner }: SingleConnectionSettings): SingleConnectionBackend {
-  const reservations = createMemoryReservations({ ttlMs, maxPerOwner });
+export function createMemorySingleConnection({ ttlMs, maxPerOwner, maxStreamsPerOwner }: SingleConnectionSettings): SingleConnectionBackend {
+  const reservations = createMemoryReservations({ ttlMs, maxPerOwner, maxStreamsPerOwner });
   const router = createLocalRouter();
   return { reservations, router, close: () => Promise.all([router.close(), reservations.close()]).then(() => undefined) };
 }
@@ -55,6 +57,7 @@ export async function createRedisSingleConnection(url: string, commands: Redis, 
     prefix,
     ttlMs: settings.ttlMs,
     maxPerOwner: settings.maxPerOwner,
+    maxStreamsPerOwner: settings.maxStreamsPerOwner,
     streamTtlMs: settings.streamTtlMs,
     onError: (err) => logger.warn({ err }, 'renewing or releasing a single-connection stream record failed'),
   });

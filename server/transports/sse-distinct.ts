@@ -53,7 +53,7 @@ class EventStream implements ResultSink, KeepAliveTarget {
   }
 
   get bufferedBytes(): number {
-    return this.res.writableLength + this.#pendingBytes;
+    return this.open ? this.res.writableLength + this.#pendingBytes : 0;
   }
 
   get open(): boolean {

@@ -1,5 +1,8 @@
 import type { ServerResponse } from 'node:http';
+import type { Viewer } from '../auth.js';
+import { Deadlines } from '../streams/deadlines.js';
 import { KeepAlive } from './keep-alive.js';
+import type { OutputBounds } from './output-bounds.js';
 import { ANSWERS, type StreamAnswer } from './sse-answers.js';
 import type { StreamOperation } from './sse-operation.js';
 import { StreamOperations, type OperationRunner } from './sse-operations.js';
@@ -13,7 +16,18 @@ export interface StreamHolderOptions {
   readonly run: OperationRunner;
   /** Told of an operation that failed with a bug (its client gets a masked error). */
   readonly onBug: (error: unknown, operation: StreamOperation) => void;
+  /** Bounds on each stream's running operations and unread output; past them it is dropped as a slow consumer. */
+  readonly bounds: OutputBounds;
+  /** Where streams wait for their token's expiry. @defaultValue one timer of its own for every stream */
+  readonly deadlines?: Deadlines;
 }
+
+/** The answer to an operation whose arrival dropped its stream (one operation too many): the client reconnects. */
+const DROPPED: StreamAnswer = {
+  status: 503,
+  code: 'SLOW_CONSUMER',
+  message: 'The stream was dropped: it had too many operations running or too much unread output; reconnect.',
+};
 
 interface HeldStream {
   readonly owner: string;
@@ -32,27 +46,33 @@ export class StreamHolder {
   readonly #streams = new Map<string, HeldStream>();
   /** One keep-alive timer for every stream this process holds. */
   readonly #keepAlive: KeepAlive;
+  /** One timer for the token expiries of every stream this process holds. */
+  readonly #deadlines: Deadlines;
 
   constructor(private readonly options: StreamHolderOptions) {
     this.#keepAlive = new KeepAlive(options.keepAliveMs);
+    this.#deadlines = options.deadlines ?? new Deadlines();
   }
 
   /**
-   * Takes the stream of `token` over `res`, starts the operations queued
-   * before it connected, and calls `onClosed` once it is gone (the client
-   * left, or it was dropped); `onClosed` must not reject.
+   * Takes `viewer`'s stream of `token` over `res`, starts the operations
+   * queued before it connected, and calls `onClosed` once it is gone (the
+   * client left, or it was dropped); `onClosed` must not reject. The stream
+   * is dropped (never completed) when the token that connected it expires.
    */
-  open(token: string, owner: string, res: ServerResponse, queued: readonly StreamOperation[], onClosed: () => Promise<void>): SseStream {
-    const { run, onBug } = this.options;
-    const stream = new SseStream(res, this.#keepAlive);
-    const operations = new StreamOperations(stream, run, onBug);
+  open(token: string, viewer: Viewer, res: ServerResponse, queued: readonly StreamOperation[], onClosed: () => Promise<void>): SseStream {
+    const { run, onBug, bounds } = this.options;
+    const stream = new SseStream(res, this.#keepAlive, bounds);
+    const operations = new StreamOperations(stream, run, onBug, bounds);
+    const cancelExpiry = viewer.acceptedUntil === undefined ? undefined : this.#deadlines.add(viewer.acceptedUntil, () => stream.drop());
     const released = stream.closed.then(() => {
+      cancelExpiry?.();
       this.#streams.delete(token);
       operations.stopAll();
       return onClosed();
     });
-    this.#streams.set(token, { owner, stream, operations, released });
-    queued.forEach((operation) => operations.start(operation));
+    this.#streams.set(token, { owner: viewer.sub, stream, operations, released });
+    for (const operation of queued) if (operations.start(operation) === 'dropped') break;
     return stream;
   }
 
@@ -75,7 +95,7 @@ export class StreamHolder {
       held.operations.cancel(request.operationId);
       return ANSWERS.ok;
     }
-    return held.operations.start(request.operation) ? ANSWERS.accepted : ANSWERS.duplicateOperation;
+    return { started: ANSWERS.accepted, duplicate: ANSWERS.duplicateOperation, dropped: DROPPED }[held.operations.start(request.operation)];
   };
 
   /** Drops every stream held here (shutdown): no `complete`, so their clients reconnect elsewhere. Resolves once all are released. */

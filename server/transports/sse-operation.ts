@@ -53,7 +53,9 @@ export function encodeStreamOperation(operation: StreamOperation): string {
 
 /** The operation as plain JSON data, for embedding in a larger message. */
 export function streamOperationToJson({ operationId, params, viewer, requestId }: StreamOperation): Record<string, unknown> {
-  return { operationId, params, viewer: { sub: viewer.sub, roles: [...viewer.roles] }, requestId };
+  // The token's expiry travels too: a subscription run by another process is dropped when it passes.
+  const acceptedUntil = viewer.acceptedUntil === undefined ? {} : { acceptedUntil: viewer.acceptedUntil };
+  return { operationId, params, viewer: { sub: viewer.sub, roles: [...viewer.roles], ...acceptedUntil }, requestId };
 }
 
 /**
@@ -63,13 +65,17 @@ export function streamOperationToJson({ operationId, params, viewer, requestId }
  */
 export function parseStreamOperation(raw: unknown): StreamOperation {
   const o = read.object(typeof raw === 'string' ? read.json(raw) : raw, 'operation');
-  const viewer = read.object(o.viewer, 'viewer');
   return {
     operationId: read.string(o.operationId, 'operationId'),
     params: parseOperationParams(o.params),
-    viewer: { sub: read.string(viewer.sub, 'viewer.sub'), roles: new Set(read.list(viewer.roles, 'viewer.roles').map(parseRole)) },
+    viewer: parseViewer(read.object(o.viewer, 'viewer')),
     requestId: read.string(o.requestId, 'requestId'),
   };
+}
+
+function parseViewer(viewer: Record<string, unknown>): Viewer {
+  const parsed: Viewer = { sub: read.string(viewer.sub, 'viewer.sub'), roles: new Set(read.list(viewer.roles, 'viewer.roles').map(parseRole)) };
+  return viewer.acceptedUntil === undefined ? parsed : { ...parsed, acceptedUntil: read.int(viewer.acceptedUntil, 'viewer.acceptedUntil') };
 }
 
 function parseRole(value: unknown): Role {

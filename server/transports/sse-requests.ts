@@ -3,21 +3,48 @@ import type { Viewer } from '../auth.js';
 import { badRequest, type StreamAnswer } from './sse-answers.js';
 import { MalformedOperationError, parseOperationParams, type StreamOperation } from './sse-operation.js';
 
-/** What a request to the single-connection endpoint asks for, as graphql-sse's protocol tells them apart. */
-export type StreamRequestKind = 'reserve' | 'connect' | 'run' | 'cancel' | 'unsupported';
+/**
+ * What a request to the stream endpoint asks for, as graphql-sse's own
+ * handler tells them apart there: `distinct` is a distinct connections mode
+ * stream (an event stream asked for without a stream token), the rest are
+ * single connection mode.
+ */
+export type StreamRequestKind = 'reserve' | 'connect' | 'distinct' | 'run' | 'cancel' | 'unsupported';
 
-/** Tells the requests apart: `PUT` reserves, an event-stream `GET`/`POST` connects, other `POST`s run operations, `DELETE` stops one. */
-export function streamRequestKind(request: Request): StreamRequestKind {
-  const accepts = (request.headers.get('accept') ?? '').split(',').map((type) => type.split(';')[0]?.trim());
-  if (request.method === 'PUT') return 'reserve';
-  if (request.method === 'DELETE') return 'cancel';
-  if ((request.method === 'GET' || request.method === 'POST') && accepts.includes('text/event-stream')) return 'connect';
-  return request.method === 'POST' ? 'run' : 'unsupported';
+/** The parts of a request that decide its {@link StreamRequestKind}, read from a fetch `Request` or from Node's request alike. */
+export interface StreamRequestHead {
+  readonly method: string;
+  readonly accept: string | null;
+  /** The stream token (graphql-sse's header, else its query parameter), or null. */
+  readonly streamToken: string | null;
+}
+
+/**
+ * Tells the requests apart: `PUT` reserves, an event-stream `GET`/`POST`
+ * connects its token's stream (or, with no token, is a distinct-mode
+ * stream), other `POST`s run operations, `DELETE` stops one.
+ */
+export function streamRequestKind({ method, accept, streamToken }: StreamRequestHead): StreamRequestKind {
+  const accepts = (accept ?? '').split(',').map((type) => type.split(';')[0]?.trim());
+  if (method === 'PUT') return 'reserve';
+  if (method === 'DELETE') return 'cancel';
+  if ((method === 'GET' || method === 'POST') && accepts.includes('text/event-stream')) return streamToken === null ? 'distinct' : 'connect';
+  return method === 'POST' ? 'run' : 'unsupported';
+}
+
+/** The {@link StreamRequestHead} of a fetch request. */
+export function streamRequestHead(request: Request): StreamRequestHead {
+  return { method: request.method, accept: request.headers.get('accept'), streamToken: streamTokenOf(request) };
 }
 
 /** The stream token of a request: graphql-sse's header, else its query parameter. */
 export function streamTokenOf(request: Request): string | null {
-  return request.headers.get(TOKEN_HEADER_KEY) || new URL(request.url).searchParams.get(TOKEN_QUERY_KEY) || null;
+  return tokenFrom(request.headers.get(TOKEN_HEADER_KEY), new URL(request.url).searchParams);
+}
+
+/** A stream token from its header's value, else from the query; an empty one is none. */
+export function tokenFrom(header: string | null | undefined, query: URLSearchParams): string | null {
+  return header || query.get(TOKEN_QUERY_KEY) || null;
 }
 
 /** The id of the operation a `DELETE` stops (`?operationId=`). */

@@ -11,7 +11,10 @@ import { luaScript } from '../limits/scripts.js';
  * - operations HASH operation id → operation JSON, and order LIST of ids:
  *   what was sent while pending, expiring with the reservation;
  * - pending ZSET per owner, token → expiry (ms, Redis time): the bound,
- *   and what decides whether a pending reservation still lives.
+ *   and what decides whether a pending reservation still lives;
+ * - streams ZSET per owner, token → expiry (ms, Redis time) of each
+ *   connected stream, pushed on by its holder's renewals: the bound on
+ *   connected streams, where a crashed process's streams lapse by score.
  * A token of another owner answers `unknown` before anything is touched.
  */
 
@@ -47,16 +50,29 @@ redis.call('PEXPIRE', KEYS[2], ttl)
 return 1
 `);
 
+// Keeps a token in a streams ZSET until now + ttl (ms); the set lives as long as its newest entry. Follows NOW.
+const KEEP_STREAM = `
+local function keep_stream(key, token, ttl)
+  redis.call('ZADD', key, now + ttl, token)
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+end
+`;
+
 /**
- * KEYS: reservation, operations, order, owner's pending ZSET. ARGV: owner,
- * token, holder, stream ttl (ms). Returns ['connected', op JSON...],
- * ['taken'] or ['unknown'].
+ * KEYS: reservation, operations, order, owner's pending ZSET, owner's
+ * streams ZSET. ARGV: owner, token, holder, stream ttl (ms), max streams.
+ * Returns ['connected', op JSON...], ['taken'], ['full'] (the owner's
+ * streams are at the bound; the reservation stays pending) or ['unknown'].
  */
-export const CONNECT = luaScript(`${OWNED}
+export const CONNECT = luaScript(`${OWNED}${KEEP_STREAM}
 if holder ~= '' then return {'taken'} end
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
+if redis.call('ZCARD', KEYS[5]) >= tonumber(ARGV[5]) then return {'full'} end
+local ttl = tonumber(ARGV[4])
 redis.call('HSET', KEYS[1], 'holder', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
+redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('ZREM', KEYS[4], ARGV[2])
+keep_stream(KEYS[5], ARGV[2], ttl)
 local reply = {'connected'}
 for _, id in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do
   local operation = redis.call('HGET', KEYS[2], id)
@@ -96,26 +112,36 @@ redis.call('LREM', KEYS[3], 0, ARGV[3])
 return {'cancelled'}
 `);
 
-/** KEYS: reservation. ARGV: holder. Deletes the reservation if that holder still holds it. */
+/**
+ * KEYS: reservation, owner's streams ZSET. ARGV: holder, token. Deletes the
+ * reservation if that holder still holds it, and takes the token out of the
+ * owner's streams (a token connects once, so it is no one else's there).
+ */
 export const RELEASE = luaScript(`
 if redis.call('HGET', KEYS[1], 'holder') == ARGV[1] then redis.call('DEL', KEYS[1]) end
+redis.call('ZREM', KEYS[2], ARGV[2])
 return 1
 `);
 
 /**
- * KEYS: reservations connected by one process. ARGV: stream ttl (ms), then
- * each key's owner and holder in order. Writes each record whole, so one
- * lost with Redis data (a restart, a flush) comes back.
+ * KEYS: for each stream connected by one process, its reservation and its
+ * owner's streams ZSET. ARGV: stream ttl (ms), then each stream's owner,
+ * holder and token in order. Writes each record whole, so one lost with
+ * Redis data (a restart, a flush) comes back, and pushes each stream's
+ * expiry in its owner's set.
  */
-export const RENEW = luaScript(`
-for i, key in ipairs(KEYS) do
-  redis.call('HSET', key, 'owner', ARGV[2 * i], 'holder', ARGV[2 * i + 1])
-  redis.call('PEXPIRE', key, tonumber(ARGV[1]))
+export const RENEW = luaScript(`${NOW}${KEEP_STREAM}
+local ttl = tonumber(ARGV[1])
+for i = 1, #KEYS / 2 do
+  local reservation, streams, at = KEYS[2 * i - 1], KEYS[2 * i], 3 * i - 1
+  redis.call('HSET', reservation, 'owner', ARGV[at], 'holder', ARGV[at + 1])
+  redis.call('PEXPIRE', reservation, ttl)
+  keep_stream(streams, ARGV[at + 2], ttl)
 end
 return 1
 `);
 
-/** KEYS: owner's pending ZSET. Returns the pending reservations that have not expired. */
-export const PENDING = luaScript(`${NOW}
+/** KEYS: an owner's pending or streams ZSET. Returns its entries that have not expired. */
+export const LIVE_COUNT = luaScript(`${NOW}
 return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
 `);

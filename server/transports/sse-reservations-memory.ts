@@ -40,23 +40,24 @@ interface Reservation {
 export function createMemoryReservations({
   ttlMs,
   maxPerOwner,
+  maxStreamsPerOwner,
   maxQueued = DEFAULT_MAX_QUEUED,
   timers = systemTimers,
   newToken = randomUUID,
 }: MemoryReservationsOptions): ReservationRegistry {
   const reservations = new Map<string, Reservation>();
-  const pendingByOwner = new Map<string, Set<string>>();
+  const pendingByOwner = new OwnerSets();
+  const connectedByOwner = new OwnerSets();
   const settle = (token: string, reservation: Reservation): void => {
     timers.clearTimeout(reservation.timer);
-    const tokens = pendingByOwner.get(reservation.owner);
-    tokens?.delete(token);
-    if (tokens?.size === 0) pendingByOwner.delete(reservation.owner);
+    pendingByOwner.delete(reservation.owner, token);
   };
   const forget = (token: string): void => {
     const reservation = reservations.get(token);
     if (reservation === undefined) return;
     reservations.delete(token);
     settle(token, reservation);
+    connectedByOwner.delete(reservation.owner, token);
   };
   // Someone else's token is unknown to the caller, exactly like one that never existed.
   const find = (token: string, owner: string): Reservation | undefined => {
@@ -65,11 +66,9 @@ export function createMemoryReservations({
   };
   return {
     async reserve(owner) {
-      const tokens = pendingByOwner.get(owner) ?? new Set<string>();
-      if (tokens.size >= maxPerOwner) return null;
+      if (pendingByOwner.count(owner) >= maxPerOwner) return null;
       const token = newToken();
-      tokens.add(token);
-      pendingByOwner.set(owner, tokens);
+      pendingByOwner.add(owner, token);
       reservations.set(token, { owner, holder: null, timer: timers.setTimeout(() => forget(token), ttlMs), queued: new Map() });
       return token;
     },
@@ -77,8 +76,10 @@ export function createMemoryReservations({
       const reservation = find(token, owner);
       if (reservation === undefined) return { state: 'unknown' };
       if (reservation.holder !== null) return { state: 'taken' };
+      if (connectedByOwner.count(owner) >= maxStreamsPerOwner) return { state: 'full' };
       reservation.holder = holder;
       settle(token, reservation);
+      connectedByOwner.add(owner, token);
       const queued = [...reservation.queued.values()];
       reservation.queued.clear();
       return { state: 'connected', queued };
@@ -102,9 +103,31 @@ export function createMemoryReservations({
     async release(token) {
       forget(token);
     },
-    pendingOf: async (owner) => pendingByOwner.get(owner)?.size ?? 0,
+    pendingOf: async (owner) => pendingByOwner.count(owner),
+    connectedOf: async (owner) => connectedByOwner.count(owner),
     async close() {
       for (const token of [...reservations.keys()]) forget(token);
     },
   } satisfies ReservationRegistry;
+}
+
+/** Tokens by owner; an owner with none has no entry, so departed owners cost nothing. */
+class OwnerSets {
+  readonly #byOwner = new Map<string, Set<string>>();
+
+  count(owner: string): number {
+    return this.#byOwner.get(owner)?.size ?? 0;
+  }
+
+  add(owner: string, token: string): void {
+    const tokens = this.#byOwner.get(owner) ?? new Set<string>();
+    tokens.add(token);
+    this.#byOwner.set(owner, tokens);
+  }
+
+  delete(owner: string, token: string): void {
+    const tokens = this.#byOwner.get(owner);
+    tokens?.delete(token);
+    if (tokens?.size === 0) this.#byOwner.delete(owner);
+  }
 }

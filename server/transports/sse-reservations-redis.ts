@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { runScript } from '../limits/scripts.js';
 import { createRenewer } from '../redis/renewer.js';
 import { encodeStreamOperation, parseStreamOperation } from './sse-operation.js';
-import { CANCEL, CONNECT, PENDING, RELEASE, RENEW, RESERVE, SUBMIT } from './sse-reservation-scripts.js';
+import { CANCEL, CONNECT, LIVE_COUNT, RELEASE, RENEW, RESERVE, SUBMIT } from './sse-reservation-scripts.js';
 import { DEFAULT_MAX_QUEUED, type CancelOutcome, type ConnectOutcome, type ReservationLimits, type ReservationRegistry, type SubmitOutcome } from './sse-reservations.js';
 
 /** The keys of the reservations, under the deployment's prefix and the `{pulse}` hash tag (one Cluster slot, as the scripts need). */
@@ -12,6 +12,7 @@ export interface ReservationKeys {
   operations(token: string): string;
   order(token: string): string;
   pending(owner: string): string;
+  streams(owner: string): string;
 }
 
 /** Builds {@link ReservationKeys} for `REDIS_PREFIX`. */
@@ -22,6 +23,7 @@ export function reservationKeys(prefix: string): ReservationKeys {
     operations: (token) => `${k}operations:${token}`,
     order: (token) => `${k}order:${token}`,
     pending: (owner) => `${k}pending:${owner}`,
+    streams: (owner) => `${k}streams:${owner}`,
   };
 }
 
@@ -47,12 +49,13 @@ const RENEW_BATCH = 500;
 
 /**
  * The {@link ReservationRegistry} every process sharing one Redis sees: each
- * step is one Lua script. The tokens this process connected are renewed
- * together every third of `streamTtlMs` on one unref'd timer, running only
- * while it holds any; released ones are deleted.
+ * step is one Lua script. The tokens this process connected (their records
+ * and their places in their owners' stream counts) are renewed together
+ * every third of `streamTtlMs` on one unref'd timer, running only while it
+ * holds any; released ones are deleted.
  */
 export function createRedisReservations(options: RedisReservationsOptions): ReservationRegistry {
-  const { redis, prefix, ttlMs, maxPerOwner, maxQueued = DEFAULT_MAX_QUEUED, streamTtlMs = 15_000, onError = () => {}, newToken = randomUUID } = options;
+  const { redis, prefix, ttlMs, maxPerOwner, maxStreamsPerOwner, maxQueued = DEFAULT_MAX_QUEUED, streamTtlMs = 15_000, onError = () => {}, newToken = randomUUID } = options;
   const keys = reservationKeys(prefix);
   // token → [owner, holder] of every reservation connected through this registry.
   const held = new Map<string, readonly [owner: string, holder: string]>();
@@ -65,7 +68,8 @@ export function createRedisReservations(options: RedisReservationsOptions): Rese
     if (held.size === 0) renewer.stop();
     // A renewal already sent would write the record back after the delete.
     await renewer.settled();
-    await runScript(redis, RELEASE, [keys.reservation(token)], [entry[1]]).catch(onError);
+    const [owner, holder] = entry;
+    await runScript(redis, RELEASE, [keys.reservation(token), keys.streams(owner)], [holder, token]).catch(onError);
   };
   return {
     async reserve(owner) {
@@ -74,7 +78,7 @@ export function createRedisReservations(options: RedisReservationsOptions): Rese
       return added === 1 ? token : null;
     },
     async connect(token, owner, holder) {
-      const reply = await runScript(redis, CONNECT, operationKeys(token, owner), [owner, token, holder, streamTtlMs]);
+      const reply = await runScript(redis, CONNECT, [...operationKeys(token, owner), keys.streams(owner)], [owner, token, holder, streamTtlMs, maxStreamsPerOwner]);
       const outcome = connectOutcome(reply);
       if (outcome.state === 'connected') {
         held.set(token, [owner, holder]);
@@ -90,7 +94,8 @@ export function createRedisReservations(options: RedisReservationsOptions): Rese
       return routedOutcome(await runScript(redis, CANCEL, operationKeys(token, owner), [owner, token, operationId]), ['cancelled']) as CancelOutcome;
     },
     release,
-    pendingOf: async (owner) => Number(await runScript(redis, PENDING, [keys.pending(owner)], [])),
+    pendingOf: async (owner) => Number(await runScript(redis, LIVE_COUNT, [keys.pending(owner)], [])),
+    connectedOf: async (owner) => Number(await runScript(redis, LIVE_COUNT, [keys.streams(owner)], [])),
     async close() {
       renewer.stop();
       await Promise.all([...held.keys()].map(release));
@@ -109,7 +114,7 @@ function replyList(reply: unknown): string[] {
 function connectOutcome(reply: unknown): ConnectOutcome {
   const [state, ...queued] = replyList(reply);
   if (state === 'connected') return { state, queued: queued.map(parseStreamOperation) };
-  if (state === 'taken' || state === 'unknown') return { state };
+  if (state === 'taken' || state === 'full' || state === 'unknown') return { state };
   throw new TypeError(`unexpected connect reply: ${String(state)}`);
 }
 
@@ -127,8 +132,8 @@ async function renewAll(redis: Redis, keys: ReservationKeys, held: ReadonlyMap<s
     await runScript(
       redis,
       RENEW,
-      batch.map(([token]) => keys.reservation(token)),
-      [ttlMs, ...batch.flatMap(([, record]) => record)],
+      batch.flatMap(([token, [owner]]) => [keys.reservation(token), keys.streams(owner)]),
+      [ttlMs, ...batch.flatMap(([token, [owner, holder]]) => [owner, holder, token])],
     );
   }
 }

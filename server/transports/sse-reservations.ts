@@ -6,6 +6,8 @@ export type ConnectOutcome =
   | { readonly state: 'connected'; readonly queued: readonly StreamOperation[] }
   /** Another connection (here or in another process) holds it already. */
   | { readonly state: 'taken' }
+  /** The owner has `maxStreamsPerOwner` streams connected already; the reservation stays pending. */
+  | { readonly state: 'full' }
   /** No reservation of this owner under this token: never made, expired, released, or someone else's. */
   | { readonly state: 'unknown' };
 
@@ -37,8 +39,10 @@ export type CancelOutcome = { readonly state: 'cancelled' } | { readonly state: 
  * (every process sharing it) implementations behave the same.
  *
  * Guarantees:
- * - an owner holds at most `maxPerOwner` pending reservations at once, however
- *   many processes reserve concurrently;
+ * - an owner holds at most `maxPerOwner` pending reservations and at most
+ *   `maxStreamsPerOwner` connected streams at once, however many processes
+ *   reserve and connect concurrently; a stream counts until it is released,
+ *   or, in Redis, until its holder stops renewing it (a crashed process);
  * - a pending reservation lives `ttlMs`, then vanishes with its operations;
  * - exactly one connection wins {@link ReservationRegistry.connect}; an operation
  *   is either queued before it (and handed to the winner) or routed to the
@@ -60,6 +64,8 @@ export interface ReservationRegistry {
   release(token: string): Promise<void>;
   /** Pending reservations of `owner`. */
   pendingOf(owner: string): Promise<number>;
+  /** Connected streams of `owner`, in every process. */
+  connectedOf(owner: string): Promise<number>;
   /** Stops timers; tokens still connected through this registry are released. */
   close(): Promise<void>;
 }
@@ -70,6 +76,8 @@ export interface ReservationLimits {
   readonly ttlMs: number;
   /** Pending reservations per owner (`MAX_SSE_RESERVATIONS_PER_ADMIN`). */
   readonly maxPerOwner: number;
+  /** Connected streams per owner (`MAX_SSE_STREAMS_PER_ADMIN`). */
+  readonly maxStreamsPerOwner: number;
   /** Operations one pending reservation keeps for its stream. @defaultValue {@link DEFAULT_MAX_QUEUED} */
   readonly maxQueued?: number;
 }

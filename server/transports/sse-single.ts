@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
-import type { Viewer } from '../auth.js';
+import type { Role, Viewer } from '../auth.js';
 import type { PulseServerContext } from '../context.js';
 import { pulseError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -10,10 +10,11 @@ import { ANSWERS, answerResponse, badRequest, type StreamAnswer } from './sse-an
 import { StreamHolder } from './sse-holder.js';
 import type { StreamOperation } from './sse-operation.js';
 import type { OperationConnection } from './sse-operations.js';
-import { cancelledOperationId, readStreamOperation, streamRequestKind, streamTokenOf } from './sse-requests.js';
+import { cancelledOperationId, readStreamOperation, streamRequestHead, streamRequestKind, streamTokenOf } from './sse-requests.js';
 import type { ReservationRegistry } from './sse-reservations.js';
 import type { RoutedRequest, StreamRouter } from './sse-routing.js';
 import type { StreamFetchApi } from './sse-stream.js';
+import type { OutputBounds } from './output-bounds.js';
 
 /** Options of {@link useSingleConnectionSse}. */
 export interface SingleConnectionSseOptions {
@@ -27,10 +28,24 @@ export interface SingleConnectionSseOptions {
   readonly router: StreamRouter;
   /** Time between keep-alive comments on a stream (`SSE_KEEPALIVE_MS`). */
   readonly keepAliveMs: number;
+  /** Bounds on each stream's running operations and unread output (`MAX_OPERATIONS_PER_CONNECTION`, `SUBSCRIBER_BUFFER_BYTES`). */
+  readonly bounds: OutputBounds;
   /** The request id of an HTTP request (what its log line says), carried with its operation wherever it runs. */
   readonly requestIdOf: (request: Request) => string;
+  /** Told of each request refused by a per-admin bound, by the setting that bounds it (for metrics). @defaultValue ignore */
+  readonly onLimit?: (limit: StreamLimit) => void;
   readonly logger: Logger;
 }
+
+/** The settings that bound what one admin holds in single connection mode. */
+export type StreamLimit = 'MAX_SSE_RESERVATIONS_PER_ADMIN' | 'MAX_SSE_STREAMS_PER_ADMIN';
+
+/**
+ * The role every single-connection request needs: the mode exists for
+ * subscriptions, which need it, and a stream is its owner's (`sub`) whatever
+ * the roles of a later token of the same subject.
+ */
+const STREAM_ROLE: Role = 'admin';
 
 /** The plugin, and a way to drop this process's streams at shutdown. */
 export interface SingleConnectionSse {
@@ -59,10 +74,13 @@ const ALLOWED = { allow: 'GET, POST, PUT, DELETE' };
  * operation (or its `DELETE`) sent to any process reaches the process
  * holding the stream over the router. Beyond the protocol:
  * - every request, the reservation `PUT` included, needs a verified token
- *   (the auth plugin), and a token is only ever usable by its owner;
+ *   (the auth plugin, else 401) with the admin role (else 403 `FORBIDDEN`),
+ *   and a token is only ever usable by its owner;
  * - at most `MAX_SSE_RESERVATIONS_PER_ADMIN` pending reservations per admin
  *   (429 `TOO_MANY_SUBSCRIPTIONS`), each dropped with the operations sent to
  *   it after `SSE_RESERVATION_TTL_MS` unless its stream connects (then 404);
+ * - at most `MAX_SSE_STREAMS_PER_ADMIN` connected streams per admin, across
+ *   processes (429 `TOO_MANY_SUBSCRIPTIONS`; the reservation stays pending);
  * - operations sent before the stream connects wait with the reservation
  *   and run when it connects (graphql-sse runs them at once and holds the
  *   results; either way they arrive right after the stream opens);
@@ -70,12 +88,13 @@ const ALLOWED = { allow: 'GET, POST, PUT, DELETE' };
  *   with its errors and codes, then `complete`.
  */
 export function useSingleConnectionSse(options: SingleConnectionSseOptions): SingleConnectionSse {
-  const { endpoint, viewers, reservations, router, keepAliveMs, requestIdOf, logger } = options;
+  const { endpoint, viewers, reservations, router, keepAliveMs, requestIdOf, onLimit = () => {}, logger } = options;
   let yoga: AnyYoga | undefined;
   let closing = false;
   const holder = new StreamHolder({
     keepAliveMs,
-    run: (operation, connection) => runOperation(yogaOf(yoga), operationContext(operation, connection), operation.params),
+    run: (operation, connection) => runOperation(yogaOf(yoga), operationContext(operation, connection), operation.params, connection),
+    bounds: options.bounds,
     onBug: (err, { requestId }) => logger.error({ err, requestId }, 'single-connection operation failed'),
   });
   router.serve(holder.serve);
@@ -86,25 +105,29 @@ export function useSingleConnectionSse(options: SingleConnectionSseOptions): Sin
     if (closing) return answerResponse(ANSWERS.shuttingDown);
     if (!accepts(request, ['*/*', 'text/*', 'text/plain'])) return answerResponse({ status: 406, message: 'A reservation answers text/plain.' });
     const token = await reservations.reserve(viewer.sub);
-    if (token === null) return answerResponse(ANSWERS.tooManyReservations);
+    if (token === null) {
+      onLimit('MAX_SSE_RESERVATIONS_PER_ADMIN');
+      return answerResponse(ANSWERS.tooManyReservations);
+    }
     return new Response(token, { status: 201, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   };
 
   const connect = async ({ request, viewer, res, fetchApi }: StreamCall): Promise<Response> => {
     const token = streamTokenOf(request);
-    if (token === null) return answerResponse(badRequest('A stream token is required: reserve one with PUT first (distinct connections mode is served at /graphql).'));
+    if (token === null) return answerResponse(badRequest('A stream token is required: reserve one with PUT first.'));
     if (closing) return answerResponse(ANSWERS.shuttingDown);
     // Held here already: no need to ask the registry.
     if (holder.holds(token)) return answerResponse(holder.holdsFor(token, viewer.sub) ? ANSWERS.streamOpen : ANSWERS.notPending);
     if (res === undefined) return answerResponse({ status: 501, message: "Single connection streams need Node's HTTP server." });
     const outcome = await reservations.connect(token, viewer.sub, router.processId);
-    if (outcome.state !== 'connected') return answerResponse(outcome.state === 'taken' ? ANSWERS.streamOpen : ANSWERS.notPending);
+    if (outcome.state === 'full') onLimit('MAX_SSE_STREAMS_PER_ADMIN');
+    if (outcome.state !== 'connected') return answerResponse(CONNECT_REFUSALS[outcome.state]);
     const release = (): Promise<void> => reservations.release(token);
     if (closing) {
       await release();
       return answerResponse(ANSWERS.shuttingDown);
     }
-    return holder.open(token, viewer.sub, res, outcome.queued, release).response(fetchApi);
+    return holder.open(token, viewer, res, outcome.queued, release).response(fetchApi);
   };
 
   const run = async ({ request, viewer, requestId }: StreamCall): Promise<StreamAnswer> => {
@@ -131,11 +154,14 @@ export function useSingleConnectionSse(options: SingleConnectionSseOptions): Sin
   };
 
   const respond = async (call: StreamCall): Promise<Response> => {
-    switch (streamRequestKind(call.request)) {
+    switch (streamRequestKind(streamRequestHead(call.request))) {
       case 'reserve':
         return reserve(call);
       case 'connect':
         return connect(call);
+      case 'distinct':
+        // The HTTP front door sends these to the GraphQL endpoint; only a request handed to Yoga directly gets here.
+        return answerResponse(badRequest('Distinct connections mode is served at /graphql; a stream here needs a reserved token.'));
       case 'run':
         return answerResponse(await run(call));
       case 'cancel':
@@ -153,6 +179,7 @@ export function useSingleConnectionSse(options: SingleConnectionSseOptions): Sin
       if (url.pathname !== endpoint) return;
       const viewer = viewers.get(request);
       if (viewer === undefined) return endResponse(errorResponse(pulseError('UNAUTHENTICATED', 'A bearer token is required.')));
+      if (!viewer.roles.has(STREAM_ROLE)) return endResponse(answerResponse(ANSWERS.forbidden));
       const requestId = requestIdOf(request);
       const res = (serverContext as PulseServerContext).res;
       return respond({ request, viewer, requestId, res, fetchApi: fetchAPI }).then(endResponse, (err: unknown) => {
@@ -170,6 +197,9 @@ export function useSingleConnectionSse(options: SingleConnectionSseOptions): Sin
     },
   };
 }
+
+/** What a refused connect answers, by the registry's outcome. */
+const CONNECT_REFUSALS = { taken: ANSWERS.streamOpen, full: ANSWERS.tooManyStreams, unknown: ANSWERS.notPending } as const;
 
 /** The context an operation starts from, wherever it arrived: the transport's own fields, no HTTP request. */
 function operationContext({ viewer, requestId, params }: StreamOperation, { resultSink, dropConnection }: OperationConnection): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ResultBatch, ResultSink } from '../fanout/result-sink.js';
 import type { KeepAlive, KeepAliveTarget } from './keep-alive.js';
+import type { OutputBounds } from './output-bounds.js';
 
 /** An SSE comment: clients skip it, proxies and sockets see traffic. */
 const PING = ':\n\n';
@@ -23,10 +24,15 @@ export interface StreamFetchApi {
  * response over. Frames written before then are kept, in order, until it
  * does. A keep-alive comment follows the head and every period of `keepAlive` while
  * nothing else is waiting to go out.
+ *
+ * What the peer has not taken is bounded (`bounds.maxBufferedBytes`, for
+ * every operation's output together): a frame written while more than that
+ * waits drops the connection as a slow consumer instead.
  */
 export class SseStream implements KeepAliveTarget {
   readonly #res: ServerResponse;
   readonly #keepAlive: KeepAlive;
+  readonly #bounds: OutputBounds;
   /** Frames waiting for the head; null once the stream owns the response. */
   #early: string[] | null = [];
   #earlyBytes = 0;
@@ -38,9 +44,10 @@ export class SseStream implements KeepAliveTarget {
   /** Resolves once the stream is closed, whoever closed it. */
   readonly closed: Promise<void>;
 
-  constructor(res: ServerResponse, keepAlive: KeepAlive) {
+  constructor(res: ServerResponse, keepAlive: KeepAlive, bounds: OutputBounds) {
     this.#res = res;
     this.#keepAlive = keepAlive;
+    this.#bounds = bounds;
     this.closed = new Promise((resolve) => this.#closedListeners.add(resolve));
     res.once('close', () => this.#close());
     res.on('drain', () => this.#wake());
@@ -103,16 +110,29 @@ export class SseStream implements KeepAliveTarget {
     return this.#open;
   }
 
-  /** Bytes written and not yet taken by the peer (or kept until the head is out). */
+  /** Bytes written and not yet taken by the peer (or kept until the head is out); none once closed, its buffers gone with it. */
   get bufferedBytes(): number {
+    if (!this.#open) return 0;
     return this.#early === null ? this.#res.writableLength : this.#earlyBytes;
   }
 
   /** Resolves when more can be written: at once, or when the socket drained, the head went out, or the stream closed. */
   async drained(): Promise<void> {
-    const waiting = this.#early === null ? this.#res.writableNeedDrain : this.#early.length > 0;
-    if (!this.#open || !waiting) return;
+    if (!this.#open || !this.#mustWait()) return;
     await new Promise<void>((resolve) => this.#wakers.add(resolve));
+  }
+
+  /**
+   * Resolves once at most `maxBytes` wait unread (or Node's own buffer asks
+   * for nothing more, or the stream closed): when an operation may start
+   * producing output.
+   */
+  async room(maxBytes: number): Promise<void> {
+    while (this.#open && this.bufferedBytes > maxBytes && this.#mustWait()) await new Promise<void>((resolve) => this.#wakers.add(resolve));
+  }
+
+  #mustWait(): boolean {
+    return this.#early === null ? this.#res.writableNeedDrain : this.#early.length > 0;
   }
 
   /**
@@ -125,6 +145,11 @@ export class SseStream implements KeepAliveTarget {
     this.#close();
     this.#res.destroy();
     return true;
+  }
+
+  /** Drops the connection as a slow consumer (a bound was passed), counted once. */
+  dropAsSlowConsumer(): void {
+    if (this.drop()) this.#bounds.onSlowConsumer();
   }
 
   #takeOver(): void {
@@ -145,6 +170,8 @@ export class SseStream implements KeepAliveTarget {
 
   #write(frame: string): void {
     if (!this.#open) return;
+    // Operations start only with room (see `room`): more than the bound unread means the peer stopped reading.
+    if (this.bufferedBytes > this.#bounds.maxBufferedBytes) return this.dropAsSlowConsumer();
     if (this.#early === null) {
       this.#res.write(frame);
       return;

@@ -1,23 +1,26 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StreamAnswer } from '../../server/transports/sse-answers.js';
 import type { StreamOperation } from '../../server/transports/sse-operation.js';
 import { createMemoryReservations } from '../../server/transports/sse-reservations-memory.js';
 import { createRedisReservations, reservationKeys } from '../../server/transports/sse-reservations-redis.js';
 import type { ReservationLimits, ReservationRegistry } from '../../server/transports/sse-reservations.js';
-import type { RoutedRequest, StreamRouter } from '../../server/transports/sse-routing.js';
-import { createRedisRouter } from '../../server/transports/sse-routing-redis.js';
 import { EventQueue } from '../support/event-queue.js';
 import { connectTestRedis, uniquePrefix } from '../support/redis.js';
 import { waitUntil } from '../support/wait.js';
 
 const TTL_MS = 300;
-const LIMITS: ReservationLimits = { ttlMs: TTL_MS, maxPerOwner: 2, maxQueued: 3 };
+const LIMITS: ReservationLimits = { ttlMs: TTL_MS, maxPerOwner: 2, maxStreamsPerOwner: 1, maxQueued: 3 };
+
+/** What a test may change for the registries it opens. */
+interface RegistryOptions {
+  readonly streamTtlMs?: number;
+  readonly limits?: Partial<ReservationLimits>;
+}
 
 /** A reservation backend for one test, shared by every registry (process) opened on it. */
 interface ReservationFixture {
-  /** Opens another process's registry on the backend. */
-  registry(options?: { streamTtlMs?: number }): ReservationRegistry;
+  /** Opens another process's registry on the backend (memory: the one registry, made with the first call's options). */
+  registry(options?: RegistryOptions): ReservationRegistry;
   /** Kills a registry's process: its connection drops, so it neither renews nor releases. */
   crash(registry: ReservationRegistry): Promise<void>;
   /** Renewal and release failures, from every registry. */
@@ -39,15 +42,15 @@ interface ReservationEngine {
 
 function openMemory(): ReservationFixture {
   // One process: every "registry" is the same one.
-  const registry = createMemoryReservations(LIMITS);
+  let registry: ReservationRegistry | undefined;
   return {
-    registry: () => registry,
+    registry: ({ limits } = {}) => (registry ??= createMemoryReservations({ ...LIMITS, ...limits })),
     crash: async () => {
       throw new Error('not supported by this engine');
     },
     errors: new EventQueue<unknown>(),
     keysLeft: async () => [],
-    close: () => registry.close(),
+    close: async () => registry?.close(),
   };
 }
 
@@ -57,10 +60,10 @@ function openRedis(): ReservationFixture {
   const errors = new EventQueue<unknown>();
   const admin = connectTestRedis();
   return {
-    registry({ streamTtlMs } = {}) {
+    registry({ streamTtlMs, limits } = {}) {
       // A connection of its own, so that crashing one "process" leaves the others connected.
       const redis = connectTestRedis();
-      const registry = createRedisReservations({ redis, prefix, ...LIMITS, streamTtlMs, onError: errors.push });
+      const registry = createRedisReservations({ redis, prefix, ...LIMITS, ...limits, streamTtlMs, onError: errors.push });
       connections.set(registry, redis);
       return registry;
     },
@@ -173,6 +176,36 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('Reservat
     expect(await other.submit(token, 'alice', operation('a'))).toEqual({ state: 'unknown' });
   });
 
+  it('bounds connected streams per owner at maxStreamsPerOwner, keeps the refused reservation pending, and frees a slot on release', async () => {
+    const reservations = fixture.registry({ limits: { maxPerOwner: 3, maxStreamsPerOwner: 2 } });
+    const reserve = async (): Promise<string> => (await reservations.reserve('alice')) ?? '';
+    const [first, second, third] = [await reserve(), await reserve(), await reserve()];
+    expect(await reservations.connect(first, 'alice', 'p1')).toMatchObject({ state: 'connected' });
+    expect(await reservations.connect(second, 'alice', 'p2')).toMatchObject({ state: 'connected' });
+    expect(await reservations.connect(third, 'alice', 'p1')).toEqual({ state: 'full' });
+    expect([await reservations.connectedOf('alice'), await reservations.pendingOf('alice')]).toEqual([2, 1]);
+    // Another owner's streams are counted apart.
+    const bobs = (await reservations.reserve('bob')) ?? '';
+    expect(await reservations.connect(bobs, 'bob', 'p1')).toMatchObject({ state: 'connected' });
+    // The refused reservation is still pending, with what was sent to it, and connects once a stream is released.
+    expect(await reservations.submit(third, 'alice', operation('early'))).toEqual({ state: 'queued' });
+    await reservations.release(first);
+    expect(await reservations.connectedOf('alice')).toBe(1);
+    expect(await reservations.connect(third, 'alice', 'p2')).toEqual({ state: 'connected', queued: [operation('early')] });
+    expect(await reservations.connectedOf('alice')).toBe(2);
+  });
+
+  it('counts a stream once, however often it is released', async () => {
+    const reservations = fixture.registry();
+    const token = (await reservations.reserve('alice')) ?? '';
+    await reservations.connect(token, 'alice', 'p1');
+    await Promise.all([reservations.release(token), reservations.release(token)]);
+    expect(await reservations.connectedOf('alice')).toBe(0);
+    const next = (await reservations.reserve('alice')) ?? '';
+    expect(await reservations.connect(next, 'alice', 'p1')).toMatchObject({ state: 'connected' });
+    expect(await reservations.connectedOf('alice')).toBe(1);
+  });
+
   if (engine.has.processes) {
     it('is one registry for every process: reserved on one, connected on another, routed from a third', async () => {
       const [one, two, three] = [fixture.registry(), fixture.registry(), fixture.registry()];
@@ -195,6 +228,15 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('Reservat
       expect(outcomes.filter((outcome) => outcome?.state === 'connected')).toHaveLength(1);
     });
 
+    it('never passes the bound on connected streams under concurrent connects from several processes', async () => {
+      const limits = { maxPerOwner: 6, maxStreamsPerOwner: 2 };
+      const registries = [fixture.registry({ limits }), fixture.registry({ limits }), fixture.registry({ limits })];
+      const tokens = await Promise.all(Array.from({ length: 6 }, (_, i) => registries[i % 3]?.reserve('alice')));
+      const outcomes = await Promise.all(tokens.map((token, i) => registries[i % 3]?.connect(token ?? '', 'alice', `p${i % 3}`)));
+      expect(outcomes.map((outcome) => outcome?.state).sort()).toEqual(['connected', 'connected', 'full', 'full', 'full', 'full']);
+      expect(await registries[0]?.connectedOf('alice')).toBe(2);
+    });
+
     it('leaves no key behind once its reservations were connected and released, or lapsed', async () => {
       const reservations = fixture.registry();
       const connected = (await reservations.reserve('alice')) ?? '';
@@ -213,10 +255,18 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('Reservat
       const survivor = fixture.registry();
       const token = (await crashed.reserve('alice')) ?? '';
       await crashed.connect(token, 'alice', 'doomed');
+      expect(await survivor.connectedOf('alice')).toBe(1);
+      const waiting = (await survivor.reserve('alice')) ?? '';
+      expect(await survivor.connect(waiting, 'alice', 'survivor')).toEqual({ state: 'full' });
       await fixture.crash(crashed);
       await waitUntil(async () => (await survivor.submit(token, 'alice', operation('a'))).state === 'unknown', 10 * streamTtlMs, {
         what: "the crashed process's stream record to lapse",
       });
+      // Its stream no longer counts against the owner's bound either.
+      expect(await survivor.connectedOf('alice')).toBe(0);
+      // The refused reservation has lapsed meanwhile (its ttl is the stream ttl here): a fresh one connects.
+      const fresh = (await survivor.reserve('alice')) ?? '';
+      expect(await survivor.connect(fresh, 'alice', 'survivor')).toMatchObject({ state: 'connected' });
     });
 
     it('keeps a live holder’s stream on record for several stream ttls', async () => {
@@ -230,6 +280,7 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('Reservat
       await waitUntil(
         async () => {
           expect(await observer.submit(token, 'alice', operation('a'))).toEqual({ state: 'held', holder: 'alive' });
+          expect(await observer.connectedOf('alice')).toBe(1);
           return Date.now() > end;
         },
         20 * streamTtlMs,
@@ -240,76 +291,9 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('Reservat
   }
 });
 
-describe('the Redis stream router', () => {
-  const prefix = uniquePrefix('sse-router');
-  const clients: Redis[] = [];
-  const routers: StreamRouter[] = [];
-  const malformed = new EventQueue<unknown>();
-  const connect = (): Redis => {
-    const client = connectTestRedis();
-    clients.push(client);
-    return client;
-  };
-  const router = async (answerTimeoutMs = 2_000): Promise<StreamRouter> => {
-    const created = await createRedisRouter({ publisher: connect(), subscriber: connect(), prefix, answerTimeoutMs, onMalformed: malformed.push });
-    routers.push(created);
-    return created;
-  };
-  afterEach(async () => {
-    await Promise.all(routers.splice(0).map((created) => created.close()));
-    await Promise.all(clients.splice(0).filter((client) => client.status !== 'end').map((client) => client.quit()));
-  });
-
-  const run = (id: string): RoutedRequest => ({ kind: 'run', token: 'token-1', operation: operation(id) });
-
-  it("carries a request to the holder's handler and its answer back, in the order sent", async () => {
-    const [sender, holder] = [await router(), await router()];
-    const seen: string[] = [];
-    holder.serve(async (request) => {
-      seen.push(request.kind === 'run' ? request.operation.operationId : `cancel ${request.operationId}`);
-      return request.kind === 'run' ? { status: 202 } : { status: 200 };
-    });
-    const answers = await Promise.all([
-      sender.forward(holder.processId, run('a')),
-      sender.forward(holder.processId, { kind: 'cancel', token: 'token-1', sub: 'alice', operationId: 'a', requestId: 'r' }),
-      sender.forward(holder.processId, run('b')),
-    ]);
-    expect(answers).toEqual([{ status: 202 }, { status: 200 }, { status: 202 }]);
-    expect(seen).toEqual(['a', 'cancel a', 'b']);
-  });
-
-  it('answers 404 at once when no process listens for the holder', async () => {
-    const sender = await router();
-    const answer = await sender.forward('a-process-that-is-gone', run('a'));
-    expect(answer).toMatchObject({ status: 404, message: expect.stringMatching(/gone/) });
-  });
-
-  it('answers 503 SERVICE_UNAVAILABLE when the holder does not answer in time', async () => {
-    const [sender, holder] = [await router(200), await router()];
-    holder.serve(() => new Promise<StreamAnswer>(() => {}));
-    expect(await sender.forward(holder.processId, run('a'))).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
-  });
-
-  it('answers 503 SERVICE_UNAVAILABLE when Redis fails', async () => {
-    const publisher = connect();
-    const sender = await createRedisRouter({ publisher, subscriber: connect(), prefix });
-    routers.push(sender);
-    publisher.disconnect();
-    expect(await sender.forward('anyone', run('a'))).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
-  });
-
-  it('drops a malformed message and goes on serving', async () => {
-    const [sender, holder] = [await router(), await router()];
-    holder.serve(async () => ({ status: 202 }));
-    await connect().publish(`${prefix}sse:process:${holder.processId}`, '{"kind":"request","call":"x"}');
-    expect(await malformed.next()).toBeInstanceOf(Error);
-    expect(await sender.forward(holder.processId, run('a'))).toEqual({ status: 202 });
-  });
-});
-
 describe('the Redis reservation keys', () => {
   it('live under the prefix and the {pulse} hash tag, so the scripts touch one Cluster slot', () => {
     const keys = reservationKeys('pulse:');
-    expect([keys.reservation('t'), keys.operations('t'), keys.order('t'), keys.pending('alice')].every((key) => key.startsWith('pulse:{pulse}:sse:'))).toBe(true);
+    expect([keys.reservation('t'), keys.operations('t'), keys.order('t'), keys.pending('alice'), keys.streams('alice')].every((key) => key.startsWith('pulse:{pulse}:sse:'))).toBe(true);
   });
 });

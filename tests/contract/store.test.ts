@@ -483,6 +483,7 @@ describe.each(engines)('ActivityStore contract: $engine', ({ harness }) => {
         id: 'd',
         name: 'Dee',
         lastSeen: T0 + 9,
+        sessionCount: 2,
         sessions: [
           session('d2', 'd', { path: '/home', startedAt: T0 + 9, lastSeen: T0 + 9 }),
           session('d1', 'd', { path: '/docs/old', userName: 'Dee', startedAt: T0 + 2, lastSeen: T0 + 2 }),

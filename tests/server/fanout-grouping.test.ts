@@ -95,7 +95,7 @@ describe.each(BACKENDS)('fan-out groups on the %s backend', (backend) => {
   let ingest: string;
 
   beforeAll(async () => {
-    pulse = await startTestPulse({ backend, env: { MAX_SUBSCRIPTIONS_PER_ADMIN: '100', STATS_INTERVAL_MS: '50' } });
+    pulse = await startTestPulse({ backend, env: { MAX_SUBSCRIPTIONS_PER_ADMIN: '100', MAX_SSE_STREAMS_PER_ADMIN: '100', STATS_INTERVAL_MS: '50' } });
     tokens = { admin: await pulse.token('fan-admin', ['admin']), 'admin+ingest': await pulse.token('fan-both', ['admin', 'ingest']) };
     ingest = await pulse.token('fan-app', ['ingest']);
   });

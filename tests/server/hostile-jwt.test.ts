@@ -100,6 +100,10 @@ describe('hostile JWTs on every transport', () => {
       expect(await probeSse(pulse.graphqlUrl, tokenNamed(name), ACTIVITY)).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
     });
 
+    it('is refused over SSE (distinct) at the stream endpoint with 401 UNAUTHENTICATED', async () => {
+      expect(await probeSse(`${pulse.graphqlUrl}/stream`, tokenNamed(name), ACTIVITY)).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    });
+
     it('is refused over SSE (single connection) at the reservation PUT with 401 UNAUTHENTICATED', async () => {
       const response = await fetch(`${pulse.graphqlUrl}/stream`, { method: 'PUT', headers: { authorization: `Bearer ${tokenNamed(name)}`, accept: 'text/plain' } });
       expect(response.status).toBe(401);

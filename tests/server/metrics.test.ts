@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { postGraphQL, subscribe, TRANSPORTS, type Subscription } from '../support/clients.js';
@@ -185,5 +187,50 @@ describe.each(BACKENDS)('/metrics on the %s backend', (backend) => {
     it('is open without METRICS_TOKEN', async () => {
       expect(sampleValue(await scrape(pulse), 'pulse_leases_held')).toBeDefined();
     });
+  });
+});
+
+/** A Pulse on every interface (HOST=0.0.0.0), reached over loopback, with its warn log lines collected. */
+async function offLoopback(env: Record<string, string>): Promise<{ pulse: TestPulse; base: string; warnings: string[] }> {
+  const warnings: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      warnings.push(String((JSON.parse(chunk.toString()) as { msg?: unknown }).msg));
+      done();
+    },
+  });
+  const pulse = await startTestPulse({ env: { HOST: '0.0.0.0', ...env }, logger: pino({ level: 'warn' }, sink) });
+  return { pulse, base: pulse.url.replace('0.0.0.0', '127.0.0.1'), warnings };
+}
+
+describe('/metrics off loopback', () => {
+  it('answers 404 to everyone without METRICS_TOKEN, and says so once at start', async () => {
+    const { pulse, base, warnings } = await offLoopback({});
+    try {
+      for (const init of [{}, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }, { method: 'POST', body: '{}' }, { method: 'OPTIONS' }]) {
+        const response = await fetch(`${base}/metrics`, init);
+        expect(response.status, JSON.stringify(init)).toBe(404);
+        expect(await response.text()).not.toContain('pulse_');
+      }
+      expect(warnings.filter((msg) => msg.includes('/metrics answers 404') && msg.includes('METRICS_TOKEN'))).toHaveLength(1);
+      // The API itself is served as usual.
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    } finally {
+      await pulse.close();
+    }
+  });
+
+  it('serves the bearer of METRICS_TOKEN and refuses everyone else with 401', async () => {
+    const { pulse, base, warnings } = await offLoopback({ METRICS_TOKEN });
+    try {
+      expect((await fetch(`${base}/metrics`)).status).toBe(401);
+      expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer not-the-metrics-token-at-all' } })).status).toBe(401);
+      const response = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      expect(response.status).toBe(200);
+      expect(sampleValue(parseExposition(await response.text()), 'pulse_leases_held')).toBe(0);
+      expect(warnings.filter((msg) => msg.includes('/metrics'))).toEqual([]);
+    } finally {
+      await pulse.close();
+    }
   });
 });

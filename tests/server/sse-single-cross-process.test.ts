@@ -12,8 +12,18 @@ import { startTestPulse } from '../support/pulse.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { waitUntil } from '../support/wait.js';
 
-/** Settings every Pulse of these tests runs with: a short reservation life and one pending reservation per admin. */
-const ENV = { SSE_RESERVATION_TTL_MS: '500', MAX_SSE_RESERVATIONS_PER_ADMIN: '1', MAX_SUBSCRIPTIONS_PER_ADMIN: '5', SSE_KEEPALIVE_MS: '200' };
+/**
+ * Settings every Pulse of these tests runs with: a short reservation life, one pending reservation and one
+ * connected stream per admin, and a short lease (and stream record) life, so a killed process's stream lapses soon.
+ */
+const ENV = {
+  SSE_RESERVATION_TTL_MS: '500',
+  MAX_SSE_RESERVATIONS_PER_ADMIN: '1',
+  MAX_SSE_STREAMS_PER_ADMIN: '1',
+  MAX_SUBSCRIPTIONS_PER_ADMIN: '5',
+  SSE_KEEPALIVE_MS: '200',
+  LEASE_TTL_MS: '2000',
+};
 
 /** The gateway under test: processes `a` and `b` (one and the same in memory mode), and how to start another. */
 interface Deployment {
@@ -161,6 +171,31 @@ async function errorOf(response: Response): Promise<{ status: number; message: s
   return { status: response.status, message: body.errors[0]?.message ?? '', code: body.errors[0]?.extensions?.code };
 }
 
+/**
+ * Reserves (again whenever a reservation lapsed) and connects on `base` until a stream opens, checking that every
+ * refusal meanwhile is the bound on streams; resolves with the open stream. Polled: a freed slot sends no event.
+ */
+async function connectOnceFree(base: string, auth: string, timeoutMs: number): Promise<Response> {
+  let token: string | null = null;
+  return waitUntil(
+    async () => {
+      if (token === null) {
+        const reserved = await raw.reserve(base, auth);
+        token = reserved.status === 201 ? await reserved.text() : null;
+        if (token === null) return null;
+      }
+      const stream = await raw.connect(base, auth, token);
+      if (stream.status === 200) return stream;
+      const refusal = await errorOf(stream);
+      if (refusal.status === 404) token = null;
+      else expect(refusal).toMatchObject({ status: 429, code: 'TOO_MANY_SUBSCRIPTIONS', message: expect.stringMatching(/MAX_SSE_STREAMS_PER_ADMIN/) });
+      return null;
+    },
+    timeoutMs,
+    { intervalMs: 50, what: `a stream slot on ${base}` },
+  );
+}
+
 /** One sample of `base`'s `/metrics` (0 when absent). */
 async function metric(base: string, name: string, labels: Record<string, string> = {}): Promise<number> {
   return sampleValue(parseExposition(await (await fetch(`${base}/metrics`)).text()), name, labels) ?? 0;
@@ -241,6 +276,8 @@ describe.each(DEPLOYMENTS)('graphql-sse single connection mode, requests sent to
       // Polled: releasing a lease sends no event.
       await waitUntil(async () => (await metric(holder, 'pulse_leases_held')) === 1, 5_000, { what: 'the stopped operation to release its lease' });
       expect(await metric(holder, 'pulse_subscriptions', { transport: 'sse-single' })).toBe(1);
+      // The lease can be released before the DELETE's answer is back at the client, which records it then.
+      await waitUntil(() => sent.some((s) => s.method === 'DELETE'), 5_000, { what: "the DELETE's answer" });
       expect(sent.filter((s) => s.method === 'DELETE')).toEqual([{ method: 'DELETE', stream: false, to: other, status: 200 }]);
 
       await postGraphQL(`${other}/graphql`, await gateway.token('app', 'ingest'), RECORD, { input: activity(`${user}-s`, user) });
@@ -325,8 +362,33 @@ describe.each(DEPLOYMENTS)('graphql-sse single connection mode, requests sent to
     }
   });
 
+  it('bounds connected streams per admin across processes (MAX_SSE_STREAMS_PER_ADMIN), and frees the slot when a stream closes', async () => {
+    const auth = await gateway.token(`admin-${randomUUID()}`);
+    const held = await connectOnceFree(gateway.a, auth, 5_000);
+    const waiting = await (await raw.reserve(gateway.b, auth)).text();
+    expect(await errorOf(await raw.connect(gateway.b, auth, waiting))).toMatchObject({ status: 429, code: 'TOO_MANY_SUBSCRIPTIONS' });
+    expect(await metric(gateway.b, 'pulse_limit_refusals_total', { limit: 'MAX_SSE_STREAMS_PER_ADMIN' })).toBeGreaterThan(0);
+    await held.body?.cancel();
+    const next = await connectOnceFree(gateway.b, auth, 5_000);
+    await next.body?.cancel();
+  });
+
   // Only processes can die apart from the rest.
   if (deploy === twoProcesses) {
+    it("stops counting a killed process's stream against its admin's bound once its record lapses (LEASE_TTL_MS)", async () => {
+      const doomed = await gateway.spawnDoomed?.();
+      if (doomed === undefined) throw new Error('this deployment cannot spawn a process');
+      const auth = await gateway.token(`admin-${randomUUID()}`);
+      const held = await connectOnceFree(doomed.url, auth, 5_000);
+      const waiting = await (await raw.reserve(gateway.b, auth)).text();
+      expect(await errorOf(await raw.connect(gateway.b, auth, waiting))).toMatchObject({ status: 429, code: 'TOO_MANY_SUBSCRIPTIONS' });
+      doomed.child.kill('SIGKILL');
+      await held.body?.cancel().catch(() => undefined);
+      // Nothing released it: only the lapse of its record (2 s here) frees the slot.
+      const next = await connectOnceFree(gateway.b, auth, 10_000);
+      await next.body?.cancel();
+    });
+
     it('answers an operation for a stream whose holder died with 404 at once, not a hang', async () => {
       const doomed = await gateway.spawnDoomed?.();
       if (doomed === undefined) throw new Error('this deployment cannot spawn a process');

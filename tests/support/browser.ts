@@ -40,15 +40,23 @@ export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
+ * Extra flags for a browser that can reach no other host: every name but
+ * 127.0.0.1 fails to resolve, as on a machine without internet (a page that
+ * needs a CDN shows it at once).
+ */
+export const OFFLINE_ARGS: readonly string[] = ['--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'];
+
+/**
  * Launches headless Chromium through playwright-core (which ships no browser
  * of its own, so we point it at the system one). One per test file: launching
  * costs about half a second, a fresh context per test isolates the rest.
+ * @param extraArgs - flags beyond {@link CHROMIUM_ARGS}, e.g. {@link OFFLINE_ARGS}
  * @throws Error with install advice when the binary is missing or does not start
  */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   const executablePath = chromiumPath();
   try {
-    return await chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS] });
+    return await chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
   } catch (error) {
     throw new Error(`Chromium at ${executablePath} did not start (reinstall it: apt-get install -y chromium, or set CHROMIUM_PATH)`, { cause: error });
   }

@@ -31,7 +31,7 @@ export const EVENTS_PER_MINUTE = /* GraphQL */ `
 export const ACTIVE_USERS = /* GraphQL */ `
   query Users($first: Int, $after: String, $filter: ActivityFilter) {
     activeUsers(first: $first, after: $after, filter: $filter) {
-      edges { cursor node { id name lastSeen sessions { id userId userName ipAddress path userAgent startedAt lastSeen eventCount } } }
+      edges { cursor node { id name lastSeen sessionCount sessions { id userId userName ipAddress path userAgent startedAt lastSeen eventCount } } }
       pageInfo { hasNextPage endCursor }
     }
   }

@@ -274,6 +274,20 @@ describe('clock', () => {
     expect((await rejection(verify({ exp: atSeconds - 2 }), 'UNAUTHENTICATED')).message).toMatch(/expired/);
     expect((await rejection(verify({ nbf: atSeconds + 2, exp: atSeconds + 10 }), 'UNAUTHENTICATED')).message).toMatch(/not valid yet/);
   });
+
+  it('tells until when the token is accepted (exp plus the tolerance), the instant its verification starts failing', async () => {
+    let at = new Date('2030-01-01T00:00:00Z');
+    const atSeconds = at.getTime() / 1000;
+    const clocked = createAuthenticator({ secret: SECRET, now: () => at, clockToleranceMs: 1500 });
+    const token = await sign(claims({ exp: atSeconds + 10 }));
+    const viewer = await clocked.verifyAuthorization(`Bearer ${token}`);
+    expect(viewer.acceptedUntil).toBe((atSeconds + 10) * 1000 + 1500);
+    // A fresh verifier (no cache) agrees: just before, accepted; at it, refused.
+    at = new Date((viewer.acceptedUntil ?? 0) - 1);
+    await expect(createAuthenticator({ secret: SECRET, now: () => at, clockToleranceMs: 1500 }).verifyAuthorization(`Bearer ${token}`)).resolves.toBeDefined();
+    at = new Date((viewer.acceptedUntil ?? 0) + 1000);
+    await rejection(createAuthenticator({ secret: SECRET, now: () => at, clockToleranceMs: 1500 }).verifyAuthorization(`Bearer ${token}`), 'UNAUTHENTICATED');
+  });
 });
 
 describe('verified tokens, remembered', () => {

@@ -470,6 +470,10 @@ describe('describeConfig', () => {
     expect(line).not.toContain('s3cret');
   });
 
+  it('says that /metrics is hidden off loopback without METRICS_TOKEN', () => {
+    expect(describeConfig(loadConfig({ HOST: '0.0.0.0', JWT_SECRET: SECRET }, []))).toContain('metrics=hidden');
+  });
+
   it('says that /metrics is protected without showing METRICS_TOKEN', () => {
     const token = 'scrape-me-0123456789';
     const line = describeConfig(loadConfig({ METRICS_TOKEN: token }, []));

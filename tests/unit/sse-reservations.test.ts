@@ -27,7 +27,7 @@ function manualTimers(): ReservationTimers & { fireAll(): void; readonly pending
 function registry(maxPerOwner = 2) {
   const timers = manualTimers();
   let n = 0;
-  const reservations = createMemoryReservations({ ttlMs: 1000, maxPerOwner, maxQueued: 2, timers, newToken: () => `t${++n}` });
+  const reservations = createMemoryReservations({ ttlMs: 1000, maxPerOwner, maxStreamsPerOwner: 2, maxQueued: 2, timers, newToken: () => `t${++n}` });
   return { reservations, timers };
 }
 
@@ -54,14 +54,17 @@ describe('createMemoryReservations (timing and cleanup; the behaviour is in the 
     expect(await reservations.submit(connected, 'alice', operation('q3'))).toEqual({ state: 'held', holder: 'process-1' });
   });
 
-  it('drops every reservation and timer on close', async () => {
+  it('drops every reservation, stream count and timer on close', async () => {
     const { reservations, timers } = registry();
     const token = (await reservations.reserve('alice')) ?? '';
     await reservations.reserve('bob');
+    const connected = (await reservations.reserve('carol')) ?? '';
+    await reservations.connect(connected, 'carol', 'process-1');
     await reservations.close();
     expect(timers.pending).toBe(0);
     expect(await reservations.connect(token, 'alice', 'process-1')).toEqual({ state: 'unknown' });
     expect(await reservations.pendingOf('bob')).toBe(0);
+    expect(await reservations.connectedOf('carol')).toBe(0);
   });
 });
 

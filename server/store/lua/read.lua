@@ -104,40 +104,57 @@ local function startsWith(text, prefix)
   return text ~= nil and string.sub(text, 1, #prefix) == prefix
 end
 
--- A user as listed, keeping only sessions on `prefix`; nil when none is left.
-local function activeUser(userId, lastSeen, prefix)
-  local sessions = {}
-  for _, id in ipairs(redis.call('ZREVRANGE', userSessionsKey(userId), 0, -1)) do
-    local s = loadSession(id)
-    if s and (prefix == nil or startsWith(s.path, prefix)) then sessions[#sessions + 1] = sessionJson(s) end
-  end
-  if #sessions == 0 then return nil end
-  return { id = userId, name = orNull(userName(userId)), lastSeen = lastSeen, sessions = sessions }
+-- A user as listed: their `q.perUser` most recent sessions, or with a prefix
+-- the matching ones among their SESSION_SCAN_BOUND most recent; nil when none
+-- is left. Also what the user costs against the page's scan bound (sessions
+-- looked at under a prefix, else 1): the same rule as the memory store's.
+local function activeUser(userId, lastSeen, q)
+  local key = userSessionsKey(userId)
+  local limit = q.prefix and SESSION_SCAN_BOUND or q.perUser
+  local chunk = q.prefix and 50 or q.perUser
+  local sessions, looked = {}, 0
+  repeat
+    local ids = redis.call('ZREVRANGE', key, looked, looked + chunk - 1)
+    for _, id in ipairs(ids) do
+      if #sessions >= q.perUser or looked >= limit then break end
+      looked = looked + 1
+      local s = loadSession(id)
+      if s and (q.prefix == nil or startsWith(s.path, q.prefix)) then sessions[#sessions + 1] = sessionJson(s) end
+    end
+  until #ids < chunk or #sessions >= q.perUser or looked >= limit
+  local cost = q.prefix and math.max(1, looked) or 1
+  if #sessions == 0 then return nil, cost end
+  -- Without a prefix, a short first range was the whole set: its length is the count.
+  local count = (q.prefix == nil and looked < q.perUser) and looked or redis.call('ZCARD', key)
+  return { id = userId, name = orNull(userName(userId)), lastSeen = lastSeen, sessionCount = count, sessions = sessions }, cost
 end
 
--- Reads a page query from ARGV[i..i+5]: first, scan bound, after score, after
--- member, userId, pathPrefix ('' for none).
+-- Reads a page query from ARGV[i..i+6]: first, scan bound, after score, after
+-- member, userId, pathPrefix ('' for none), sessions per user.
 local function pageQuery(i)
   local function optional(value) if value == '' then return nil end return value end
   local from = nil
   if ARGV[i + 2] ~= '' then from = { score = tonumber(ARGV[i + 2]), member = ARGV[i + 3] } end
   return {
     first = tonumber(ARGV[i]), bound = tonumber(ARGV[i + 1]), from = from,
-    userId = optional(ARGV[i + 4]), prefix = optional(ARGV[i + 5]),
+    userId = optional(ARGV[i + 4]), prefix = optional(ARGV[i + 5]), perUser = tonumber(ARGV[i + 6]),
   }
 end
 
 -- Takes matching users until the page is full; one more match tells there is a
--- next page. A scan stopped by the bound also has one, resuming after the last
+-- next page (without a prefix every user matches, so one more need not be
+-- loaded). A scan stopped by the bound also has one, resuming after the last
 -- user examined (`resume`, as [score, member]).
 local function page(q)
   local nextUser = q.userId and oneUser(q.userId, q.from) or usersAfter(q.from, q.prefix and 100 or q.first + 1)
   local users, examined, last = {}, 0, nil
   for member, score in nextUser do
-    if examined >= q.bound then return { users = users, hasNextPage = true, resume = last } end
-    local user = activeUser(member, score, q.prefix)
+    if examined >= q.bound or (q.prefix == nil and #users >= q.first) then
+      return { users = users, hasNextPage = true, resume = last }
+    end
+    local user, cost = activeUser(member, score, q)
     if user and #users >= q.first then return { users = users, hasNextPage = true, resume = last } end
-    examined = examined + 1
+    examined = examined + cost
     last = { score, member }
     if user then users[#users + 1] = user end
   end

@@ -1,5 +1,5 @@
 -- snapshot: KEYS[6..] the event counters (see read.lua); ARGV[4] now,
--- ARGV[5] topPaths limit, ARGV[6..11] the page query. One script, so the page,
+-- ARGV[5] topPaths limit, ARGV[6..12] the page query. One script, so the page,
 -- the stats and the cursor describe the same moment.
 local users = page(pageQuery(6))
 local cursor = tonumber(redis.call('GET', K.seq)) or 0

@@ -36,7 +36,7 @@ export function snapshot(sessions: readonly LiveSession[] = [session()], cursor 
   const byUser = new Map<string, LiveSession[]>();
   for (const s of sessions) byUser.set(s.userId, [...(byUser.get(s.userId) ?? []), s]);
   const edges = [...byUser].map(([id, own]) => ({
-    node: { id, name: own[0]?.userName ?? null, lastSeen: own.map((s) => s.lastSeen).sort().at(-1) ?? AT, sessions: [...own] },
+    node: { id, name: own[0]?.userName ?? null, lastSeen: own.map((s) => s.lastSeen).sort().at(-1) ?? AT, sessionCount: own.length, sessions: [...own] },
   }));
   return { __typename: 'Snapshot', cursor, at: AT, stats: stats(), activeUsers: { edges, pageInfo: { hasNextPage, endCursor: null } }, resume: 'FRESH' };
 }

@@ -85,6 +85,16 @@ describe('the live-state reducer', () => {
     expect(after.cursor).toBe('40');
   });
 
+  it("counts a user's sessions from the snapshot's sessionCount, including those it did not list", () => {
+    const listed = snapshot([alice1]);
+    const node = must(listed.activeUsers.edges[0]).node;
+    const many = { ...listed, activeUsers: { ...listed.activeUsers, edges: [{ node: { ...node, sessionCount: 400 } }] } };
+    const unlisted = session({ id: 'a399', userId: 'alice', userName: 'Alice', lastSeen: '2026-11-27T07:00:00.000Z' });
+    const state = applyAll(emptyLiveState(), [many, started(alice2, '11'), updated(alice2, '12'), ended(unlisted, '13'), ended(alice1, '14')]);
+    expect(must(state.users.get('alice')).sessionCount).toBe(400 + 1 - 2);
+    expect(summary(state)).toEqual({ alice: ['Alice', alice2.lastSeen, ['a2']] });
+  });
+
   it('ensures a joining user and removes a leaving one', () => {
     const joined = applyAll(emptyLiveState(), [{ __typename: 'UserJoined', cursor: '2', at: AT, user: { id: 'carol', name: 'Carol' } }]);
     expect(summary(joined)).toEqual({ carol: ['Carol', AT, []] });
