@@ -107,8 +107,9 @@ export function createPulseServer(options: PulseServerOptions): PulseServer {
         resultSink: resultSink ?? (distinctStream ? distinctSse.sinkFor(request, res) : undefined),
       };
     },
-    // Rendered by Pulse (nothing from a CDN); the token is prefilled in dev mode only.
-    graphiql: graphiql.options,
+    // Rendered by Pulse (nothing from a CDN); the token is prefilled in dev mode only. Only on the exact
+    // path: Yoga matches its endpoint by suffix, query included (`/metrics?x=/graphql`).
+    graphiql: (request) => (new URL(request.url).pathname === ENDPOINTS.graphql ? graphiql.options : false),
     renderGraphiQL: graphiql.render,
     // Yoga's default reflects any Origin: CORS is useCors's allow-list instead.
     cors: false,

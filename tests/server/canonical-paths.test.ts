@@ -99,6 +99,14 @@ describe.each(BACKENDS)('canonical paths only, over real sockets: %s', (backend)
     },
   );
 
+  it.each(['/healthz?x=/graphql', '/readyz?x=/graphql', '/?x=/graphql', '/metrics?x=/graphql'])(
+    'never answers GraphiQL to a browser page request for %s, a path whose query ends like the endpoint',
+    async (target) => {
+      const reply = await send('GET', target, { accept: 'text/html' });
+      expect(reply.body).not.toMatch(/graphiql/i);
+    },
+  );
+
   it('answers 404 to a GET of a probe path whose query ends like an endpoint, without executing it', async () => {
     const reply = await send('GET', `/healthz?query=${encodeURIComponent('{ __typename }')}&x=/graphql`, { authorization: `Bearer ${admin}`, accept: 'application/json' });
     expect(reply.status).toBe(404);
