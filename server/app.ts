@@ -68,6 +68,8 @@ export interface PulseServer {
 export function createPulseServer(options: PulseServerOptions): PulseServer {
   const { services, authenticator, isReady, graphiqlToken, metricsAccess, corsOrigins = [], limits, singleConnection } = options;
   const viewers = new WeakMap<Request, Viewer>();
+  /** Every per-client bound refused, by its setting: `pulse_limit_refusals_total{limit}`. */
+  const onLimit = (limit: string): void => services.metrics.limitRefusals.inc({ limit });
   const singleConnectionSse = useSingleConnectionSse({
     endpoint: ENDPOINTS.stream,
     viewers,
@@ -75,7 +77,7 @@ export function createPulseServer(options: PulseServerOptions): PulseServer {
     keepAliveMs: limits.sseKeepAliveMs,
     bounds: outputBoundsOf(limits.maxOperationsPerConnection, services),
     requestIdOf: (request) => requestIds.of(request),
-    onLimit: (limit) => services.metrics.limitRefusals.inc({ limit }),
+    onLimit,
     logger: services.logger,
   });
   const requestIds = createRequestIds();
@@ -122,13 +124,13 @@ export function createPulseServer(options: PulseServerOptions): PulseServer {
       // Before any body is read: a protected request's token is checked from its headers alone (401 at once).
       useAuth({ authenticator, viewers, protectedPaths: [ENDPOINTS.graphql, ENDPOINTS.stream] }),
       // The first to read a body, and only up to its limit; the viewer follows the buffered request.
-      useBodyLimit(limits.maxRequestBodyBytes, { onReplaced: (from, to) => carry(viewers, from, to) }),
+      useBodyLimit(limits.maxRequestBodyBytes, { onReplaced: (from, to) => carry(viewers, from, to), onRefused: () => onLimit('MAX_REQUEST_BODY_BYTES') }),
       useRequestLog({ logger, ids: requestIds, quietPaths: [ENDPOINTS.health, ENDPOINTS.ready, ENDPOINTS.metrics] }),
       useMetricsEndpoint({ metrics, path: ENDPOINTS.metrics, access: metricsAccess, text: clusterMetricsText(metrics.registry) }),
       graphiql.plugin,
       useDashboard(),
       useExplicitNullDataOnRefusal(),
-      useDocumentLimits(limits),
+      useDocumentLimits(limits, onLimit),
       singleConnectionSse.plugin,
       useReadinessCheck({ endpoint: ENDPOINTS.ready, check: isReady }),
       // Last to answer in onRequest: what is left is GraphQL only at its exact paths.
@@ -152,6 +154,7 @@ export function createPulseServer(options: PulseServerOptions): PulseServer {
     yoga,
     authenticator,
     maxPayloadBytes: limits.maxRequestBodyBytes,
+    onOversized: () => onLimit('MAX_REQUEST_BODY_BYTES'),
     bounds: outputBoundsOf(limits.maxOperationsPerConnection, services),
   });
   let closing: Promise<void> | undefined;

@@ -25,6 +25,7 @@ export const Mutation: MutationResolvers = {
   recordActivities: async (_parent, { inputs }, context) => {
     const { maxBatchSize } = context.services.limits;
     if (inputs.length > maxBatchSize) {
+      context.services.metrics.limitRefusals.inc({ limit: 'MAX_BATCH_SIZE' });
       throw pulseError('BAD_USER_INPUT', `A batch holds at most ${maxBatchSize} events; got ${inputs.length}.`, {
         field: 'inputs',
         maxBatchSize,

@@ -140,6 +140,7 @@ async function runStream(
     if (signal?.aborted) return;
     lease = await leases.acquire(viewer.sub, limits.maxSubscriptionsPerAdmin);
     if (!lease) {
+      services.metrics.limitRefusals.inc({ limit: 'MAX_SUBSCRIPTIONS_PER_ADMIN' });
       throw pulseError(
         'TOO_MANY_SUBSCRIPTIONS',
         `At most ${limits.maxSubscriptionsPerAdmin} concurrent subscriptions per admin; close one before opening another.`,

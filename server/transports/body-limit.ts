@@ -43,6 +43,8 @@ export interface BodyLimitOptions {
    * it. @defaultValue ignore
    */
   readonly onReplaced?: (from: Request, to: Request) => void;
+  /** Told of each body refused, for `pulse_limit_refusals_total{limit="MAX_REQUEST_BODY_BYTES"}`. @defaultValue ignore */
+  readonly onRefused?: () => void;
 }
 
 /**
@@ -55,15 +57,19 @@ export interface BodyLimitOptions {
  * read a body: only the auth plugin, which reads headers alone, goes before
  * it, so an anonymous body is never read at all.
  */
-export function useBodyLimit(maxBytes: number, { onReplaced = () => {} }: BodyLimitOptions = {}): Plugin {
+export function useBodyLimit(maxBytes: number, { onReplaced = () => {}, onRefused = () => {} }: BodyLimitOptions = {}): Plugin {
+  const refuse = (): Response => {
+    onRefused();
+    return tooLarge(maxBytes);
+  };
   return {
     async onRequest({ request, setRequest, endResponse, fetchAPI }) {
       if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
       const declared = Number(request.headers.get('content-length') ?? '0');
-      if (declared > maxBytes) return endResponse(tooLarge(maxBytes));
+      if (declared > maxBytes) return endResponse(refuse());
       if (request.body === null) return;
       const body = await readBounded(request.body, maxBytes);
-      if (body === null) return endResponse(tooLarge(maxBytes));
+      if (body === null) return endResponse(refuse());
       const buffered = new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal });
       onReplaced(request, buffered);
       setRequest(buffered);

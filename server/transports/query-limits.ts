@@ -62,16 +62,17 @@ function measure(operation: OperationDefinitionNode, context: ValidationContext,
  * with more than `maxFields` fields, fragments expanded (`MAX_QUERY_DEPTH`,
  * `MAX_QUERY_FIELDS`). One rule for both, so a document is walked once and
  * the walk's cost is bounded by `maxFields`. Errors are `BAD_USER_INPUT`
- * naming the limit in `extensions.limit`. Introspection may nest up to
+ * naming the limit in `extensions.limit`, and `onLimit` is told. Introspection may nest up to
  * 15 deep whatever `maxDepth` says, so GraphiQL keeps working.
  */
-export function operationLimitsRule(maxDepth: number, maxFields: number): ValidationRule {
+export function operationLimitsRule(maxDepth: number, maxFields: number, onLimit: (limit: string) => void = () => {}): ValidationRule {
   // A named function: Yoga's validation cache keys on rule names.
   return function PulseOperationLimits(context) {
     return {
       OperationDefinition(operation) {
         const excess = measure(operation, context, maxDepth, maxFields);
         const what = operation.name ? `Operation "${operation.name.value}"` : 'The operation';
+        if (excess !== null) onLimit(excess === 'depth' ? 'MAX_QUERY_DEPTH' : 'MAX_QUERY_FIELDS');
         if (excess === 'depth') {
           context.reportError(pulseError('BAD_USER_INPUT', `${what} nests fields deeper than ${maxDepth} (MAX_QUERY_DEPTH).`, { limit: 'MAX_QUERY_DEPTH' }, [operation]));
         } else if (excess === 'fields') {

@@ -29,6 +29,8 @@ export interface WsTransportOptions {
   readonly maxPayloadBytes?: number;
   /** Where sockets wait for their token's expiry. @defaultValue one timer of its own for every socket */
   readonly deadlines?: Deadlines;
+  /** Told of each socket closed for a message over `maxPayloadBytes`. @defaultValue ignore */
+  readonly onOversized?: () => void;
 }
 
 /** The running adapter. */
@@ -77,8 +79,14 @@ type SocketContext = Context<Record<string, unknown> | undefined, { readonly soc
  */
 export function attachWsTransport(options: WsTransportOptions): WsTransport {
   const { httpServer, path, yoga, authenticator, bounds, keepAliveMs = 12_000, maxPayloadBytes = 1_048_576, deadlines = new Deadlines() } = options;
+  const { onOversized = () => {} } = options;
   // ws stops reading a frame once it passes maxPayload, so a huge message is never buffered.
   const wss = new WebSocketServer({ server: httpServer, path, maxPayload: maxPayloadBytes });
+  wss.on('connection', (socket) => {
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') onOversized();
+    });
+  });
   const connections = new WeakMap<WebSocket, WsConnection>();
   // One id per socket, from its upgrade request: echoed in the 101 response and carried by each operation's logger.
   const requestIds = new WeakMap<IncomingMessage, string>();

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { errorCode, postGraphQL, subscribe, TRANSPORTS, type Subscription, type Transport } from '../support/clients.js';
+import { RECORD_MANY } from '../support/operations.js';
+import { parseExposition, sampleValue } from '../support/prometheus.js';
 import { startTestPulse, type TestPulse } from '../support/pulse.js';
 import { rawUpload } from '../support/raw-http.js';
 import { probeSse, refusalOf } from '../support/refusal.js';
@@ -32,12 +34,18 @@ describe('limits on hostile input, over real sockets', () => {
     await pulse.close();
   });
 
+  /** `pulse_limit_refusals_total{limit}` now: every bound a client hits is counted by its setting. */
+  const refusals = async (limit: string): Promise<number> =>
+    sampleValue(parseExposition(await (await fetch(`${pulse.url}/metrics`)).text()), 'pulse_limit_refusals_total', { limit }) ?? 0;
+
   describe.each(HOSTILE_DOCUMENTS)('%s', (_what, query, limit) => {
-    it('is refused over HTTP with 400 BAD_USER_INPUT naming the limit', async () => {
+    it('is refused over HTTP with 400 BAD_USER_INPUT naming the limit, and counted under it', async () => {
+      const before = await refusals(limit);
       const { status, body } = await postGraphQL(pulse.graphqlUrl, admin, query);
       expect(status).toBe(400);
       expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit });
       expect(body.errors?.[0]?.message).toContain(limit);
+      expect(await refusals(limit)).toBe(before + 1);
     });
 
     it.each(TRANSPORTS)('is refused over %s with BAD_USER_INPUT', async (transport: Transport) => {
@@ -64,11 +72,13 @@ describe('limits on hostile input, over real sockets', () => {
   ])('an oversized body on %s', (path, accept) => {
     const headers = { authorization: '', 'content-type': 'application/json', accept };
 
-    it('is refused with 413 PAYLOAD_TOO_LARGE from its Content-Length, before it is read', async () => {
+    it('is refused with 413 PAYLOAD_TOO_LARGE from its Content-Length, before it is read, and counted', async () => {
+      const before = await refusals('MAX_REQUEST_BODY_BYTES');
       const answer = await rawUpload(`${pulse.url}${path}`, { headers: { ...headers, authorization: `Bearer ${admin}` }, size: 8 * MIB });
       expect(answer.status).toBe(413);
       expect(errorCode(JSON.parse(answer.body) as { errors?: [] })).toBe('PAYLOAD_TOO_LARGE');
       expect(answer.sent).toBeLessThan(8 * MIB);
+      expect(await refusals('MAX_REQUEST_BODY_BYTES')).toBe(before + 1);
     });
 
     it('is refused with 413 once a chunked body passes the limit', async () => {
@@ -86,7 +96,8 @@ describe('limits on hostile input, over real sockets', () => {
     expect(body.data).toEqual({ __typename: 'Query' });
   });
 
-  it('closes a WebSocket that sends a message over the limit with 1009', async () => {
+  it('closes a WebSocket that sends a message over the limit with 1009, and counts it', async () => {
+    const before = await refusals('MAX_REQUEST_BODY_BYTES');
     const socket = new WebSocket(pulse.wsUrl, 'graphql-transport-ws');
     const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
     socket.once('error', () => undefined);
@@ -95,6 +106,27 @@ describe('limits on hostile input, over real sockets', () => {
     await new Promise((resolve) => socket.once('message', resolve));
     socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `{ __typename } # ${'x'.repeat(2 * MIB)}` } }));
     expect(await closed).toBe(1009);
+    await waitUntil(async () => (await refusals('MAX_REQUEST_BODY_BYTES')) === before + 1, 5_000, { what: 'the oversized message to be counted' });
+  });
+
+  it('refuses a batch over MAX_BATCH_SIZE with BAD_USER_INPUT, and counts it', async () => {
+    const before = await refusals('MAX_BATCH_SIZE');
+    const inputs = Array.from({ length: 501 }, (_, i) => ({ sessionId: `batch-${i}`, userId: 'batch-user' }));
+    const { body } = await postGraphQL(pulse.graphqlUrl, admin, RECORD_MANY, { inputs });
+    expect(errorCode(body)).toBe('BAD_USER_INPUT');
+    expect(await refusals('MAX_BATCH_SIZE')).toBe(before + 1);
+  });
+
+  it('counts a subscription over MAX_SUBSCRIPTIONS_PER_ADMIN under its setting', async () => {
+    const owner = await pulse.token('counted-admin', ['admin']);
+    const held = [0, 1].map(() => subscribe('sse-distinct', { graphqlUrl: pulse.graphqlUrl, token: owner }, 'subscription { activityChanged { __typename } }'));
+    opened.push(...held);
+    await Promise.all(held.map((sub) => sub.results.next()));
+    const before = await refusals('MAX_SUBSCRIPTIONS_PER_ADMIN');
+    const third = subscribe('ws', { graphqlUrl: pulse.graphqlUrl, token: owner }, 'subscription { activityChanged { __typename } }');
+    opened.push(third);
+    expect(await refusalOf(third)).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS' });
+    expect(await refusals('MAX_SUBSCRIPTIONS_PER_ADMIN')).toBe(before + 1);
   });
 
   describe('single connection reservations', () => {
