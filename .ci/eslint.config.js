@@ -6,7 +6,7 @@ import tsdoc from 'eslint-plugin-tsdoc';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/server/generated/**', '**/client/generated/**', '**/dist/**'] },
+  { ignores: ['**/node_modules/**', '**/server/resolvers/generated/**', '**/client/generated/**', '**/dist/**'] },
   {
     basePath: '..',
     files: ['**/*.ts'],

@@ -1,12 +1,12 @@
 import cluster from 'node:cluster';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DemoTraffic } from '../client/demo/traffic.js';
-import { generateDevSecret, mintToken } from './auth.js';
-import { announceReady, inheritedDevSecret, SHUTDOWN_MARGIN_MS, startCluster, type RunningCluster } from './cluster.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { authMode } from './dev-mode.js';
-import { createLogger, type Logger } from './logger.js';
-import { startPulse, type RunningPulse } from './pulse.js';
+import { generateDevSecret, mintToken } from './auth/authenticator.js';
+import { announceReady, inheritedDevSecret, SHUTDOWN_MARGIN_MS, startCluster, type RunningCluster } from './root/cluster.js';
+import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { authMode } from './auth/dev-mode.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { startPulse, type RunningPulse } from './root/pulse.js';
 import { redactUrl } from './redis/connect.js';
 
 /** Tokens printed in dev mode, so a newcomer can try everything at once. */

@@ -1,7 +1,7 @@
 import type { CombinedError } from '@urql/core';
 import type { ActivityInput } from '../generated/graphql.js';
-import { retryDecision, statusOf, type Failure } from './error-codes.js';
-import { RetrySchedule } from './retry-schedule.js';
+import { retryDecision, statusOf, type Failure } from './retry/error-codes.js';
+import { RetrySchedule } from './retry/retry-schedule.js';
 import { createHttpClient } from './http-client.js';
 import { RecordActivitiesMutation } from './operations.js';
 import { endpoints, systemFetch, systemRandom, systemTimers, type FetchFn, type Timers, type TokenSource } from './runtime.js';

@@ -12,10 +12,10 @@
  * @packageDocumentation
  */
 export { createPulseClient, type PulseClient, type PulseClientOptions } from './pulse-client.js';
-export type { PulseLive } from './live-feed.js';
-export type { LiveRequest, SseTransport } from './sse-connector.js';
-export { applyEvent, emptyLiveState, sessionsByRecency, usersByRecency, type LiveSession, type LiveState, type LiveStats, type LiveUser } from './live-state.js';
-export { validateEvent, type EventValidation } from './validate-event.js';
+export type { PulseLive } from './live/live-feed.js';
+export type { LiveRequest, SseTransport } from './live/sse-connector.js';
+export { applyEvent, emptyLiveState, sessionsByRecency, usersByRecency, type LiveSession, type LiveState, type LiveStats, type LiveUser } from './live/live-state.js';
+export { validateEvent, type EventValidation } from './live/validate-event.js';
 export {
   createActivityReporter,
   type ActivityReporter,
@@ -23,9 +23,9 @@ export {
   type DroppedBatch,
   type ReporterStats,
 } from './activity-reporter.js';
-export { nextDelay, type BackoffPolicy } from './backoff.js';
-export { ERROR_CODES, isFatalCode, retryDecision, type Failure, type PulseErrorCode, type RetryDecision } from './error-codes.js';
-export { browserPageLifecycle, type PageLifecycle } from './page-lifecycle.js';
+export { nextDelay, type BackoffPolicy } from './retry/backoff.js';
+export { ERROR_CODES, isFatalCode, retryDecision, type Failure, type PulseErrorCode, type RetryDecision } from './retry/error-codes.js';
+export { browserPageLifecycle, type PageLifecycle } from './live/page-lifecycle.js';
 export type { FetchFn, Timers, TokenSource } from './runtime.js';
 export type { ActivityEvent, ConnectionStatus, EventOf, FatalCode } from './types.js';
 export type { ActivityFilter, ActivityInput } from '../generated/graphql.js';

@@ -1,9 +1,9 @@
 import type { Client } from '@urql/core';
 import { createHttpClient } from './http-client.js';
-import { LiveFeed, type PulseLive } from './live-feed.js';
-import { browserPageLifecycle, type PageLifecycle } from './page-lifecycle.js';
+import { LiveFeed, type PulseLive } from './live/live-feed.js';
+import { browserPageLifecycle, type PageLifecycle } from './live/page-lifecycle.js';
 import { endpoints, systemFetch, systemNow, systemRandom, systemTimers, type FetchFn, type Timers, type TokenSource } from './runtime.js';
-import { createSseConnector, type SseTransport } from './sse-connector.js';
+import { createSseConnector, type SseTransport } from './live/sse-connector.js';
 
 /** Options of {@link createPulseClient}. */
 export interface PulseClientOptions {

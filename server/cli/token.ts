@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { mintToken, ROLES, type Role } from '../auth.js';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { mintToken, ROLES, type Role } from '../auth/authenticator.js';
+import { ConfigError, loadConfig, type Config } from '../config/index.js';
 
 /** How to call the token command; printed with every usage error. */
 export const USAGE = [

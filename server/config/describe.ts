@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '../dev-mode.js';
+import { isLoopbackHost } from './host.js';
 import { redactUrlCredentials } from './checks.js';
 import type { Setting } from './setting.js';
 import { settingRows, type Config } from './settings.js';

@@ -135,3 +135,17 @@ export interface ActivityFilter {
   readonly userId?: string | null;
   readonly pathPrefix?: string | null;
 }
+
+/** One page of active users, most recently active first. */
+export interface ActiveUsersPage {
+  readonly edges: readonly { readonly cursor: string; readonly node: ActiveUserRecord }[];
+  readonly hasNextPage: boolean;
+  readonly endCursor: string | null;
+}
+
+/**
+ * Why a subscription starts from a snapshot: no cursor was given (`FRESH`),
+ * the changes after it are no longer all in the history (`CURSOR_TOO_OLD`),
+ * or it belongs to another life of the change log (`OTHER_EPOCH`).
+ */
+export type ResumeOutcome = 'FRESH' | 'CURSOR_TOO_OLD' | 'OTHER_EPOCH';

@@ -1,4 +1,4 @@
-import type { ActiveUsersPage, ResumeOutcome } from '../store/types.js';
+import type { ActiveUsersPage, ResumeOutcome } from './activity.js';
 import type { ActivityChange, SessionEndedChange, SessionStartedChange, SessionUpdatedChange, StatsRecord, UserJoinedChange, UserLeftChange } from './activity.js';
 import type { CursorPosition } from './cursor.js';
 

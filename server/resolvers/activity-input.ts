@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { ActivityRecordInput } from '../domain/activity.js';
-import { pulseError } from '../errors.js';
+import { pulseError } from '../core/errors.js';
 
 /** Longest accepted value of each string field, in characters (documented in the schema). */
 export const MAX_LENGTH = {

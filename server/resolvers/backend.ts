@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
-import type { PulseContext } from '../context.js';
-import { InvalidCursorError, pulseError, SessionUserMismatchError } from '../errors.js';
-import { countBackendError, type BackendOperation } from '../metrics.js';
+import type { PulseContext } from './context.js';
+import { InvalidCursorError, pulseError, SessionUserMismatchError } from '../core/errors.js';
+import { countBackendError, type BackendOperation } from '../observability/metrics.js';
 
 /** What each resolver-side backend call does, in the words of its `SERVICE_UNAVAILABLE` message. */
 const CALLS = {

@@ -1,5 +1,5 @@
 import { SESSIONS_PER_USER, type ActivityFilter } from '../domain/activity.js';
-import { pulseError } from '../errors.js';
+import { pulseError } from '../core/errors.js';
 import { MAX_LENGTH, NOT_WELL_FORMED } from './activity-input.js';
 
 /** Largest page `activeUsers` and snapshots serve. */

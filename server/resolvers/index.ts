@@ -1,4 +1,4 @@
-import type { Resolvers } from '../generated/resolvers.js';
+import type { Resolvers } from './generated/resolvers.js';
 import { Mutation } from './mutation.js';
 import { Query } from './query.js';
 import { Subscription } from './subscription.js';

@@ -1,6 +1,6 @@
-import { pulseError } from '../errors.js';
-import type { MutationResolvers } from '../generated/resolvers.js';
-import type { PulseContext } from '../context.js';
+import { pulseError } from '../core/errors.js';
+import type { MutationResolvers } from './generated/resolvers.js';
+import type { PulseContext } from './context.js';
 import { MAX_LENGTH, NOT_WELL_FORMED, validateActivityInput, type RawActivityInput } from './activity-input.js';
 import { callBackend } from './backend.js';
 

@@ -1,5 +1,5 @@
-import type { QueryResolvers } from '../generated/resolvers.js';
-import { TOP_PATHS_MAX } from '../streams/activity-stream.js';
+import type { QueryResolvers } from './generated/resolvers.js';
+import { TOP_PATHS_MAX } from '../live/activity-stream.js';
 import { callBackend } from './backend.js';
 import { checkedAfter, checkedFilter, pageSize } from './bounds.js';
 import { sessionsWanted } from './sessions-wanted.js';

@@ -1,6 +1,6 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { formatCursor, parseCursor, type CursorPosition } from '../domain/cursor.js';
-import { pulseError } from '../errors.js';
+import { pulseError } from '../core/errors.js';
 
 /**
  * ISO-8601 with a mandatory time zone: `2026-11-27T08:00:00Z`,

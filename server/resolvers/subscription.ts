@@ -1,14 +1,14 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { requireRole, type Viewer } from '../auth.js';
-import type { PulseContext } from '../context.js';
+import { requireRole, type Viewer } from '../auth/authenticator.js';
+import type { PulseContext } from './context.js';
 import type { ActivityFilter } from '../domain/activity.js';
 import type { StreamItem } from '../domain/events.js';
-import { createEventExecutor, planFromInfo } from '../fanout/event-executor.js';
-import type { GroupSpec } from '../fanout/fanout-hub.js';
-import { groupKey } from '../fanout/group-key.js';
-import type { SubscriptionResolvers } from '../generated/resolvers.js';
-import { observeDelivery } from '../metrics.js';
-import { openActivityStream } from '../streams/activity-stream.js';
+import { createEventExecutor, planFromInfo } from '../live/fanout/event-executor.js';
+import type { GroupSpec } from '../live/fanout/fanout-hub.js';
+import { groupKey } from '../live/fanout/group-key.js';
+import type { SubscriptionResolvers } from './generated/resolvers.js';
+import { observeDelivery } from '../observability/metrics.js';
+import { openActivityStream } from '../live/activity-stream.js';
 import { callBackend } from './backend.js';
 import { checkedFilter, pageSize } from './bounds.js';
 

@@ -7,7 +7,7 @@ import {
   type SessionRecord,
   type StatsRecord,
 } from '../domain/activity.js';
-import { SessionUserMismatchError } from '../errors.js';
+import { SessionUserMismatchError } from '../core/errors.js';
 import { EventWindow, PathCounts, ScoreIndex } from './memory-indexes.js';
 import { UserSessionIndex } from './memory-user-sessions.js';
 import { SESSION_SCAN_BOUND } from './paging.js';

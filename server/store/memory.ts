@@ -4,7 +4,8 @@ import { newEpoch } from '../domain/cursor.js';
 import { HistoryRing } from './memory-history.js';
 import { MemoryState, type ListedUser, type WriteOutcome } from './memory-state.js';
 import { comparePositions, decodePageCursor, encodePageCursor, pageScanBound, type PagePosition } from './paging.js';
-import type { ActiveUsersPage, ActiveUsersQuery, ActivityStore, HistoryOptions } from './types.js';
+import type { ActiveUsersPage } from '../domain/activity.js';
+import type { ActiveUsersQuery, ActivityStore, HistoryOptions } from './types.js';
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {

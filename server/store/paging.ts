@@ -1,4 +1,4 @@
-import { InvalidCursorError } from '../errors.js';
+import { InvalidCursorError } from '../core/errors.js';
 
 /**
  * What both stores share about paging `activeUsers`, so that the memory and

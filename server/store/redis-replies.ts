@@ -3,7 +3,8 @@ import { isEpoch } from '../domain/cursor.js';
 import { jsonReader } from '../domain/json-reader.js';
 import { parseChanges } from '../bus/codec.js';
 import { encodePageCursor } from './paging.js';
-import type { ActiveUsersPage, ReplayResult, StoreSnapshot } from './types.js';
+import type { ActiveUsersPage } from '../domain/activity.js';
+import type { ReplayResult, StoreSnapshot } from './types.js';
 
 /**
  * Parsers of the store scripts' replies (JSON made by cjson). Each either

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { SESSIONS_PER_USER, type ActivityRecordInput } from '../domain/activity.js';
-import { SessionUserMismatchError } from '../errors.js';
+import { SessionUserMismatchError } from '../core/errors.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { decodePageCursor, pageScanBound } from './paging.js';
 import { defineStoreScripts, type ScriptPageQuery } from './redis-scripts.js';

@@ -1,18 +1,12 @@
 import type {
-  ActiveUserRecord,
+  ActiveUsersPage,
   ActivityChange,
   ActivityFilter,
   ActivityRecordInput,
   SessionRecord,
+  ResumeOutcome,
   StatsRecord,
 } from '../domain/activity.js';
-
-/** One page of active users, most recently active first. */
-export interface ActiveUsersPage {
-  readonly edges: readonly { readonly cursor: string; readonly node: ActiveUserRecord }[];
-  readonly hasNextPage: boolean;
-  readonly endCursor: string | null;
-}
 
 /** What `ActivityStore.activeUsers` and snapshots page by. */
 export interface ActiveUsersQuery {
@@ -39,12 +33,6 @@ export interface StoreSnapshot {
   readonly page: ActiveUsersPage;
 }
 
-/**
- * Why a subscription starts from a snapshot: no cursor was given (`FRESH`),
- * the changes after it are no longer all in the history (`CURSOR_TOO_OLD`),
- * or it belongs to another life of the change log (`OTHER_EPOCH`).
- */
-export type ResumeOutcome = 'FRESH' | 'CURSOR_TOO_OLD' | 'OTHER_EPOCH';
 
 /** What `ActivityStore.replay` is asked for. */
 export interface ReplayQuery {

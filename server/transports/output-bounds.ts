@@ -1,4 +1,4 @@
-import type { PulseServices } from '../context.js';
+import type { PulseServices } from '../resolvers/context.js';
 
 /**
  * What bounds the output Pulse holds for one connection (a graphql-ws

@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { ExecutionResult } from 'graphql';
-import { ResultBatch, type ResultSink } from '../fanout/result-sink.js';
-import { serializeResult } from '../fanout/serialize-result.js';
+import { ResultBatch, type ResultSink } from '../live/fanout/result-sink.js';
+import { serializeResult } from '../live/fanout/serialize-result.js';
 import { KeepAlive, type KeepAliveTarget } from './keep-alive.js';
 
 const PING = ':\n\n';

@@ -1,9 +1,9 @@
 import { CloseCode } from 'graphql-ws';
 import type { WebSocket } from 'ws';
-import type { Viewer } from '../auth.js';
-import type { ResultBatch, ResultSink } from '../fanout/result-sink.js';
-import type { Deadlines } from '../streams/deadlines.js';
-import type { DropReason } from '../streams/open-streams.js';
+import type { Viewer } from '../auth/authenticator.js';
+import type { ResultBatch, ResultSink } from '../live/fanout/result-sink.js';
+import type { Deadlines } from '../live/deadlines.js';
+import type { DropReason } from '../live/open-streams.js';
 import { OutputGate, startMark, type OutputBounds } from './output-bounds.js';
 
 /**

@@ -4,12 +4,12 @@ import { CloseCode, type Context, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
-import type { Authenticator } from '../auth.js';
-import type { PulseContext, PulseServerContext } from '../context.js';
-import { serializeResult } from '../fanout/serialize-result.js';
-import { Deadlines } from '../streams/deadlines.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { PulseContext, PulseServerContext } from '../resolvers/context.js';
+import { serializeResult } from '../live/fanout/serialize-result.js';
+import { Deadlines } from '../live/deadlines.js';
 import type { OutputBounds } from './output-bounds.js';
-import { REQUEST_ID_HEADER, upgradeRequestId } from './request-id.js';
+import { REQUEST_ID_HEADER, upgradeRequestId } from '../http/request-id.js';
 import { runOperation, withoutHttpHint } from './run-operation.js';
 import { WsConnection } from './ws-connection.js';
 

@@ -17,7 +17,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { mintToken } from '../../server/auth.js';
+import { mintToken } from '../../server/auth/authenticator.js';
 import { spawnRedis, type SpawnedRedis } from '../support/redis-server.js';
 import { GeneratorClient } from './generator-client.js';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';

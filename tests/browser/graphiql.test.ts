@@ -1,9 +1,9 @@
 import pino from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mintToken } from '../../server/auth.js';
-import { loadConfig } from '../../server/config.js';
-import { startPulse, type RunningPulse } from '../../server/pulse.js';
+import { mintToken } from '../../server/auth/authenticator.js';
+import { loadConfig } from '../../server/config/index.js';
+import { startPulse, type RunningPulse } from '../../server/root/pulse.js';
 import { launchBrowser, OFFLINE_ARGS, screenshot } from '../support/browser.js';
 import { postGraphQL } from '../support/clients.js';
 import { RECORD } from '../support/operations.js';
@@ -54,7 +54,7 @@ async function waitForShown(page: Page, parts: readonly string[], from = 0): Pro
       return index === -1 ? null : index + 1;
     },
     [parts, from] as const,
-    { timeout: 10_000 },
+    { timeout: LOAD_MS },
   ).catch(async (error: unknown) => {
     const shown = await page.evaluate(() => (window as unknown as { __shown: string[] }).__shown);
     throw new Error(`the result pane never showed ${parts.join(' ')}; it showed ${JSON.stringify(shown)}`, { cause: error });
@@ -97,14 +97,14 @@ describe('GraphiQL, served by Pulse itself, in a browser that reaches no other h
       expect(await page.locator('body').innerText()).not.toMatch(/Loading/);
       // Dev mode: the admin token is already in the headers editor.
       await page.locator('.graphiql-editor-tools >> text=Headers').click();
-      await expect.poll(() => editorText(page, '.graphiql-editor-tool .graphiql-editor:not(.hidden)'), { timeout: 10_000 }).toContain(`"Authorization":"Bearer ${started.admin}"`);
+      await expect.poll(() => editorText(page, '.graphiql-editor-tool .graphiql-editor:not(.hidden)'), { timeout: LOAD_MS }).toContain(`"Authorization":"Bearer ${started.admin}"`);
 
       // Type the document as a user would: focus the editor, select all, enter the text (inserted as a paste, so no auto-closed braces).
       await page.locator('.graphiql-query-editor .view-lines').click();
       await page.keyboard.press('ControlOrMeta+A');
       await page.keyboard.insertText(SUBSCRIPTION);
       await page.keyboard.press('Home');
-      await expect.poll(() => editorText(page, '.graphiql-query-editor'), { timeout: 5_000 }).toBe(SUBSCRIPTION);
+      await expect.poll(() => editorText(page, '.graphiql-query-editor'), { timeout: LOAD_MS }).toBe(SUBSCRIPTION);
       await watchResultPane(page);
       await page.getByRole('button', { name: /Execute query/ }).click();
 

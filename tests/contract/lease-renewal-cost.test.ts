@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createRedisLeases } from '../../server/limits/redis.js';
+import { createRedisLeases } from '../../server/leases/redis.js';
 import { redisKeys } from '../../server/redis/keys.js';
 import { connectTestRedis, uniquePrefix } from '../support/redis.js';
 import { waitUntil } from '../support/wait.js';

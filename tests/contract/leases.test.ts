@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LeaseManagerClosedError } from '../../server/limits/held.js';
-import { MemoryLeaseTable, createMemoryLeases } from '../../server/limits/memory.js';
-import { createRedisLeases } from '../../server/limits/redis.js';
-import type { LeaseManager } from '../../server/limits/types.js';
+import { LeaseManagerClosedError } from '../../server/leases/held.js';
+import { MemoryLeaseTable, createMemoryLeases } from '../../server/leases/memory.js';
+import { createRedisLeases } from '../../server/leases/redis.js';
+import type { LeaseManager } from '../../server/leases/types.js';
 import { redisKeys } from '../../server/redis/keys.js';
 import { EventQueue } from '../support/event-queue.js';
 import { connectTestRedis, uniquePrefix } from '../support/redis.js';

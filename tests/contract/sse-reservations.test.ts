@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StreamOperation } from '../../server/transports/sse-operation.js';
-import { createMemoryReservations } from '../../server/transports/sse-reservations-memory.js';
-import { createRedisReservations, reservationKeys } from '../../server/transports/sse-reservations-redis.js';
-import type { ReservationLimits, ReservationRegistry } from '../../server/transports/sse-reservations.js';
+import type { StreamOperation } from '../../server/transports/sse-single/operation.js';
+import { createMemoryReservations } from '../../server/transports/sse-single/reservations-memory.js';
+import { createRedisReservations, reservationKeys } from '../../server/transports/sse-single/reservations-redis.js';
+import type { ReservationLimits, ReservationRegistry } from '../../server/transports/sse-single/reservations.js';
 import { EventQueue } from '../support/event-queue.js';
 import { connectTestRedis, uniquePrefix } from '../support/redis.js';
 import { waitUntil } from '../support/wait.js';

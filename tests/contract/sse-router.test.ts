@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StreamAnswer } from '../../server/transports/sse-answers.js';
-import type { StreamOperation } from '../../server/transports/sse-operation.js';
-import type { RoutedRequest, StreamRouter } from '../../server/transports/sse-routing.js';
-import { createRedisRouter } from '../../server/transports/sse-routing-redis.js';
+import type { StreamAnswer } from '../../server/transports/sse-single/answers.js';
+import type { StreamOperation } from '../../server/transports/sse-single/operation.js';
+import type { RoutedRequest, StreamRouter } from '../../server/transports/sse-single/routing.js';
+import { createRedisRouter } from '../../server/transports/sse-single/routing-redis.js';
 import { EventQueue } from '../support/event-queue.js';
 import { connectTestRedis, uniquePrefix } from '../support/redis.js';
 

@@ -4,11 +4,12 @@ import { parseChanges } from '../../server/bus/codec.js';
 import { createMemoryBus } from '../../server/bus/memory.js';
 import type { EventBus } from '../../server/bus/types.js';
 import { MINUTE_HISTORY_LENGTH, type ActivityChange, type ActivityRecordInput, type SessionRecord } from '../../server/domain/activity.js';
-import { InvalidCursorError, SessionUserMismatchError } from '../../server/errors.js';
+import { InvalidCursorError, SessionUserMismatchError } from '../../server/core/errors.js';
 import { redisKeys } from '../../server/redis/keys.js';
 import { createMemoryStore } from '../../server/store/memory.js';
 import { createRedisStore } from '../../server/store/redis.js';
-import type { ActiveUsersPage, ActivityStore } from '../../server/store/types.js';
+import type { ActiveUsersPage } from '../../server/domain/activity.js';
+import type { ActivityStore } from '../../server/store/types.js';
 import { connectTestRedis, uniquePrefix } from '../support/redis.js';
 
 /**

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { mintToken } from '../../server/auth.js';
+import { mintToken } from '../../server/auth/authenticator.js';
 import { spawnPulse, type PulseProcess } from '../support/pulse-process.js';
 import { freePort, spawnRedis, type SpawnedRedis } from '../support/redis-server.js';
 import { churnSubscribers } from './churn.js';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
-import { mintToken, type Role } from '../../server/auth.js';
-import { loadConfig, type Config } from '../../server/config.js';
-import { startPulse, type RunningPulse } from '../../server/pulse.js';
+import { mintToken, type Role } from '../../server/auth/authenticator.js';
+import { loadConfig, type Config } from '../../server/config/index.js';
+import { startPulse, type RunningPulse } from '../../server/root/pulse.js';
 import { testRedisUrl, uniquePrefix } from './redis.js';
 
 /** The engines a server test runs against. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../core/clock.js';
 import { saltExpiry, type Day, type SaltStore } from './types.js';
 
 /** The memory engine of {@link SaltStore}: one process's salts, each deleted at its expiry by one timer for all. */

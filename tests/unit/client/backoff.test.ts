@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextDelay, retryDecision } from '../../../client/lib/index.js';
-import { failureFromResponseBody } from '../../../client/lib/error-codes.js';
+import { failureFromResponseBody } from '../../../client/lib/retry/error-codes.js';
 
 const policy = (random: () => number) => ({ initial: 1_000, max: 30_000, random });
 

@@ -1,7 +1,7 @@
 import type { PageLifecycle } from '../../../client/lib/index.js';
-import type { Failure } from '../../../client/lib/error-codes.js';
-import type { ConnectionHandlers, LiveConnector, LiveRequest } from '../../../client/lib/sse-connector.js';
-import type { LiveFeedOptions } from '../../../client/lib/live-feed.js';
+import type { Failure } from '../../../client/lib/retry/error-codes.js';
+import type { ConnectionHandlers, LiveConnector, LiveRequest } from '../../../client/lib/live/sse-connector.js';
+import type { LiveFeedOptions } from '../../../client/lib/live/live-feed.js';
 import { systemTimers } from '../../../client/lib/runtime.js';
 import { snapshot } from './fixtures.js';
 

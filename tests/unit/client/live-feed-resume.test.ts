@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActivityEvent } from '../../../client/lib/index.js';
-import { LiveFeed } from '../../../client/lib/live-feed.js';
+import { LiveFeed } from '../../../client/lib/live/live-feed.js';
 import { FakeConnector, feedOptions } from './fake-connector.js';
 import { session, stats } from './fixtures.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActivityEvent, ConnectionStatus } from '../../../client/lib/index.js';
-import { LiveFeed, type LiveFeedOptions } from '../../../client/lib/live-feed.js';
+import { LiveFeed, type LiveFeedOptions } from '../../../client/lib/live/live-feed.js';
 import { FakeConnector, FakePage, feedOptions } from './fake-connector.js';
 import { must, oneOfEach, session } from './fixtures.js';
 

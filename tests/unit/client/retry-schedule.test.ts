@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { retryDecision } from '../../../client/lib/error-codes.js';
-import { RetrySchedule } from '../../../client/lib/retry-schedule.js';
+import { retryDecision } from '../../../client/lib/retry/error-codes.js';
+import { RetrySchedule } from '../../../client/lib/retry/retry-schedule.js';
 import { ERROR_CODES } from '../../../schema/error-codes.js';
 
 const TIMERS = { setTimeout: (run: () => void, ms: number): unknown => setTimeout(run, ms), clearTimeout: (id: unknown) => clearTimeout(id as NodeJS.Timeout) };

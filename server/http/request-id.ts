@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Plugin } from 'graphql-yoga';
+import type { Logger } from '../observability/logger.js';
+
+/** The header a request id arrives in (from a proxy or a caller) and is echoed in. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** What an incoming id may look like: short and harmless in a log line or a header. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The id of one request: the caller's `x-request-id` when it is a sane token
+ * (1 to 64 of `A-Z a-z 0-9 . _ -`), so one id follows a request through
+ * proxies and services; otherwise a fresh one, since an arbitrary header
+ * could forge or garble log lines.
+ * @param generate - makes a fresh id @defaultValue crypto.randomUUID
+ */
+export function requestIdFrom(incoming: string | readonly string[] | null | undefined, generate: () => string = randomUUID): string {
+  return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : generate();
+}
+
+/** The id of a WebSocket upgrade request (Node's headers), chosen by {@link requestIdFrom}. */
+export function upgradeRequestId(headers: IncomingHttpHeaders): string {
+  return requestIdFrom(headers[REQUEST_ID_HEADER]);
+}
+
+/** Request ids of in-flight HTTP requests, each chosen once however often it is asked for. */
+export interface RequestIds {
+  of(request: Request): string;
+}
+
+/** Creates an empty {@link RequestIds}; entries go with their requests (a WeakMap). */
+export function createRequestIds(): RequestIds {
+  const ids = new WeakMap<Request, string>();
+  return {
+    of(request) {
+      let id = ids.get(request);
+      if (id === undefined) {
+        id = requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
+        ids.set(request, id);
+      }
+      return id;
+    },
+  };
+}
+
+/** Options of {@link useRequestLog}. */
+export interface RequestLogOptions {
+  readonly logger: Logger;
+  readonly ids: RequestIds;
+  /** Paths polled by machines (probes, scrapes), logged at `debug` so they do not drown the rest. */
+  readonly quietPaths: readonly string[];
+}
+
+/**
+ * Only these request headers are logged: a credential in any other header
+ * (a proxy's API key, a cookie) never reaches a log line, and the logger's
+ * redaction stays a second line of defence rather than the only one.
+ */
+const LOGGED_HEADERS = ['user-agent', 'accept', 'content-type', 'content-length', 'x-forwarded-for'] as const;
+
+/**
+ * Gives every HTTP request an id, echoes it in the `x-request-id` response
+ * header and writes one log line per request when its response starts
+ * (for an event stream that is when it opens, not when it ends).
+ */
+export function useRequestLog({ logger, ids, quietPaths }: RequestLogOptions): Plugin {
+  const started = new WeakMap<Request, number>();
+  return {
+    onRequest({ request }) {
+      started.set(request, performance.now());
+    },
+    onResponse({ request, response }) {
+      const requestId = ids.of(request);
+      response.headers.set(REQUEST_ID_HEADER, requestId);
+      const path = new URL(request.url).pathname;
+      const start = started.get(request);
+      const line = {
+        requestId,
+        req: { method: request.method, path, headers: loggedHeaders(request.headers) },
+        res: { statusCode: response.status },
+        ...(start === undefined ? {} : { ms: Math.round(performance.now() - start) }),
+      };
+      if (quietPaths.includes(path)) logger.debug(line, 'http request');
+      else logger.info(line, 'http request');
+    },
+  };
+}
+
+function loggedHeaders(headers: Headers): Record<string, string> {
+  const logged: Record<string, string> = {};
+  for (const name of LOGGED_HEADERS) {
+    const value = headers.get(name);
+    if (value !== null) logged[name] = value;
+  }
+  return logged;
+}

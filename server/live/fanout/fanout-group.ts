@@ -1,0 +1,147 @@
+import type { ActivityChange, ActivityFilter, StatsRecord } from '../../domain/activity.js';
+import { toWire, type SnapshotEvent, type SubscriptionEvent } from '../../domain/events.js';
+import { changeMatches } from '../activity-filter.js';
+import type { EventExecutor } from './event-executor.js';
+import type { Member, MemberGroup, StatsTick } from './member.js';
+import { ResultBatch } from './result-sink.js';
+
+/** Reports deliveries of one change written as shared bytes: how many members got it, and its time (for the lag metric). */
+export type DeliveryReporter = (writes: number, at: number) => void;
+
+/**
+ * Subscribers with the same operation, variables and authorisation scope.
+ * Each change is filtered once, and executed and serialised once (per epoch:
+ * in practice once). Members that share bytes get the changes of one tick
+ * as one batch, written with one call per member: every change the bus
+ * hands over in one turn of the event loop (one Redis message carries a
+ * whole write's changes; one socket read, many messages) goes out together,
+ * framed once per transport. Members still starting hold changes back;
+ * members whose transport has no sink take them as items and execute them
+ * themselves.
+ */
+export class FanoutGroup implements MemberGroup {
+  readonly #members = new Set<Member>();
+  /** Newest change this group has dispatched. */
+  #cursor = 0;
+  /** Matching changes not yet written to the members that share bytes, in cursor order. */
+  #pending: ActivityChange[] = [];
+  #flushScheduled = false;
+  /** Executed first events by the shared read they came from; forgotten with the read. */
+  readonly #sharedFirsts = new WeakMap<object, Map<string, string>>();
+
+  constructor(
+    readonly filter: ActivityFilter | null,
+    private readonly execute: EventExecutor | null,
+    private readonly onDelivered: DeliveryReporter,
+  ) {}
+
+  add(member: Member): void {
+    this.#members.add(member);
+  }
+
+  delete(member: Member): void {
+    this.#members.delete(member);
+  }
+
+  /** Executes one event for one member alone (a first event, a replay, figures at a cursor of its own). */
+  executeOne(event: SubscriptionEvent, epoch: string): string {
+    if (this.execute === null) throw new Error('this fan-out group has no executor: its members take items, not bytes');
+    return this.execute(toWire(event, epoch));
+  }
+
+  /**
+   * Executes a first event that other members may have too (a snapshot from
+   * a shared read): once per `source`, epoch and resume outcome.
+   */
+  executeShared(source: object, event: SnapshotEvent, epoch: string): string {
+    let executed = this.#sharedFirsts.get(source);
+    if (executed === undefined) this.#sharedFirsts.set(source, (executed = new Map()));
+    const key = `${epoch}\u0000${event.resume}`;
+    let json = executed.get(key);
+    if (json === undefined) executed.set(key, (json = this.executeOne(event, epoch)));
+    return json;
+  }
+
+  /** Counts writes made outside the group's batches (a member's replayed and held changes). */
+  reportDelivered(writes: number, at: number): void {
+    this.onDelivered(writes, at);
+  }
+
+  onChange(change: ActivityChange): void {
+    let matches: boolean;
+    try {
+      matches = changeMatches(change, this.filter);
+    } catch (error) {
+      // A change the filter cannot read fails every member alike; the bus and the process go on.
+      for (const member of this.#members) member.fail(error);
+      return;
+    }
+    for (const member of this.#members) {
+      try {
+        member.onChange(change, matches);
+      } catch (error) {
+        member.fail(error);
+      }
+    }
+    this.#cursor = change.cursor;
+    if (!matches || this.execute === null) return;
+    this.#pending.push(change);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      // After the bus has handed over everything it read in this turn: one batch, one write per member.
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  onStats(stats: StatsRecord): void {
+    // Figures follow the changes they may reflect.
+    this.#flush();
+    const tick: StatsTick = { frames: new Map(), differs: new Map() };
+    for (const member of this.#members) {
+      try {
+        member.onStats(stats, this.#cursor, tick);
+      } catch (error) {
+        member.fail(error);
+      }
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    this.#pending = [];
+    const json = new Map<string, string[]>();
+    const jsonOf = (epoch: string): string[] => {
+      let texts = json.get(epoch);
+      if (texts === undefined) {
+        // Executed once per change (per epoch: one in practice), however many members share it.
+        const executed: string[] = [];
+        for (const change of pending) executed.push(this.executeOne(change, epoch));
+        json.set(epoch, (texts = executed));
+      }
+      return texts;
+    };
+    const batches = new Map<string, ResultBatch>();
+    // Members by where their part starts; a change's deliveries are those of every part that includes it.
+    const startingAt = new Array<number>(pending.length).fill(0);
+    for (const member of this.#members) {
+      try {
+        const start = member.pendingFrom(pending);
+        if (start === pending.length) continue;
+        const key = `${member.epoch}\u0000${start}`;
+        let batch = batches.get(key);
+        if (batch === undefined) batches.set(key, (batch = new ResultBatch(jsonOf(member.epoch).slice(start))));
+        member.writeBatch(batch);
+        startingAt[start] = (startingAt[start] as number) + 1;
+      } catch (error) {
+        member.fail(error);
+      }
+    }
+    let writes = 0;
+    pending.forEach((change, i) => {
+      writes += startingAt[i] as number;
+      if (writes > 0) this.onDelivered(writes, change.at);
+    });
+  }
+}

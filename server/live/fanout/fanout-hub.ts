@@ -1,0 +1,125 @@
+import type { EventBus } from '../../bus/types.js';
+import type { ActivityFilter } from '../../domain/activity.js';
+import type { StatsFeed } from '../stats-feed.js';
+import type { EventExecutor } from './event-executor.js';
+import { FanoutGroup, type DeliveryReporter } from './fanout-group.js';
+import type { Member } from './member.js';
+
+/** Which group a subscription joins, and how that group executes events. */
+export interface GroupSpec {
+  /** See `groupKey`. */
+  readonly key: string;
+  readonly filter: ActivityFilter | null;
+  /** Null when the group's members execute their own items (no transport sink). */
+  readonly execute: EventExecutor | null;
+}
+
+/** A member in its group, and the way out. */
+export interface Membership {
+  readonly member: Member;
+  /** Leaves the group (idempotent); the last member out closes it. */
+  leave(): void;
+}
+
+interface Entry {
+  readonly group: FanoutGroup;
+  /** Settles once the group's bus and stats listeners are live. */
+  ready: Promise<void>;
+  stop: (() => void) | null;
+  refs: number;
+}
+
+/** Options of {@link FanoutHub}. */
+export interface FanoutHubOptions {
+  readonly bus: EventBus;
+  readonly statsFeed: StatsFeed;
+  readonly onDelivered: DeliveryReporter;
+}
+
+/**
+ * The fan-out groups of one process. A group appears with its first member
+ * and listens to the bus and the stats feed once for all of them; it goes
+ * with its last member. (The bus itself holds one backend subscription per
+ * process, whatever its number of listeners.)
+ */
+export class FanoutHub {
+  readonly #groups = new Map<string, Entry>();
+
+  constructor(private readonly options: FanoutHubOptions) {}
+
+  /** Open groups. */
+  get groupCount(): number {
+    return this.#groups.size;
+  }
+
+  /**
+   * Joins the group of `spec`, creating it if needed, and resolves once the
+   * group hears every change published from then on: a member added then
+   * misses nothing that its snapshot does not already hold. Rejects, having
+   * joined nothing, when the bus cannot subscribe.
+   */
+  async join(spec: GroupSpec, createMember: (group: FanoutGroup) => Member): Promise<Membership> {
+    const entry = this.#groups.get(spec.key) ?? this.#open(spec);
+    entry.refs++;
+    const release = (): void => {
+      if (--entry.refs === 0) this.#close(spec.key, entry);
+    };
+    try {
+      await entry.ready;
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const member = createMember(entry.group);
+    entry.group.add(member);
+    let left = false;
+    const leave = (): void => {
+      if (left) return;
+      left = true;
+      entry.group.delete(member);
+      release();
+    };
+    return { member, leave };
+  }
+
+  #open(spec: GroupSpec): Entry {
+    const group = new FanoutGroup(spec.filter, spec.execute, this.options.onDelivered);
+    const entry: Entry = { group, ready: Promise.resolve(), stop: null, refs: 0 };
+    entry.ready = this.#listen(group).then(
+      (stop) => {
+        entry.stop = stop;
+      },
+      (error: unknown) => {
+        // A failed group is forgotten, so the next subscriber tries afresh.
+        if (this.#groups.get(spec.key) === entry) this.#groups.delete(spec.key);
+        throw error;
+      },
+    );
+    this.#groups.set(spec.key, entry);
+    return entry;
+  }
+
+  async #listen(group: FanoutGroup): Promise<() => void> {
+    const { bus, statsFeed } = this.options;
+    const stopBus = await bus.subscribe((change) => group.onChange(change));
+    try {
+      const stopStats = await statsFeed.subscribe((stats) => group.onStats(stats));
+      return () => {
+        stopStats();
+        stopBus();
+      };
+    } catch (error) {
+      stopBus();
+      throw error;
+    }
+  }
+
+  #close(key: string, entry: Entry): void {
+    if (this.#groups.get(key) === entry) this.#groups.delete(key);
+    // A group closed while it was still connecting stops once it is connected.
+    entry.ready.then(
+      () => entry.stop?.(),
+      () => undefined,
+    );
+  }
+}

@@ -1,0 +1,137 @@
+import type { EventBus } from '../bus/types.js';
+import type { Clock } from '../core/clock.js';
+import type { StatsRecord } from '../domain/activity.js';
+import type { ActivityStore } from '../store/types.js';
+
+/** Receives figures that differ from the previous ones. */
+export type StatsListener = (stats: StatsRecord) => void;
+
+/** Shares one stats computation among every subscriber of a process. */
+export interface StatsFeed {
+  /** Adds a listener; the feed runs only while it has listeners. Resolves with the remover. */
+  subscribe(listener: StatsListener): Promise<() => void>;
+  /** Stops timers and the bus listener. */
+  close(): void;
+}
+
+/** Options of {@link createStatsFeed}. */
+export interface StatsFeedOptions {
+  readonly store: ActivityStore;
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  /** Least time between two computations, and the period of the decay tick. */
+  readonly intervalMs: number;
+  /** How many top paths to compute (the most `Stats.topPaths(limit)` may ask for). */
+  readonly topPathsLimit: number;
+  /** Called when computing fails; the next tick tries again. */
+  readonly onError: (error: unknown) => void;
+}
+
+/**
+ * True when any figure a client sees differs; `at` alone does not count, so
+ * neither does a new minute that leaves every per-minute count as it was
+ * (an all-zero history): the chart would show the same bars.
+ */
+export function statsDiffer(a: StatsRecord, b: StatsRecord): boolean {
+  if (a.activeUsers !== b.activeUsers || a.activeSessions !== b.activeSessions) return true;
+  if (a.eventsLastMinute !== b.eventsLastMinute || countsDiffer(a.eventsPerMinute, b.eventsPerMinute)) return true;
+  if (a.topPaths.length !== b.topPaths.length) return true;
+  return a.topPaths.some((p, i) => p.path !== b.topPaths[i]?.path || p.sessions !== b.topPaths[i]?.sessions);
+}
+
+function countsDiffer(a: readonly number[], b: readonly number[]): boolean {
+  return a.length !== b.length || a.some((count, i) => count !== b[i]);
+}
+
+/**
+ * Computes stats once per process, not once per subscriber: after a change
+ * arrives (at most once per interval, trailing) and on a periodic tick
+ * (`eventsLastMinute` decays and `eventsPerMinute` slides without any
+ * change). Listeners hear only figures that differ from the last computed
+ * ones, so each subscriber gets at most one `StatsChanged` per interval.
+ */
+export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, onError }: StatsFeedOptions): StatsFeed {
+  const listeners = new Set<StatsListener>();
+  let last: StatsRecord | null = null;
+  let lastRunAt = Number.NEGATIVE_INFINITY;
+  let scheduled: NodeJS.Timeout | null = null;
+  let ticker: NodeJS.Timeout | null = null;
+  let removeBusListener: (() => void) | null = null;
+  let running = false;
+  let requestedWhileRunning = false;
+
+  const compute = async (): Promise<void> => {
+    scheduled = null;
+    if (listeners.size === 0) return;
+    if (running) {
+      requestedWhileRunning = true;
+      return;
+    }
+    const now = clock.now();
+    // Timers may fire a little early by the wall clock; the interval is a promise to clients.
+    if (now < lastRunAt + intervalMs) return request();
+    running = true;
+    lastRunAt = now;
+    try {
+      const stats = await store.stats(now, topPathsLimit);
+      if (last === null || statsDiffer(last, stats)) {
+        last = stats;
+        for (const listener of listeners) listener(stats);
+      }
+    } catch (error) {
+      onError(error);
+    } finally {
+      running = false;
+      if (requestedWhileRunning) {
+        requestedWhileRunning = false;
+        request();
+      }
+    }
+  };
+
+  const request = (): void => {
+    if (scheduled || listeners.size === 0) return;
+    const wait = Math.max(0, lastRunAt + intervalMs - clock.now());
+    scheduled = setTimeout(() => void compute(), wait);
+  };
+
+  // Bumped by every start and stop, so a start that was overtaken by a stop
+  // (the last listener left while it awaited) undoes what it set up.
+  let epoch = 0;
+
+  const start = async (): Promise<void> => {
+    const mine = ++epoch;
+    // Baseline: subscribers start from a snapshot, so only later differences matter.
+    const baseline = await store.stats(clock.now(), topPathsLimit).catch((error: unknown) => (onError(error), null));
+    const remove = await bus.subscribe(request);
+    if (mine !== epoch) return remove();
+    last = baseline;
+    lastRunAt = clock.now();
+    removeBusListener = remove;
+    ticker = setInterval(request, intervalMs);
+    ticker.unref();
+  };
+
+  const stop = (): void => {
+    epoch++;
+    if (scheduled) clearTimeout(scheduled);
+    if (ticker) clearInterval(ticker);
+    removeBusListener?.();
+    scheduled = ticker = removeBusListener = null;
+    last = null;
+  };
+
+  return {
+    async subscribe(listener) {
+      listeners.add(listener);
+      if (listeners.size === 1) await start();
+      return () => {
+        if (listeners.delete(listener) && listeners.size === 0) stop();
+      };
+    },
+    close() {
+      listeners.clear();
+      stop();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Viewer } from '../auth/authenticator.js';
+import type { EventBus } from '../bus/types.js';
+import type { PulseTransport } from '../observability/metrics.js';
+import type { StatsFeed } from '../live/stats-feed.js';
+import type { ResultSink } from '../live/fanout/result-sink.js';
+import type { LiveLimits } from '../live/live-limits.js';
+import type { LiveServices } from '../live/live-services.js';
+import type { DropConnection } from '../live/open-streams.js';
+
+/** The bounds resolvers enforce, from the validated config: the live fan-out's and the write path's. */
+export interface PulseLimits extends LiveLimits {
+  readonly idleTimeoutMs: number;
+  readonly clockSkewMs: number;
+  readonly maxBatchSize: number;
+}
+
+/**
+ * Everything a resolver may use; built once per process by the composition
+ * root (`root/pulse.ts`). The process logger is for what outlives a request;
+ * resolvers log through {@link PulseContext.logger}, which carries the
+ * request id. Metrics are this instance's own registry, served at `/metrics`.
+ */
+export interface PulseServices extends LiveServices {
+  readonly bus: EventBus;
+  readonly statsFeed: StatsFeed;
+  readonly limits: PulseLimits;
+}
+
+/** The GraphQL context of every operation, on every transport. */
+export interface PulseContext {
+  /** Who is calling; null only before authentication rejected them (never reaches a resolver). */
+  readonly viewer: Viewer | null;
+  readonly services: PulseServices;
+  /** Aborted when the client goes away (HTTP and SSE); streams end then even before their first event. */
+  readonly signal?: AbortSignal;
+  /** How the operation arrived, for metrics. */
+  readonly transport: PulseTransport;
+  /** This request's id (also bound in {@link PulseContext.logger}), for what outlives the request. */
+  readonly requestId: string;
+  /** The process logger with this request's `requestId`; what resolvers log with. */
+  readonly logger: Logger;
+  /**
+   * Drops the connection this operation streams over, without `complete`, so
+   * the client reconnects and resumes. Absent for plain HTTP operations.
+   */
+  readonly dropConnection?: DropConnection;
+  /**
+   * Where this subscription's results are written directly, framed for its
+   * connection, so that a fan-out group can write the same serialised bytes
+   * to all its members. Absent (e.g. `yoga.fetch` in process), results go
+   * through the operation's own async iterator and are executed per subscriber.
+   */
+  readonly resultSink?: ResultSink;
+  /**
+   * True in the context a fan-out group executes events with: delivery is
+   * counted per member write by the group, not per execution.
+   */
+  readonly groupExecution?: boolean;
+}
+
+/**
+ * What a transport hands Yoga besides the request: graphql-ws passes the
+ * socket's verified viewer, its transport and the request id of its upgrade.
+ */
+export interface PulseServerContext {
+  readonly viewer?: Viewer | null;
+  readonly transport?: PulseTransport;
+  readonly requestId?: string;
+  /** The transport's way to drop this operation's connection (graphql-ws, single-connection SSE). */
+  readonly dropConnection?: DropConnection;
+  /** The transport's direct result writer for this operation (see {@link PulseContext.resultSink}). */
+  readonly resultSink?: ResultSink;
+  /** Node's request, from Yoga's node adapter (HTTP transports). */
+  readonly req?: IncomingMessage;
+  /** Node's response, from Yoga's node adapter: what a distinct-mode SSE drop destroys. */
+  readonly res?: ServerResponse;
+}

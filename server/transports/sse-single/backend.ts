@@ -1,0 +1,73 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../observability/logger.js';
+import { connectRedis } from '../../redis/connect.js';
+import type { ReservationRegistry } from './reservations.js';
+import { createMemoryReservations } from './reservations-memory.js';
+import { createRedisReservations } from './reservations-redis.js';
+import type { StreamRouter } from './routing.js';
+import { createLocalRouter } from './routing.js';
+import { createRedisRouter } from './routing-redis.js';
+
+/** What single connection mode keeps outside a request: its reservations and the way to reach another process's stream. */
+export interface SingleConnectionBackend {
+  readonly reservations: ReservationRegistry;
+  readonly router: StreamRouter;
+  /** Stops the router (and its connection) and the registry. */
+  close(): Promise<void>;
+}
+
+/** The settings it reads. */
+export interface SingleConnectionSettings {
+  /** `SSE_RESERVATION_TTL_MS`. */
+  readonly ttlMs: number;
+  /** `MAX_SSE_RESERVATIONS_PER_ADMIN`. */
+  readonly maxPerOwner: number;
+  /** `MAX_SSE_STREAMS_PER_ADMIN`. */
+  readonly maxStreamsPerOwner: number;
+  /** How long a crashed process's streams stay on record in Redis (`LEASE_TTL_MS`, the same promise as its leases). */
+  readonly streamTtlMs: number;
+}
+
+/** Memory mode: one process holds every reservation and stream. */
+export function createMemorySingleConnection({ ttlMs, maxPerOwner, maxStreamsPerOwner }: SingleConnectionSettings): SingleConnectionBackend {
+  const reservations = createMemoryReservations({ ttlMs, maxPerOwner, maxStreamsPerOwner });
+  const router = createLocalRouter();
+  return { reservations, router, close: () => Promise.all([router.close(), reservations.close()]).then(() => undefined) };
+}
+
+/**
+ * Redis mode: reservations in Redis through `commands`, and a router on a
+ * pub/sub connection of its own (opened here, quit on close).
+ * @throws when that connection cannot be made
+ */
+export async function createRedisSingleConnection(url: string, commands: Redis, prefix: string, settings: SingleConnectionSettings, logger: Logger): Promise<SingleConnectionBackend> {
+  const subscriber = await connectRedis(url, 'pulse-stream-router');
+  const router = await createRedisRouter({
+    publisher: commands,
+    subscriber,
+    prefix,
+    onError: (err) => logger.warn({ err }, 'could not answer a forwarded single-connection request'),
+    onMalformed: (err) => logger.warn({ err }, 'dropped a malformed single-connection routing message'),
+  }).catch((error: unknown) => {
+    subscriber.disconnect();
+    throw error;
+  });
+  const reservations = createRedisReservations({
+    redis: commands,
+    prefix,
+    ttlMs: settings.ttlMs,
+    maxPerOwner: settings.maxPerOwner,
+    maxStreamsPerOwner: settings.maxStreamsPerOwner,
+    streamTtlMs: settings.streamTtlMs,
+    onError: (err) => logger.warn({ err }, 'renewing or releasing a single-connection stream record failed'),
+  });
+  return {
+    reservations,
+    router,
+    close: async () => {
+      await router.close();
+      await reservations.close();
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../../server/observability/logger.js';
+import { subscribe } from '../../support/clients.js';
+import { ACTIVITY, STATS } from '../../support/operations.js';
+import { startTestPulse, type TestPulse } from '../../support/pulse.js';
+
+type Line = Record<string, unknown>;
+
+/**
+ * Logs through the real code path (the process logger `main` builds, at
+ * `trace` so Yoga's own debug lines are included) and keeps the raw text,
+ * so a secret anywhere in any line is found.
+ */
+describe('request logs', () => {
+  const raw: string[] = [];
+  const lines = (): Line[] => raw.map((line) => JSON.parse(line) as Line);
+  let pulse: TestPulse;
+  let admin: string;
+
+  beforeAll(async () => {
+    pulse = await startTestPulse({ logger: createLogger('trace', { write: (line: string) => void raw.push(line) }) });
+    admin = await pulse.token('log-admin', ['admin']);
+  });
+  afterAll(() => pulse.close());
+
+  const post = (token: string, requestId: string, query: string): Promise<Response> =>
+    fetch(pulse.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, cookie: `session=${token}`, 'x-request-id': requestId },
+      body: JSON.stringify({ query }),
+    });
+
+  it('describes the config at start, with whether the secret is set but never the secret itself', () => {
+    const started = lines().find((line) => line.msg === 'pulse listening');
+    expect(started?.config).toEqual(expect.stringContaining('auth=HS256/JWT_SECRET'));
+    expect(started?.config).toEqual(expect.stringContaining('backend=memory'));
+    expect(raw.join('\n')).not.toContain(pulse.secret);
+  });
+
+  it('writes one line per request with its id, and never the bearer token', async () => {
+    expect((await post(admin, 'log-ok-1', STATS)).status).toBe(200);
+    expect((await post(`${admin}x`, 'log-refused-1', STATS)).status).toBe(401);
+    const sub = subscribe('ws', { graphqlUrl: pulse.graphqlUrl, token: admin }, ACTIVITY);
+    await sub.results.next();
+    sub.dispose();
+
+    expect(lines()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          msg: 'http request',
+          requestId: 'log-ok-1',
+          req: expect.objectContaining({ method: 'POST', path: '/graphql' }),
+          res: { statusCode: 200 },
+        }),
+        expect.objectContaining({ msg: 'http request', requestId: 'log-refused-1', res: { statusCode: 401 } }),
+      ]),
+    );
+    const text = raw.join('');
+    const signature = admin.split('.')[2] as string;
+    expect(signature.length).toBeGreaterThan(20);
+    expect(text).not.toContain(signature);
+    expect(text).not.toContain(admin);
+  });
+
+  it("logs a resolver's backend failure under the request's id", async () => {
+    const failing = vi.spyOn(pulse.services.store, 'stats').mockRejectedValueOnce(new Error('connection lost'));
+    try {
+      const response = await post(admin, 'log-failing-1', STATS);
+      const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+      expect(body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+    } finally {
+      failing.mockRestore();
+    }
+    expect(lines().filter((line) => line.msg === 'backend call failed')).toEqual([
+      expect.objectContaining({ requestId: 'log-failing-1', operation: 'read_stats', err: expect.objectContaining({ message: 'connection lost' }) }),
+    ]);
+  });
+});

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import type { ExecutionResult } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postGraphQL, subscribe, type Subscription, type Transport } from '../../support/clients.js';
+import { END_SESSION, RECORD, RECORD_MANY, activity } from '../../support/operations.js';
+import { BACKENDS, startTestPulse, type TestPulse } from '../../support/pulse.js';
+import { readStreamUntil } from '../../support/read-stream.js';
+import { waitUntil } from '../../support/wait.js';
+
+/** Every document selects the session id of `SessionStarted`, so each stream can tell when it got the final marker. */
+const MARKER = 'fan-marker';
+
+const MINIMAL = /* GraphQL */ `
+  subscription Minimal { activityChanged { __typename cursor ... on SessionStarted { session { id } } } }
+`;
+
+const FULL = /* GraphQL */ `
+  subscription Full($filter: ActivityFilter, $first: Int, $limit: Int) {
+    activityChanged(filter: $filter, first: $first) {
+      __typename cursor at
+      ...Sessions
+      ... on UserJoined { user { id name } }
+      ... on UserLeft { user { id } }
+      ... on Snapshot { resume activeUsers { edges { node { id name sessions { id path } } } pageInfo { hasNextPage endCursor } } stats { ...Figures } }
+      ... on StatsChanged { stats { ...Figures } }
+    }
+  }
+  fragment Sessions on ActivityEvent {
+    ... on SessionStarted { session { id userId path ipAddress eventCount } }
+    ... on SessionUpdated { session { id path lastSeen eventCount } previousPath }
+    ... on SessionEnded { reason session { id } }
+  }
+  fragment Figures on Stats { activeUsers activeSessions eventsLastMinute topPaths(limit: $limit) { path sessions } }
+`;
+
+/** Aliases, and a limit out of range: every snapshot and figure comes as an error result, which must be grouped alike. */
+const ALIASED_WITH_ERRORS = /* GraphQL */ `
+  subscription Aliased($limit: Int) {
+    activityChanged {
+      kind: __typename position: cursor
+      ... on SessionStarted { session { id where: path } }
+      ... on Snapshot { stats { paths: topPaths(limit: $limit) { path } } }
+      ... on StatsChanged { stats { paths: topPaths(limit: $limit) { path } } }
+    }
+  }
+`;
+
+/** One subscription as many clients may ask for it: same document, variables and roles. */
+interface Spec {
+  readonly name: string;
+  readonly query: string;
+  readonly variables?: Record<string, unknown>;
+  /** Which token subscribes: an admin, or an admin that may also ingest (another authorisation scope). */
+  readonly scope: 'admin' | 'admin+ingest';
+}
+
+const SPECS: readonly Spec[] = [
+  { name: 'minimal', query: MINIMAL, scope: 'admin' },
+  { name: 'minimal, other scope', query: MINIMAL, scope: 'admin+ingest' },
+  { name: 'full, one user', query: FULL, variables: { filter: { userId: 'fan-u1' }, first: 5, limit: 2 }, scope: 'admin' },
+  { name: 'full, a path prefix', query: FULL, variables: { filter: { pathPrefix: '/shop' }, limit: 3 }, scope: 'admin' },
+  { name: 'full, user and prefix', query: FULL, variables: { filter: { userId: 'fan-u1', pathPrefix: '/shop' }, first: 1, limit: 10 }, scope: 'admin' },
+  { name: 'full, no filter', query: FULL, variables: {}, scope: 'admin' },
+  { name: 'full, no filter, other scope', query: FULL, variables: {}, scope: 'admin+ingest' },
+  { name: 'aliased, with errors', query: ALIASED_WITH_ERRORS, variables: { limit: 99 }, scope: 'admin' },
+];
+
+/** The grouped copies of each spec: several members per group, over every transport. */
+const COPIES: readonly Transport[] = ['sse-distinct', 'sse-distinct', 'ws', 'sse-single'];
+
+type Result = ExecutionResult<Record<string, unknown>>;
+
+function isMarker(result: Result): boolean {
+  return JSON.stringify(result).includes(`"${MARKER}"`);
+}
+
+/** Results up to and including the marker; the first one's times (when each snapshot was read) may differ. */
+function comparable(results: readonly Result[]): unknown[] {
+  const end = results.findIndex(isMarker);
+  const [first, ...rest] = results.slice(0, end + 1);
+  return [JSON.parse(JSON.stringify(first ?? null, (key, value: unknown) => (key === 'at' ? '<snapshot time>' : value))), ...rest];
+}
+
+/** The `next` payloads of an event stream's text. */
+function parseEventStream(text: string): Result[] {
+  return text
+    .split('\n\n')
+    .filter((block) => block.startsWith('event: next\n'))
+    .map((block) => JSON.parse(block.slice(block.indexOf('data: ') + 'data: '.length)) as Result);
+}
+
+describe.each(BACKENDS)('fan-out groups on the %s backend', (backend) => {
+  let pulse: TestPulse;
+  let tokens: Record<Spec['scope'], string>;
+  let ingest: string;
+
+  beforeAll(async () => {
+    pulse = await startTestPulse({ backend, env: { MAX_SUBSCRIPTIONS_PER_ADMIN: '100', MAX_SSE_STREAMS_PER_ADMIN: '100', STATS_INTERVAL_MS: '50' } });
+    tokens = { admin: await pulse.token('fan-admin', ['admin']), 'admin+ingest': await pulse.token('fan-both', ['admin', 'ingest']) };
+    ingest = await pulse.token('fan-app', ['ingest']);
+  });
+  afterAll(() => pulse.close());
+
+  /** The reference: the same subscription executed per subscriber by Yoga itself (in process, so no sink and no group). */
+  function reference(spec: Spec): { results: Promise<Result[]>; cancel: AbortController } {
+    const cancel = new AbortController();
+    const response = pulse.server.yoga.fetch(pulse.graphqlUrl, {
+      method: 'POST',
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${tokens[spec.scope]}` },
+      body: JSON.stringify({ query: spec.query, variables: spec.variables }),
+      signal: cancel.signal,
+    });
+    const results = Promise.resolve(response).then((r) => readStreamUntil(r, (text) => text.includes(`"${MARKER}"`))).then(parseEventStream);
+    return { results, cancel };
+  }
+
+  it('gives every member of every group exactly what an ungrouped execution gives, and closes groups with their last member', { timeout: 30_000 }, async () => {
+    const record = async (query: string, variables: Record<string, unknown>): Promise<void> => {
+      const { body } = await postGraphQL(pulse.graphqlUrl, ingest, query, variables);
+      expect(body.errors).toBeUndefined();
+    };
+    const grouped: Array<{ spec: Spec; transport: Transport; sub: Subscription }> = [];
+    const references = SPECS.map((spec) => ({ spec, ...reference(spec) }));
+    for (const spec of SPECS) {
+      for (const transport of COPIES) {
+        grouped.push({ spec, transport, sub: subscribe(transport, { graphqlUrl: pulse.graphqlUrl, token: tokens[spec.scope] }, spec.query, spec.variables) });
+      }
+    }
+    // Every stream has its first event before anything changes, so all snapshots show the same state.
+    await Promise.all(grouped.map(({ sub }) => sub.results.next(10_000, 'the first event')));
+    await waitUntil(() => pulse.services.openStreams.count === grouped.length + references.length, 10_000, { what: 'every reference stream is open' });
+    // One group per spec for the sink members, one per spec for the references (which execute their own items).
+    expect(pulse.services.fanout.groupCount).toBe(2 * SPECS.length);
+
+    const run = randomUUID().slice(0, 8);
+    const at = (ms: number): string => new Date(Date.now() - ms).toISOString();
+    await record(RECORD, { input: activity(`${run}-a`, 'fan-u1', { userName: 'Ann', path: '/shop/a', ipAddress: '10.0.0.1' }) });
+    await record(RECORD, { input: activity(`${run}-b`, 'fan-u2', { path: '/blog/x' }) });
+    await record(RECORD_MANY, {
+      inputs: [
+        activity(`${run}-a`, 'fan-u1', { path: '/shop/b' }),
+        activity(`${run}-c`, 'fan-u3', { path: '/shop/a', at: at(2000) }),
+        activity(`${run}-b`, 'fan-u2', { path: '/shop/b' }),
+      ],
+    });
+    await record(RECORD, { input: activity(`${run}-a`, 'fan-u1', { path: '/home', userName: 'Ann B.' }) });
+    await record(END_SESSION, { id: `${run}-b` });
+    await record(RECORD, { input: activity(`${run}-d`, 'fan-u1', { path: '/shop/c' }) });
+    await record(END_SESSION, { id: `${run}-c` });
+    for (let i = 0; i < 10; i++) await record(RECORD, { input: activity(`${run}-e${i % 3}`, `fan-u${(i % 3) + 1}`, { path: i % 2 ? '/shop/x' : '/blog/y' }) });
+    // Matches every spec's filter: the last change each stream compares.
+    await record(RECORD, { input: activity(MARKER, 'fan-u1', { path: '/shop/end' }) });
+
+    const expected = await Promise.all(references.map(({ results }) => results));
+    for (const { spec, transport, sub } of grouped) {
+      await sub.results.waitFor(isMarker, 10_000, `the marker on ${spec.name} over ${transport}`);
+      const reference = expected[SPECS.indexOf(spec)] ?? [];
+      expect(comparable(sub.results.seen), `${spec.name} over ${transport}`).toEqual(comparable(reference));
+    }
+    // The comparison means something only if the streams carried changes, figures and errors.
+    const all = JSON.stringify(expected);
+    for (const fragment of ['"SessionUpdated"', '"StatsChanged"', '"SessionEnded"', '"BAD_USER_INPUT"']) expect(all).toContain(fragment);
+
+    for (const { sub } of grouped) sub.dispose();
+    for (const { cancel } of references) cancel.abort();
+    await waitUntil(() => pulse.services.fanout.groupCount === 0 && pulse.services.openStreams.count === 0, 10_000, { what: 'every group closes with its last member' });
+  });
+});
