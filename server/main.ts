@@ -125,10 +125,13 @@ function onClusterShutdownSignals(workers: RunningCluster, logger: Logger, grace
 
 /** The one serving process, or one worker of a cluster: a worker leaves the banner and the demo to its primary. */
 async function serve(config: Config): Promise<void> {
-  const logger = createLogger(config.logLevel);
+  const readable = readableLogs(config);
+  const logger = createLogger(config.logLevel, { readable });
   const worker = cluster.isWorker;
   const tokens = await devTokens(config, worker ? inheritedDevSecret() : generateDevSecret());
-  const pulse = await startPulse(config, { logger, devSecret: tokens?.secret, graphiqlToken: tokens?.admin });
+  // A person reads a readable terminal: one line per request would bury everything else there.
+  const requestLogLevel = readable ? 'debug' : 'info';
+  const pulse = await startPulse(config, { logger, devSecret: tokens?.secret, graphiqlToken: tokens?.admin, requestLogLevel });
   const demo = config.demo && !worker ? await startDemo(pulse.url, logger, config, tokens) : undefined;
   onShutdownSignals(pulse, demo, config.shutdownGraceMs);
   if (worker) announceReady(pulse.url);
@@ -140,7 +143,7 @@ async function serve(config: Config): Promise<void> {
  * workers, prints the banner once all of them serve, and runs the demo.
  */
 async function runPrimary(config: Config): Promise<void> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { readable: readableLogs(config) });
   const tokens = await devTokens(config, generateDevSecret());
   const workers = startCluster({ workers: config.workers, shutdownGraceMs: config.shutdownGraceMs, devSecret: tokens?.secret, logger });
   const started: { demo?: DemoTraffic } = {};
@@ -174,6 +177,16 @@ function refuseWithoutSecret(config: Config): void {
   if (mode.kind !== 'refuse') return;
   process.stderr.write(`${mode.problem}\n`);
   process.exit(2);
+}
+
+/**
+ * JSON lines, as log shippers (and tests) want them; in dev mode at a
+ * terminal, one readable line per record instead, since a newcomer reads
+ * `npm run demo`'s output there.
+ */
+function readableLogs(config: Config): boolean {
+  const dev = authMode({ jwtSecret: config.jwtSecret, host: config.host, nodeEnv: process.env.NODE_ENV }).kind === 'dev';
+  return dev && process.stdout.isTTY;
 }
 
 async function main(): Promise<void> {

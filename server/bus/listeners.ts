@@ -2,7 +2,7 @@ import type { ActivityChange } from '../domain/activity.js';
 import type { ChangeListener } from './types.js';
 
 /**
- * The in-process fan-out every bus ends in: a set of listeners, each called
+ * The in-process fan-out every change feed ends in: a set of listeners, each called
  * for each change; one listener's exception cannot starve the others.
  */
 export class ListenerSet {
@@ -33,10 +33,12 @@ export class ListenerSet {
     }
   }
 
+  /** Number of listeners. */
   get size(): number {
     return this.#listeners.size;
   }
 
+  /** Removes every listener. */
   clear(): void {
     this.#listeners.clear();
   }

@@ -1,23 +1,32 @@
 import type { ActivityChange } from '../domain/activity.js';
 import { ListenerSet } from './listeners.js';
-import type { EventBus } from './types.js';
+import type { ChangeFeed } from './types.js';
 
-/** Options of {@link createMemoryBus}. */
-export interface MemoryBusOptions {
+/** Options of {@link createMemoryFeed}. */
+export interface MemoryFeedOptions {
   /** Called with what a listener threw. @defaultValue ignore */
   onListenerError?: (error: unknown) => void;
 }
 
 /**
- * The embedded bus: one process, synchronous delivery in publish order.
- * Never loses a change while the process runs.
+ * The embedded feed and its one way in. `deliver` goes to the memory store
+ * alone (the composition root passes it as the store's `deliver`), so the
+ * store stays the only publisher; everyone else gets `feed`.
  */
-export function createMemoryBus({ onListenerError = () => {} }: MemoryBusOptions = {}): EventBus {
+export interface MemoryFeed {
+  /** The subscribe-only side, for the live fan-out. */
+  readonly feed: ChangeFeed;
+  /** Hands one write's changes to every listener, synchronously and in order; never throws. */
+  readonly deliver: (changes: readonly ActivityChange[]) => void;
+}
+
+/**
+ * The embedded change feed: one process, synchronous delivery in write
+ * order, nothing lost while the process runs.
+ */
+export function createMemoryFeed({ onListenerError = () => {} }: MemoryFeedOptions = {}): MemoryFeed {
   const listeners = new ListenerSet(onListenerError);
-  return {
-    async publish(changes: readonly ActivityChange[]) {
-      listeners.deliver(changes);
-    },
+  const feed = {
     async subscribe(listener) {
       return listeners.add(listener);
     },
@@ -27,5 +36,6 @@ export function createMemoryBus({ onListenerError = () => {} }: MemoryBusOptions
     async close() {
       listeners.clear();
     },
-  } satisfies EventBus;
+  } satisfies ChangeFeed;
+  return { feed, deliver: (changes) => listeners.deliver(changes) };
 }

@@ -51,6 +51,8 @@ export interface RequestLogOptions {
   readonly ids: RequestIds;
   /** Paths polled by machines (probes, scrapes), logged at `debug` so they do not drown the rest. */
   readonly quietPaths: readonly string[];
+  /** The level of every other request's line: `debug` in dev mode, where a person reads the terminal. @defaultValue 'info' */
+  readonly level?: 'info' | 'debug';
 }
 
 /**
@@ -65,7 +67,7 @@ const LOGGED_HEADERS = ['user-agent', 'accept', 'content-type', 'content-length'
  * header and writes one log line per request when its response starts
  * (for an event stream that is when it opens, not when it ends).
  */
-export function useRequestLog({ logger, ids, quietPaths }: RequestLogOptions): Plugin {
+export function useRequestLog({ logger, ids, quietPaths, level = 'info' }: RequestLogOptions): Plugin {
   const started = new WeakMap<Request, number>();
   return {
     onRequest({ request }) {
@@ -82,8 +84,7 @@ export function useRequestLog({ logger, ids, quietPaths }: RequestLogOptions): P
         res: { statusCode: response.status },
         ...(start === undefined ? {} : { ms: Math.round(performance.now() - start) }),
       };
-      if (quietPaths.includes(path)) logger.debug(line, 'http request');
-      else logger.info(line, 'http request');
+      logger[quietPaths.includes(path) ? 'debug' : level](line, 'http request');
     },
   };
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/keys.js';
+import { runLua } from '../redis/lua.js';
 import { createRenewer } from '../redis/renewer.js';
 import { HeldLeases, LeaseManagerClosedError } from './held.js';
-import { ACQUIRE, COUNT, RELEASE, RENEW, RESTORE, runScript } from './scripts.js';
+import { ACQUIRE, COUNT, RELEASE, RENEW, RESTORE } from './scripts.js';
 import type { Lease, LeaseManager } from './types.js';
 
 /** Options of {@link createRedisLeases}. */
@@ -40,7 +41,7 @@ export function createRedisLeases(options: RedisLeasesOptions): LeaseManager {
   const held = new HeldLeases();
   // Names this process's heartbeat and prefixes its members: a lease lives while its process renews.
   const processId = idFactory();
-  const heartbeat = `${keys.leaseHeartbeatPrefix}${processId}`;
+  const heartbeat = keys.leaseHeartbeat(processId);
   const holderKeys = (holder: string): string[] => [keys.leases(holder), keys.leaseCounts(holder)];
   const renewer = createRenewer(renewEveryMs, () => renewAll(redis, held, { heartbeat, processId, holderKeys, ttlMs }).catch(onError));
   let closed = false;
@@ -48,7 +49,7 @@ export function createRedisLeases(options: RedisLeasesOptions): LeaseManager {
   const forget = async (holder: string, id: string): Promise<void> => {
     // A renewal already sent could re-add the lease after the ZREM, so remove it after that renewal.
     await renewer.settled();
-    await runScript(redis, RELEASE, holderKeys(holder), [processId, id]).catch(onError);
+    await runLua(redis, RELEASE, holderKeys(holder), [processId, id]).catch(onError);
   };
   const release = async (holder: string, id: string): Promise<void> => {
     if (!held.delete(holder, id)) return;
@@ -60,7 +61,7 @@ export function createRedisLeases(options: RedisLeasesOptions): LeaseManager {
     async acquire(holder: string, limit: number) {
       if (closed) throw new LeaseManagerClosedError();
       const id = idFactory();
-      const added = await runScript(redis, ACQUIRE, [...holderKeys(holder), heartbeat], [limit, ttlMs, processId, id, keys.leaseHeartbeatPrefix]);
+      const added = await runLua(redis, ACQUIRE, [...holderKeys(holder), heartbeat], [limit, ttlMs, processId, id, keys.leaseHeartbeatPrefix]);
       if (added === null) return null;
       if (closed) {
         // close() ran while the script did: nobody would release or renew this lease.
@@ -72,7 +73,7 @@ export function createRedisLeases(options: RedisLeasesOptions): LeaseManager {
       return { holder, id, release: () => release(holder, id) } satisfies Lease;
     },
     async count(holder: string) {
-      return Number(await runScript(redis, COUNT, holderKeys(holder), [keys.leaseHeartbeatPrefix]));
+      return Number(await runLua(redis, COUNT, holderKeys(holder), [keys.leaseHeartbeatPrefix]));
     },
     get heldCount() {
       return held.size;
@@ -93,7 +94,6 @@ function checkTimes(ttlMs: number, renewEveryMs: number): void {
   }
 }
 
-/** Renews every held lease in one script call; nothing to send when none is held. */
 /** What a renewal needs to know of its process. */
 interface RenewalIdentity {
   readonly heartbeat: string;
@@ -110,7 +110,7 @@ interface RenewalIdentity {
 async function renewAll(redis: Redis, held: HeldLeases, { heartbeat, processId, holderKeys, ttlMs }: RenewalIdentity): Promise<void> {
   const leases = held.snapshot();
   if (leases.length === 0) return;
-  const lost = (await runScript(
+  const lost = (await runLua(
     redis,
     RENEW,
     [heartbeat, ...leases.flatMap(([holder]) => holderKeys(holder))],
@@ -118,6 +118,6 @@ async function renewAll(redis: Redis, held: HeldLeases, { heartbeat, processId, 
   )) as number[];
   for (const position of lost) {
     const [holder, ids] = leases[position - 1] as [string, string[]];
-    await runScript(redis, RESTORE, [...holderKeys(holder), heartbeat], [ttlMs, processId, ...ids]);
+    await runLua(redis, RESTORE, [...holderKeys(holder), heartbeat], [ttlMs, processId, ...ids]);
   }
 }

@@ -3,20 +3,18 @@ import type { Viewer } from '../auth/authenticator.js';
 import type { LiveServices } from './live-services.js';
 import type { ActivityFilter } from '../domain/activity.js';
 import type { CursorPosition } from '../domain/cursor.js';
-import type { StreamFailure, StreamItem, WireEvent } from '../domain/events.js';
+import type { StreamFailure, StreamItem } from '../domain/events.js';
 import { pulseError } from '../core/errors.js';
 import type { GroupSpec, Membership } from './fanout/fanout-hub.js';
 import { Member } from './fanout/member.js';
-import { ChannelOutput, SinkOutput, type MemberOutput } from './fanout/member-output.js';
-import type { ResultSink } from './fanout/result-sink.js';
+import { SinkOutput, type MemberOutput } from './fanout/member-output.js';
+import { ResultBatch, type ResultSink } from './fanout/result-sink.js';
 import type { Lease } from '../leases/types.js';
 import type { PulseTransport } from '../observability/metrics.js';
 import type { ReplayResult } from '../store/types.js';
 import { createBoundedChannel, type BoundedChannel } from './fanout/bounded-channel.js';
 import { estimateBytes } from './fanout/event-weight.js';
-import { failureAsItem } from './failure-as-item.js';
 import type { DropConnection, DropReason } from './open-streams.js';
-import { withFirst } from './with-first.js';
 
 /** The most `Stats.topPaths(limit)` may ask for; stats are computed this deep. */
 export const TOP_PATHS_MAX = 50;
@@ -34,13 +32,10 @@ export interface ActivityStreamRequest {
   /** The fan-out group this subscription belongs to (same operation, variables and scope). */
   readonly group: GroupSpec;
   /**
-   * Where the transport takes executed results directly. With it, events are
-   * written as the group's shared bytes and the returned iterator only ends
-   * (or yields a final failure); without it (or without an executor in
-   * `group`), events come out of the iterator for the caller to execute.
-   * @defaultValue none
+   * Where the transport takes this subscriber's results: the group's shared
+   * JSON, framed by the sink. Every transport hands one (see `ResultSink`).
    */
-  readonly sink?: ResultSink;
+  readonly sink: ResultSink;
   /** Ends the stream when the client goes away, even before the first event. */
   readonly signal?: AbortSignal;
   /**
@@ -57,73 +52,101 @@ export interface ActivityStreamRequest {
 }
 
 /**
- * Opens one subscriber's stream and resolves once its first event is out
- * (written to the sink) or ready (first in the iterator), so that a refusal
- * (`TOO_MANY_SUBSCRIPTIONS`) or a failing backend rejects the subscription
- * itself instead of failing the stream later.
+ * Opens one subscriber's stream and resolves once its first event is
+ * written to the sink, so that a refusal (`TOO_MANY_SUBSCRIPTIONS`) or a
+ * failing backend rejects the subscription itself instead of failing the
+ * stream later.
+ *
+ * Every result reaches the client one way: executed once by the fan-out
+ * group and written to `request.sink`, a failure after the first event
+ * included (one final error result). The returned iterator yields nothing;
+ * what it is for depends on the sink:
+ * - a sink that can {@link ResultSink.hold | hold} its stream (a
+ *   distinct-mode connection, a response Yoga writes itself) is the
+ *   stream's lifetime: the iterator has ended already, so nothing of the
+ *   request stays in memory while the stream lives;
+ * - otherwise (graphql-ws, single-connection SSE) the protocol's own
+ *   library drives the operation through its iterator: its `return()` (a
+ *   client `complete`, a `DELETE`) ends the stream, and its end (after the
+ *   final result, if any, is written) is the operation's `complete`.
  *
  * Everything the stream holds (lease, fan-out membership) is taken inside
  * one `try` in {@link runStream} and given back in its `finally`, which runs
  * as soon as the consumer calls `return()`, on any error, and on abort. A
- * failure after the first event becomes one final `StreamFailure` item. A
  * stream that must end while its client should come back (too slow, Redis
  * lost, shutdown) drops its connection instead, see {@link dropStream}.
  */
-export async function openActivityStream(
-  services: LiveServices,
-  request: ActivityStreamRequest,
-): Promise<AsyncIterableIterator<StreamItem>> {
-  const { subscriberBufferSize, subscriberBufferBytes } = services.limits;
-  const channel = createBoundedChannel<WireEvent>(subscriberBufferSize, subscriberBufferBytes);
-  const { execute } = request.group;
-  const sink = execute === null ? undefined : request.sink;
-  const output = sink ? new SinkOutput(sink, channel, subscriberBufferBytes) : new ChannelOutput(channel);
+export async function openActivityStream(services: LiveServices, request: ActivityStreamRequest): Promise<AsyncIterableIterator<StreamItem>> {
+  // Carries no items: it is the stream's lifetime, and how it ended (a failure, or nothing).
+  const lifetime = createBoundedChannel<never>(0);
+  const { sink, group } = request;
+  const output = new SinkOutput(sink, lifetime, services.limits.subscriberBufferBytes);
   const firstWritten = new Promise<void>((resolve, reject) => {
     // The channel fails only after `finally` has run, so a rejected subscription has already let go of everything.
-    runStream(services, request, channel, output, resolve).then(
+    runStream(services, request, lifetime, output, resolve).then(
       () => {
-        channel.end();
+        lifetime.end();
         resolve();
       },
       (error: unknown) => {
-        channel.fail(error);
+        lifetime.fail(error);
         reject(error);
       },
     );
   });
-  if (sink?.hold && execute) {
-    // The connection is the stream: it lives on after the iterator ends, and the member ends it.
-    const end = sink.hold(() => void channel.return());
-    // A refused subscription lets go of the connection at once: the transport answers it as an error.
-    await firstWritten.catch((error: unknown) => {
-      end();
-      throw error;
-    });
-    void lastWords(channel).then((failure) => end(failure === undefined ? undefined : execute(failure)));
-    return (async function* heldByItsConnection(): AsyncIterableIterator<StreamItem> {})();
+  const end = sink.hold?.(() => void lifetime.return());
+  // A refused subscription lets go of a held connection at once: the transport answers it as an error.
+  await firstWritten.catch((error: unknown) => {
+    end?.();
+    throw error;
+  });
+  const last = lastWords(lifetime).then((failure) => (failure === undefined ? undefined : group.execute(failure)));
+  if (end) {
+    void last.then(end);
+    return ENDED();
   }
-  if (sink) {
-    // Rejects only for a failure before the first event; a later one reaches the iterator as its last item.
-    await firstWritten;
-    return failureAsItem(channel);
-  }
-  // Rejections after the first event reach the channel instead; this one is seen and dropped.
-  firstWritten.catch(() => undefined);
-  const first = await channel.next();
-  const rest = failureAsItem(channel);
-  return first.done ? rest : withFirst<StreamItem>(first.value, rest);
+  const written = last.then((final) => {
+    if (final !== undefined) sink.write(new ResultBatch([final]));
+  });
+  return untilWritten(lifetime, written);
 }
 
-/** How a held stream's channel ended: its failure as a last item, or nothing for a plain end. */
-async function lastWords(channel: BoundedChannel<WireEvent>): Promise<StreamFailure | undefined> {
-  for await (const item of failureAsItem(channel)) if (item.type === 'StreamFailure') return item;
-  return undefined;
+/** How a stream's lifetime ended: its failure, or nothing for a plain end (or a consumer that left). */
+function lastWords(lifetime: BoundedChannel<never>): Promise<StreamFailure | undefined> {
+  return lifetime.next().then(
+    () => undefined,
+    (error: unknown) => ({ type: 'StreamFailure', error }),
+  );
+}
+
+/** The iterator of a held stream: ended from the start. */
+function ENDED(): AsyncIterableIterator<StreamItem> {
+  const iterator: AsyncIterableIterator<StreamItem> = {
+    next: () => Promise.resolve({ value: undefined, done: true }),
+    return: () => Promise.resolve({ value: undefined, done: true }),
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+/**
+ * An iterator that yields nothing and ends once the stream's last result is
+ * written; `return()` ends the stream at once (its `finally` runs without
+ * waiting for anything).
+ */
+function untilWritten(lifetime: BoundedChannel<never>, written: Promise<void>): AsyncIterableIterator<StreamItem> {
+  const iterator: AsyncIterableIterator<StreamItem> = {
+    next: () => written.then(() => ({ value: undefined, done: true })),
+    return: () => lifetime.return(),
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }
 
 async function runStream(
   services: LiveServices,
   request: ActivityStreamRequest,
-  channel: BoundedChannel<WireEvent>,
+  channel: BoundedChannel<never>,
   output: MemberOutput,
   onStarted: () => void,
 ): Promise<void> {
@@ -188,7 +211,7 @@ const DROP_ERRORS: Record<DropReason, () => GraphQLError> = {
  * the channel, which frees its queue at once and runs the `finally`. The
  * final error only reaches a client whose transport had nothing to drop.
  */
-function dropStream(channel: BoundedChannel<WireEvent>, { dropConnection }: ActivityStreamRequest, reason: DropReason): void {
+function dropStream(channel: BoundedChannel<never>, { dropConnection }: ActivityStreamRequest, reason: DropReason): void {
   if (!channel.open) return;
   dropConnection?.(reason);
   channel.fail(DROP_ERRORS[reason]());

@@ -1,4 +1,4 @@
-import type { EventBus } from '../bus/types.js';
+import type { ChangeFeed } from '../bus/types.js';
 import type { Clock } from '../core/clock.js';
 import type { StatsRecord } from '../domain/activity.js';
 import type { ActivityStore } from '../store/types.js';
@@ -17,7 +17,7 @@ export interface StatsFeed {
 /** Options of {@link createStatsFeed}. */
 export interface StatsFeedOptions {
   readonly store: ActivityStore;
-  readonly bus: EventBus;
+  readonly bus: ChangeFeed;
   readonly clock: Clock;
   /** Least time between two computations, and the period of the decay tick. */
   readonly intervalMs: number;
@@ -44,16 +44,28 @@ function countsDiffer(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /**
+ * Shortest time between two computations, however changes arrive: a change
+ * that moves no figure sends nothing, so without it each such change could
+ * cost a stats read.
+ */
+const MIN_COMPUTE_GAP_MS = 50;
+
+/**
  * Computes stats once per process, not once per subscriber: after a change
- * arrives (at most once per interval, trailing) and on a periodic tick
- * (`eventsLastMinute` decays and `eventsPerMinute` slides without any
- * change). Listeners hear only figures that differ from the last computed
- * ones, so each subscriber gets at most one `StatsChanged` per interval.
+ * arrives and on a periodic tick (`eventsLastMinute` decays and
+ * `eventsPerMinute` slides without any change). Listeners hear only figures
+ * that differ from the last computed ones, at most once per interval, and
+ * both leading and trailing: a change after a quiet interval (no figures
+ * sent within it) is followed by its figures at once, so a dashboard's
+ * counts never lag its table; changes within the interval are coalesced
+ * into one `StatsChanged` at its end.
  */
 export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, onError }: StatsFeedOptions): StatsFeed {
   const listeners = new Set<StatsListener>();
   let last: StatsRecord | null = null;
   let lastRunAt = Number.NEGATIVE_INFINITY;
+  /** When figures last went to the listeners (or their snapshots were read): the interval counts from here. */
+  let lastSentAt = Number.NEGATIVE_INFINITY;
   let scheduled: NodeJS.Timeout | null = null;
   let ticker: NodeJS.Timeout | null = null;
   let removeBusListener: (() => void) | null = null;
@@ -69,13 +81,14 @@ export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, 
     }
     const now = clock.now();
     // Timers may fire a little early by the wall clock; the interval is a promise to clients.
-    if (now < lastRunAt + intervalMs) return request();
+    if (now < nextAllowedAt()) return request();
     running = true;
     lastRunAt = now;
     try {
       const stats = await store.stats(now, topPathsLimit);
       if (last === null || statsDiffer(last, stats)) {
         last = stats;
+        lastSentAt = now;
         for (const listener of listeners) listener(stats);
       }
     } catch (error) {
@@ -89,9 +102,11 @@ export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, 
     }
   };
 
+  const nextAllowedAt = (): number => Math.max(lastSentAt + intervalMs, lastRunAt + Math.min(MIN_COMPUTE_GAP_MS, intervalMs));
+
   const request = (): void => {
     if (scheduled || listeners.size === 0) return;
-    const wait = Math.max(0, lastRunAt + intervalMs - clock.now());
+    const wait = Math.max(0, nextAllowedAt() - clock.now());
     scheduled = setTimeout(() => void compute(), wait);
   };
 
@@ -106,7 +121,8 @@ export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, 
     const remove = await bus.subscribe(request);
     if (mine !== epoch) return remove();
     last = baseline;
-    lastRunAt = clock.now();
+    // The first subscribers' snapshots carry these figures: the interval starts now.
+    lastRunAt = lastSentAt = clock.now();
     removeBusListener = remove;
     ticker = setInterval(request, intervalMs);
     ticker.unref();
@@ -119,6 +135,7 @@ export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, 
     removeBusListener?.();
     scheduled = ticker = removeBusListener = null;
     last = null;
+    lastRunAt = lastSentAt = Number.NEGATIVE_INFINITY;
   };
 
   return {

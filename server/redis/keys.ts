@@ -1,9 +1,11 @@
 /**
- * Every Redis key and channel Pulse uses, derived from one prefix.
+ * Every Redis key and channel Pulse uses, derived from one prefix: no other
+ * module builds one, so a deployment's footprint in Redis reads from here.
  *
  * Keys carry the hash tag `{pulse}` so that they all live in one Cluster
- * slot: the store's Lua scripts touch several of them atomically, which
- * Redis Cluster only allows within one slot.
+ * slot: the Lua scripts touch several of them atomically, which Redis
+ * Cluster only allows within one slot. Channels and single-key data (the
+ * IP salts) carry no tag: nothing touches them together with other keys.
  */
 export interface RedisKeys {
   /** The change-log counter (`INCR`): cursors. */
@@ -32,10 +34,32 @@ export interface RedisKeys {
   leases(holder: string): string;
   /** HASH process id → number of its leases in {@link RedisKeys.leases} of the same holder. */
   leaseCounts(holder: string): string;
-  /** Where a process's lease heartbeat keys start; the process id follows. */
+  /** STRING (`SET … PX ttl`) that lives while one process renews its leases. */
+  leaseHeartbeat(processId: string): string;
+  /** {@link RedisKeys.leaseHeartbeat} without the process id: the lease scripts append the ids they find in a count HASH. */
   readonly leaseHeartbeatPrefix: string;
   /** The pub/sub channel every change is published on (a JSON array per write). */
   readonly changesChannel: string;
+  /** Single connection mode's reservations (see `server/transports/sse-single/reservations-redis.ts`). */
+  readonly reservations: ReservationKeys;
+  /** The pub/sub channel one process's single connection router listens on. */
+  streamRouterChannel(processId: string): string;
+  /** STRING holding one day's IP pseudonym salt (see `server/privacy/salts/redis.ts`). */
+  ipSalt(day: string): string;
+}
+
+/** The keys of single connection mode's reservations. */
+export interface ReservationKeys {
+  /** HASH `owner`, `holder` of one reservation. */
+  reservation(token: string): string;
+  /** HASH operation id → operation JSON sent while the reservation was pending. */
+  operations(token: string): string;
+  /** LIST of those operation ids, in the order they came. */
+  order(token: string): string;
+  /** ZSET token → expiry (ms) of one owner's pending reservations. */
+  pending(owner: string): string;
+  /** ZSET token → expiry (ms) of one owner's connected streams. */
+  streams(owner: string): string;
 }
 
 /**
@@ -44,6 +68,7 @@ export interface RedisKeys {
  */
 export function redisKeys(prefix: string): RedisKeys {
   const k = `${prefix}{pulse}:`;
+  const leaseHeartbeatPrefix = `${k}lease-heartbeat:`;
   return {
     seq: `${k}seq`,
     epoch: `${k}epoch`,
@@ -59,7 +84,21 @@ export function redisKeys(prefix: string): RedisKeys {
     eventsInMinute: (epochMinute) => `${k}events-per-minute:${epochMinute}`,
     leases: (holder) => `${k}leases:${holder}`,
     leaseCounts: (holder) => `${k}lease-counts:${holder}`,
-    leaseHeartbeatPrefix: `${k}lease-heartbeat:`,
+    leaseHeartbeat: (processId) => `${leaseHeartbeatPrefix}${processId}`,
+    leaseHeartbeatPrefix,
     changesChannel: `${prefix}changes`,
+    reservations: reservationKeys(`${k}sse:`),
+    streamRouterChannel: (processId) => `${prefix}sse:process:${processId}`,
+    ipSalt: (day) => `${prefix}ip-salt:${day}`,
+  };
+}
+
+function reservationKeys(k: string): ReservationKeys {
+  return {
+    reservation: (token) => `${k}reservation:${token}`,
+    operations: (token) => `${k}operations:${token}`,
+    order: (token) => `${k}order:${token}`,
+    pending: (owner) => `${k}pending:${owner}`,
+    streams: (owner) => `${k}streams:${owner}`,
   };
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Viewer } from '../auth/authenticator.js';
-import type { EventBus } from '../bus/types.js';
+import type { ChangeFeed } from '../bus/types.js';
 import type { PulseTransport } from '../observability/metrics.js';
 import type { StatsFeed } from '../live/stats-feed.js';
 import type { ResultSink } from '../live/fanout/result-sink.js';
@@ -23,7 +23,7 @@ export interface PulseLimits extends LiveLimits {
  * request id. Metrics are this instance's own registry, served at `/metrics`.
  */
 export interface PulseServices extends LiveServices {
-  readonly bus: EventBus;
+  readonly bus: ChangeFeed;
   readonly statsFeed: StatsFeed;
   readonly limits: PulseLimits;
 }
@@ -47,17 +47,14 @@ export interface PulseContext {
    */
   readonly dropConnection?: DropConnection;
   /**
-   * Where this subscription's results are written directly, framed for its
-   * connection, so that a fan-out group can write the same serialised bytes
-   * to all its members. Absent (e.g. `yoga.fetch` in process), results go
-   * through the operation's own async iterator and are executed per subscriber.
+   * Where this subscription's results are written, framed for its
+   * connection, so that a fan-out group writes the same serialised bytes to
+   * all its members: the one way to a subscriber. Every transport brings
+   * one (a response Yoga writes itself, as `yoga.fetch` in process, an
+   * iterated sink; see `root/app.ts`). Absent only in the context a group
+   * executes events with.
    */
   readonly resultSink?: ResultSink;
-  /**
-   * True in the context a fan-out group executes events with: delivery is
-   * counted per member write by the group, not per execution.
-   */
-  readonly groupExecution?: boolean;
 }
 
 /**

@@ -7,27 +7,29 @@ import { createEventExecutor, planFromInfo } from '../live/fanout/event-executor
 import type { GroupSpec } from '../live/fanout/fanout-hub.js';
 import { groupKey } from '../live/fanout/group-key.js';
 import type { SubscriptionResolvers } from './generated/resolvers.js';
-import { observeDelivery } from '../observability/metrics.js';
 import { openActivityStream } from '../live/activity-stream.js';
 import { callBackend } from './backend.js';
 import { checkedFilter, pageSize } from './bounds.js';
 
 /**
- * The fan-out group of a subscription. Its events are executed with the raw
- * variables the transport received (`params`, which Yoga puts in every
- * context) as graphql-js re-coerces them per event; without them the
- * members execute their own items.
+ * The fan-out group of a subscription, the same whatever transport it came
+ * by. Its events are executed with the raw variables the transport received
+ * (`params`, which Yoga puts in every context) as graphql-js re-coerces
+ * them per event.
  */
 function groupSpec(context: PulseContext & { params?: { variables?: unknown } }, info: GraphQLResolveInfo, filter: ActivityFilter | null): GroupSpec {
   const viewer = context.viewer as Viewer;
   const variables = context.params?.variables;
+  // Transports hand over an object or nothing (Yoga and graphql-ws refuse anything else before execution).
   const rawVariables = isRecord(variables) ? variables : undefined;
-  const key = groupKey(info.operation, rawVariables, viewer.roles);
-  if (context.resultSink === undefined || (variables != null && rawVariables === undefined)) return { key: `${key}|items`, filter, execute: null };
   // Shared by every member for as long as the group lives: only what resolvers of events read, nothing of one request.
   const { services, transport } = context;
-  const groupContext: PulseContext = { services, transport, viewer, requestId: 'fan-out group', logger: services.logger, groupExecution: true };
-  return { key, filter, execute: createEventExecutor(planFromInfo(info, rawVariables, groupContext), services.logger) };
+  const groupContext: PulseContext = { services, transport, viewer, requestId: 'fan-out group', logger: services.logger };
+  return {
+    key: groupKey(info.operation, rawVariables, viewer.roles),
+    filter,
+    execute: createEventExecutor(planFromInfo(info, rawVariables, groupContext), services.logger),
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -41,6 +43,8 @@ export const Subscription: SubscriptionResolvers = {
     subscribe: (_parent, { filter, first, since }, context, info) => {
       const { services, viewer, signal, requestId, dropConnection, resultSink, transport } = context;
       const admin = requireRole(viewer, ['admin'], 'activityChanged');
+      // Every transport hands one (Yoga-written responses an iterated one, see `root/app.ts`).
+      if (resultSink === undefined) throw new Error('activityChanged needs a result sink from its transport');
       const checked = checkedFilter(filter);
       const request = {
         viewer: admin,
@@ -56,11 +60,9 @@ export const Subscription: SubscriptionResolvers = {
       };
       return callBackend(context, 'open_stream', () => openActivityStream(services, request));
     },
-    // Per subscriber, it runs as the transport takes each item, so the lag it measures includes time in the subscriber's queue.
-    resolve: (item: StreamItem, _args: unknown, { services, groupExecution }: PulseContext) => {
+    // Runs only in the fan-out group's execution of each event (deliveries are counted per member write there).
+    resolve: (item: StreamItem) => {
       if (item.type === 'StreamFailure') throw item.error;
-      const isChange = item.type !== 'Snapshot' && item.type !== 'Resumed' && item.type !== 'StatsChanged';
-      if (isChange && !groupExecution) observeDelivery(services.metrics, item.at, services.clock.now());
       return item;
     },
   },

@@ -15,6 +15,8 @@ import { ASSET_PATH, useDashboard } from '../http/dashboard.js';
 import { useDocumentLimits } from '../http/document-limits.js';
 import { frontDoor, useGraphQLPathsOnly, type RefusedRequest } from '../http/front-door.js';
 import { createGraphiQL } from '../http/graphiql.js';
+import { IteratedSink } from '../live/fanout/iterated-sink.js';
+import { useIteratedSinks } from '../transports/yoga-written.js';
 import { createDistinctSse } from '../transports/sse-distinct.js';
 import { useStreamingHeaders } from '../http/streaming-headers.js';
 import { countHttpConnections, useMetricsEndpoint, useSubscriptionMetrics, type MetricsAccess } from '../http/metrics-endpoint.js';
@@ -38,6 +40,8 @@ export interface PulseServerOptions {
   readonly isReady: () => Promise<boolean>;
   /** Prefilled in GraphiQL's headers (dev mode only), so a newcomer can run queries at once. */
   readonly graphiqlToken?: string;
+  /** Level of each request's log line: `debug` in dev mode, so a person's terminal is not one line per request. @defaultValue 'info' */
+  readonly requestLogLevel?: 'info' | 'debug';
   /** Who may scrape `/metrics` (see `metricsAccess`): no default, it depends on the host. */
   readonly metricsAccess: MetricsAccess;
   /** Exact origins allowed to call the API from a browser (`CORS_ORIGINS`). @defaultValue [] (same-origin only) */
@@ -67,7 +71,7 @@ export interface PulseServer {
  * connection mode (`/graphql/stream`), and graphql-ws (`/graphql`).
  */
 export function createPulseServer(options: PulseServerOptions): PulseServer {
-  const { services, authenticator, isReady, graphiqlToken, metricsAccess, corsOrigins = [], limits, singleConnection } = options;
+  const { services, authenticator, isReady, graphiqlToken, requestLogLevel, metricsAccess, corsOrigins = [], limits, singleConnection } = options;
   const viewers = new WeakMap<Request, Viewer>();
   /** Every per-client bound refused, by its setting: `pulse_limit_refusals_total{limit}`. */
   const onLimit = (limit: string): void => services.metrics.limitRefusals.inc({ limit });
@@ -106,8 +110,9 @@ export function createPulseServer(options: PulseServerOptions): PulseServer {
         logger: logger.child({ requestId: id }),
         // graphql-ws and single-connection SSE bring their own; a distinct-mode stream is its HTTP response.
         dropConnection: dropConnection ?? (distinctStream ? destroyResponse(res) : undefined),
-        // graphql-ws and single-connection SSE bring their own; a distinct-mode stream writes to its response.
-        resultSink: resultSink ?? (distinctStream ? distinctSse.sinkFor(request, res) : undefined),
+        // graphql-ws and single-connection SSE bring their own; a distinct-mode stream writes to its response;
+        // a response Yoga writes itself (in process, multipart) reads the results from an iterated sink.
+        resultSink: resultSink ?? (distinctStream ? distinctSse.sinkFor(request, res) : new IteratedSink(services.limits.subscriberBufferSize, services.limits.subscriberBufferBytes)),
       };
     },
     // Rendered by Pulse (nothing from a CDN); the token is prefilled in dev mode only. Only on the exact
@@ -126,7 +131,7 @@ export function createPulseServer(options: PulseServerOptions): PulseServer {
       useAuth({ authenticator, viewers, protectedPaths: [ENDPOINTS.graphql, ENDPOINTS.stream] }),
       // The first to read a body, and only up to its limit; the viewer follows the buffered request.
       useBodyLimit(limits.maxRequestBodyBytes, { onReplaced: (from, to) => carry(viewers, from, to), onRefused: () => onLimit('MAX_REQUEST_BODY_BYTES') }),
-      useRequestLog({ logger, ids: requestIds, quietPaths: [ENDPOINTS.health, ENDPOINTS.ready, ENDPOINTS.metrics] }),
+      useRequestLog({ logger, ids: requestIds, quietPaths: [ENDPOINTS.health, ENDPOINTS.ready, ENDPOINTS.metrics], level: requestLogLevel }),
       useMetricsEndpoint({ metrics, path: ENDPOINTS.metrics, access: metricsAccess, text: clusterMetricsText(metrics.registry) }),
       graphiql.plugin,
       useDashboard(),
@@ -138,6 +143,7 @@ export function createPulseServer(options: PulseServerOptions): PulseServer {
       useGraphQLPathsOnly([ENDPOINTS.graphql, ENDPOINTS.stream]),
       useStreamingHeaders(),
       distinctSse.plugin,
+      useIteratedSinks(),
     ],
   });
   // Only Pulse's own paths, exactly as sent, reach Yoga; distinct-mode streams at the stream path go to /graphql.

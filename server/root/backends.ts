@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { createMemoryBus } from '../bus/memory.js';
-import { createRedisBus } from '../bus/redis.js';
-import type { EventBus } from '../bus/types.js';
+import { createMemoryFeed } from '../bus/memory.js';
+import { createRedisFeed } from '../bus/redis.js';
+import type { ChangeFeed } from '../bus/types.js';
 import type { Config } from '../config/index.js';
 import { createMemoryLeases } from '../leases/memory.js';
 import { createRedisLeases } from '../leases/redis.js';
@@ -10,14 +10,14 @@ import { connectRedis } from '../redis/connect.js';
 import { redisKeys } from '../redis/keys.js';
 import { createMemoryStore } from '../store/memory.js';
 import { createRedisStore } from '../store/redis.js';
-import type { ActivityStore, HistoryOptions } from '../store/types.js';
-import { DEFAULT_HISTORY } from '../store/memory.js';
+import { DEFAULT_HISTORY, type ActivityStore, type HistoryOptions } from '../store/types.js';
 import { createMemorySingleConnection, createRedisSingleConnection, type SingleConnectionBackend, type SingleConnectionSettings } from '../transports/sse-single/backend.js';
 
 /** The three engines, all in memory or all on Redis. */
 export interface Backends {
   readonly store: ActivityStore;
-  readonly bus: EventBus;
+  /** Subscribe-only: the store is the one publisher of changes. */
+  readonly bus: ChangeFeed;
   readonly leases: LeaseManager;
   /** graphql-sse single connection reservations and the router to other processes' streams. */
   readonly singleConnection: SingleConnectionBackend;
@@ -79,8 +79,9 @@ export async function createBackends(
 }
 
 function createMemoryBackends(config: BackendConfig, logger: Logger, observer: BackendObserver): Backends {
-  const bus = createMemoryBus({ onListenerError: (err) => logger.error({ err }, 'change listener failed') });
-  const store = createMemoryStore({ bus, onPublished: observer.onPublished, history: historyOf(config) });
+  // Made together: the store is the only one given the feed's way in.
+  const { feed: bus, deliver } = createMemoryFeed({ onListenerError: (err) => logger.error({ err }, 'change listener failed') });
+  const store = createMemoryStore({ deliver, onPublished: observer.onPublished, history: historyOf(config) });
   const leases = createMemoryLeases();
   const singleConnection = createMemorySingleConnection(singleConnectionOf(config));
   return {
@@ -111,15 +112,21 @@ async function createRedisBackends(
     commands.disconnect();
     throw error;
   });
-  // Each failed (re)connection of the pub/sub connection is a window in which changes from other processes are lost.
-  subscriber.on('error', () => observer.onRedisError('bus'));
-  const singleConnection = await createRedisSingleConnection(url, commands, config.redisPrefix, singleConnectionOf(config), logger).catch((error: unknown) => {
+  // Single connection mode's router subscribes to a channel of this process's own: a connection of its own.
+  const routerSubscriber = await connectRedis(url, 'pulse-stream-router').catch((error: unknown) => {
     commands.disconnect();
     subscriber.disconnect();
     throw error;
   });
-  const bus = createRedisBus({
-    publisher: commands,
+  // Each failed (re)connection of the pub/sub connection is a window in which changes from other processes are lost.
+  subscriber.on('error', () => observer.onRedisError('bus'));
+  const redis = { commands, subscriber: routerSubscriber, prefix: config.redisPrefix, keys };
+  const singleConnection = await createRedisSingleConnection(redis, singleConnectionOf(config), logger).catch((error: unknown) => {
+    for (const client of [commands, subscriber, routerSubscriber]) client.disconnect();
+    throw error;
+  });
+  // The store's scripts publish on `keys.changesChannel`; the feed only listens.
+  const bus = createRedisFeed({
     subscriber,
     channel: keys.changesChannel,
     onListenerError: (err) => logger.error({ err }, 'change listener failed'),
@@ -154,7 +161,7 @@ async function createRedisBackends(
       await leases.close();
       await bus.close();
       await store.close();
-      await Promise.allSettled([commands.quit(), subscriber.quit()]);
+      await Promise.allSettled([commands.quit(), subscriber.quit(), routerSubscriber.quit().catch(() => routerSubscriber.disconnect())]);
     },
   };
 }

@@ -25,6 +25,8 @@ export interface StartOptions {
   readonly devSecret?: string;
   /** Prefilled in GraphiQL; ignored outside dev mode, so a real token is never served in a page. */
   readonly graphiqlToken?: string;
+  /** Level of each request's log line (`debug` where a person reads the terminal). @defaultValue 'info' */
+  readonly requestLogLevel?: 'info' | 'debug';
 }
 
 /** A listening Pulse process. */
@@ -46,7 +48,7 @@ export interface RunningPulse {
  * The composition root: config → backends → services → server → listen.
  * `main.ts` and the tests both start Pulse through here.
  */
-export async function startPulse(config: Config, { logger, clock = systemClock, devSecret, graphiqlToken }: StartOptions): Promise<RunningPulse> {
+export async function startPulse(config: Config, { logger, clock = systemClock, devSecret, graphiqlToken, requestLogLevel = 'info' }: StartOptions): Promise<RunningPulse> {
   const secret = verifyingSecret(config, devSecret);
   const devMode = config.jwtSecret === undefined;
   // CLOCK_SKEW_MS is the verifier's leeway too, and so how long past `exp` a token's connections live.
@@ -103,6 +105,7 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
     authenticator,
     isReady: backends.isReady,
     graphiqlToken: devMode ? graphiqlToken : undefined,
+    requestLogLevel,
     metricsAccess: metricsAccessOf(config, logger),
     corsOrigins: config.corsOrigins,
     limits: config,

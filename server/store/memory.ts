@@ -1,24 +1,28 @@
-import { SESSIONS_PER_USER, type ActiveUserRecord } from '../domain/activity.js';
-import type { EventBus } from '../bus/types.js';
+import { SESSIONS_PER_USER, type ActivityChange, type ActiveUserRecord } from '../domain/activity.js';
 import { newEpoch } from '../domain/cursor.js';
 import { HistoryRing } from './memory-history.js';
 import { MemoryState, type ListedUser, type WriteOutcome } from './memory-state.js';
 import { comparePositions, decodePageCursor, encodePageCursor, pageScanBound, type PagePosition } from './paging.js';
 import type { ActiveUsersPage } from '../domain/activity.js';
-import type { ActiveUsersQuery, ActivityStore, HistoryOptions } from './types.js';
+import { DEFAULT_HISTORY, type ActiveUsersQuery, type ActivityStore, type HistoryOptions } from './types.js';
+
+/**
+ * Where the memory store publishes: called once per write with its changes,
+ * in cursor order, before the write resolves. The composition root passes the
+ * memory change feed's `deliver`; the store knows nothing else of the feed.
+ * Must not throw.
+ */
+export type DeliverChanges = (changes: readonly ActivityChange[]) => void;
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
   /** Where every write's changes are published (once per write, in cursor order). */
-  readonly bus: EventBus;
-  /** Told how many changes each write published, once the bus accepted them (for metrics). @defaultValue ignore */
+  readonly deliver: DeliverChanges;
+  /** Told how many changes each write published, once they were delivered (for metrics). @defaultValue ignore */
   readonly onPublished?: (count: number) => void;
   /** How much history `replay` can serve. @defaultValue 10000 changes, 10 minutes */
   readonly history?: HistoryOptions;
 }
-
-/** `HISTORY_SIZE` and `HISTORY_MAX_AGE_MS` defaults, for stores built without a config. */
-export const DEFAULT_HISTORY: HistoryOptions = { size: 10_000, maxAgeMs: 600_000 };
 
 /**
  * The embedded store: every index in this process, ordered with B-trees so
@@ -31,25 +35,25 @@ export const DEFAULT_HISTORY: HistoryOptions = { size: 10_000, maxAgeMs: 600_000
  * - An event older than its session's `lastSeen` only counts (eventCount);
  *   the latest event's non-null fields overwrite the session's. The user's
  *   name follows their latest event that names them.
- * - Cursors come from a counter starting at 1; each write awaits one
- *   `bus.publish` of its changes (none when nothing changed). Writes are
- *   applied synchronously and publish before yielding, so concurrent writes
- *   publish in cursor order.
+ * - Cursors come from a counter starting at 1; each write makes one
+ *   `deliver` call with its changes (none when nothing changed). Writes are
+ *   applied and delivered synchronously, before yielding, so concurrent
+ *   writes publish in cursor order.
  * - Page cursors are base64url of `${lastSeen}:${userId}` (see ./paging.ts).
  * - The epoch is drawn when the store is made: a process that restarts starts
  *   a new log, whose cursors begin at 1 again.
  * - Each write appends its changes to the history ring before it yields, so
  *   a replay (synchronous too) sees a write whole or not at all.
  */
-export function createMemoryStore({ bus, onPublished = () => {}, history = DEFAULT_HISTORY }: MemoryStoreOptions): ActivityStore {
+export function createMemoryStore({ deliver, onPublished = () => {}, history = DEFAULT_HISTORY }: MemoryStoreOptions): ActivityStore {
   const state = new MemoryState();
   const epoch = newEpoch();
   const ring = new HistoryRing(history);
 
-  const publish = async <T>({ value, changes }: WriteOutcome<T>, now: number): Promise<T> => {
+  const publish = <T>({ value, changes }: WriteOutcome<T>, now: number): T => {
     if (changes.length === 0) return value;
     ring.append(changes, now);
-    await bus.publish(changes);
+    deliver(changes);
     onPublished(changes.length);
     return value;
   };
@@ -69,7 +73,7 @@ export function createMemoryStore({ bus, onPublished = () => {}, history = DEFAU
     },
     replay: async (query, now) =>
       query.epoch === epoch ? ring.replay(query, state.cursor, now) : { recovered: false, reason: 'OTHER_EPOCH' },
-    // Nothing to release: the bus belongs to the caller.
+    // Nothing to release: the feed behind `deliver` belongs to the caller.
     close: async () => {},
   } satisfies ActivityStore;
 }

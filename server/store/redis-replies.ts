@@ -1,7 +1,7 @@
 import { MINUTE_HISTORY_LENGTH, type ActiveUserRecord, type PathCount, type SessionRecord, type StatsRecord } from '../domain/activity.js';
 import { isEpoch } from '../domain/cursor.js';
 import { jsonReader } from '../domain/json-reader.js';
-import { parseChanges } from '../bus/codec.js';
+import { parseChanges } from '../domain/change-codec.js';
 import { encodePageCursor } from './paging.js';
 import type { ActiveUsersPage } from '../domain/activity.js';
 import type { ReplayResult, StoreSnapshot } from './types.js';

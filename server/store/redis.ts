@@ -3,7 +3,7 @@ import { SESSIONS_PER_USER, type ActivityRecordInput } from '../domain/activity.
 import { SessionUserMismatchError } from '../core/errors.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { decodePageCursor, pageScanBound } from './paging.js';
-import { defineStoreScripts, type ScriptPageQuery } from './redis-scripts.js';
+import { bindStoreScripts, type ScriptPageQuery } from './redis-scripts.js';
 import {
   parseEndReply,
   parseExpireReply,
@@ -13,8 +13,7 @@ import {
   parseSnapshotReply,
   parseStatsReply,
 } from './redis-replies.js';
-import { DEFAULT_HISTORY } from './memory.js';
-import type { ActiveUsersQuery, ActivityStore, HistoryOptions, RecordResult } from './types.js';
+import { DEFAULT_HISTORY, type ActiveUsersQuery, type ActivityStore, type HistoryOptions, type RecordResult } from './types.js';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -52,7 +51,7 @@ export interface RedisStoreOptions {
  * fails before writing leaves nothing behind.
  */
 export function createRedisStore({ redis, keys, onPublished = () => {}, history = DEFAULT_HISTORY }: RedisStoreOptions): ActivityStore {
-  const scripts = defineStoreScripts(redis, keys, history.size);
+  const scripts = bindStoreScripts(redis, keys, history.size);
   // Each write script answers how many changes it published, so this process can count its own writes.
   const published = <T>(reply: { published: number; value: T }): T => {
     if (reply.published > 0) onPublished(reply.published);

@@ -63,6 +63,9 @@ export interface HistoryOptions {
   readonly maxAgeMs: number;
 }
 
+/** The history every store keeps unless told otherwise (`HISTORY_SIZE`, `HISTORY_MAX_AGE_MS`): 10000 changes, 10 minutes. */
+export const DEFAULT_HISTORY: HistoryOptions = { size: 10_000, maxAgeMs: 600_000 };
+
 /** The state of one event's session right after a `record` batch. */
 export interface RecordResult {
   readonly session: SessionRecord;
@@ -73,7 +76,7 @@ export interface RecordResult {
  *
  * Guarantees, for every implementation:
  * - Each write (`record`, `endSession`, `expireIdle`) is atomic and publishes
- *   each change it makes exactly once, on the event bus the store was built
+ *   each change it makes exactly once, on the change feed the store was built
  *   with, in cursor order. Cursors come from one counter shared by every
  *   process using the same backend, so they are strictly increasing.
  * - Each write also appends its changes to a bounded history in the same
@@ -127,5 +130,5 @@ export interface ActivityStore {
   close(): Promise<void>;
 }
 
-/** Changes as published on the bus by a store write. */
+/** Changes as published on the change feed by a store write. */
 export type PublishedChanges = readonly ActivityChange[];

@@ -132,9 +132,10 @@ export function createDistinctSse({ keepAliveMs }: DistinctSseOptions): Distinct
  * The response body: a pull stream (no chunk is asked for before the
  * adapter reads, which it does only after writing the head). The first read
  * attaches the direct writer and gets a keep-alive; the second lasts as long
- * as the subscription, whose iterator yields only what the sink did not take
- * (a final failure, or every result of an operation executed per
- * subscriber), and ends with `complete`.
+ * as the subscription. Its operation holds the sink (see
+ * `ResultSink.hold`), so the iterator ends at once and every result, a final
+ * failure included, comes through the sink; the stream ends with `complete`
+ * once the operation lets go of it.
  */
 function body(
   fetchAPI: { ReadableStream: typeof ReadableStream },

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../../server/bus/memory.js';
+import { createMemoryFeed } from '../../server/bus/memory.js';
 import type { ActivityChange, ActivityRecordInput } from '../../server/domain/activity.js';
 import { redisKeys } from '../../server/redis/keys.js';
 import { createMemoryStore } from '../../server/store/memory.js';
@@ -23,13 +23,13 @@ interface HistoryHarness {
 }
 
 function memoryHarness(): HistoryHarness {
-  const bus = createMemoryBus();
+  const { feed, deliver } = createMemoryFeed();
   return {
     make: (history) => {
-      const store = createMemoryStore({ bus, history });
+      const store = createMemoryStore({ deliver, history });
       return { store, peer: store };
     },
-    close: () => bus.close(),
+    close: () => feed.close(),
   };
 }
 

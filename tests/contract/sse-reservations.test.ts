@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StreamOperation } from '../../server/transports/sse-single/operation.js';
 import { createMemoryReservations } from '../../server/transports/sse-single/reservations-memory.js';
-import { createRedisReservations, reservationKeys } from '../../server/transports/sse-single/reservations-redis.js';
+import { redisKeys } from '../../server/redis/keys.js';
+import { createRedisReservations } from '../../server/transports/sse-single/reservations-redis.js';
 import type { ReservationLimits, ReservationRegistry } from '../../server/transports/sse-single/reservations.js';
 import { EventQueue } from '../support/event-queue.js';
 import { connectTestRedis, uniquePrefix } from '../support/redis.js';
@@ -63,7 +64,7 @@ function openRedis(): ReservationFixture {
     registry({ streamTtlMs, limits } = {}) {
       // A connection of its own, so that crashing one "process" leaves the others connected.
       const redis = connectTestRedis();
-      const registry = createRedisReservations({ redis, prefix, ...LIMITS, ...limits, streamTtlMs, onError: errors.push });
+      const registry = createRedisReservations({ redis, keys: redisKeys(prefix), ...LIMITS, ...limits, streamTtlMs, onError: errors.push });
       connections.set(registry, redis);
       return registry;
     },
@@ -293,7 +294,7 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('Reservat
 
 describe('the Redis reservation keys', () => {
   it('live under the prefix and the {pulse} hash tag, so the scripts touch one Cluster slot', () => {
-    const keys = reservationKeys('pulse:');
+    const keys = redisKeys('pulse:').reservations;
     expect([keys.reservation('t'), keys.operations('t'), keys.order('t'), keys.pending('alice'), keys.streams('alice')].every((key) => key.startsWith('pulse:{pulse}:sse:'))).toBe(true);
   });
 });

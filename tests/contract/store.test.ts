@@ -1,8 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseChanges } from '../../server/bus/codec.js';
-import { createMemoryBus } from '../../server/bus/memory.js';
-import type { EventBus } from '../../server/bus/types.js';
+import { createMemoryFeed } from '../../server/bus/memory.js';
+import { parseChanges } from '../../server/domain/change-codec.js';
 import { MINUTE_HISTORY_LENGTH, type ActivityChange, type ActivityRecordInput, type SessionRecord } from '../../server/domain/activity.js';
 import { InvalidCursorError, SessionUserMismatchError } from '../../server/core/errors.js';
 import { redisKeys } from '../../server/redis/keys.js';
@@ -14,8 +13,8 @@ import { connectTestRedis, uniquePrefix } from '../support/redis.js';
 
 /**
  * The ActivityStore contract, written once and run against every engine.
- * Changes are observed the way other processes see them: on the memory bus,
- * or on the Redis channel through a separate subscriber parsed by the bus codec.
+ * Changes are observed the way other processes see them: on the memory change
+ * feed, or on the Redis channel through a separate subscriber parsed by the codec.
  */
 
 /** Collects published changes and checks that cursors arrive as 1, 2, 3... (none lost, none twice). */
@@ -78,23 +77,17 @@ interface Harness {
 
 async function memoryHarness(): Promise<Harness> {
   const changes = new ChangeLog();
-  const bus = createMemoryBus();
-  const counted: EventBus = {
-    ...bus,
-    publish: async (batch) => {
-      changes.publishes++;
-      await bus.publish(batch);
-    },
-    get listenerCount() {
-      return bus.listenerCount;
-    },
-  };
-  await bus.subscribe((change) => changes.push([change]));
+  const { feed, deliver } = createMemoryFeed();
+  await feed.subscribe((change) => changes.push([change]));
   const reported: number[] = [];
-  const store = createMemoryStore({ bus: counted, onPublished: (count) => reported.push(count) });
+  const counted = (batch: readonly ActivityChange[]): void => {
+    changes.publishes++;
+    deliver(batch);
+  };
+  const store = createMemoryStore({ deliver: counted, onPublished: (count) => reported.push(count) });
   const close = async (): Promise<void> => {
     await store.close();
-    await bus.close();
+    await feed.close();
   };
   return { store, peer: store, changes, reported, close };
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../../server/bus/memory.js';
+import { createMemoryFeed } from '../../server/bus/memory.js';
 import { SESSIONS_PER_USER, type ActivityRecordInput } from '../../server/domain/activity.js';
 import { redisKeys } from '../../server/redis/keys.js';
 import { createMemoryStore } from '../../server/store/memory.js';
@@ -38,9 +38,9 @@ beforeAll(async () => {
 afterAll(() => spawned.dispose());
 
 function memoryHarness(): Harness {
-  const bus = createMemoryBus();
-  const store = createMemoryStore({ bus });
-  return { store, count: async (during) => ({ value: await during(), byCommand: null }), close: () => bus.close() };
+  const { feed, deliver } = createMemoryFeed();
+  const store = createMemoryStore({ deliver });
+  return { store, count: async (during) => ({ value: await during(), byCommand: null }), close: () => feed.close() };
 }
 
 function redisHarness(): Harness {

@@ -15,15 +15,13 @@ export type DeliveryReporter = (writes: number, at: number) => void;
  * as one batch, written with one call per member: every change the bus
  * hands over in one turn of the event loop (one Redis message carries a
  * whole write's changes; one socket read, many messages) goes out together,
- * framed once per transport. Members still starting hold changes back;
- * members whose transport has no sink take them as items and execute them
- * themselves.
+ * framed once per transport. Members still starting hold changes back.
  */
 export class FanoutGroup implements MemberGroup {
   readonly #members = new Set<Member>();
   /** Newest change this group has dispatched. */
   #cursor = 0;
-  /** Matching changes not yet written to the members that share bytes, in cursor order. */
+  /** Matching changes not yet written to the members, in cursor order. */
   #pending: ActivityChange[] = [];
   #flushScheduled = false;
   /** Executed first events by the shared read they came from; forgotten with the read. */
@@ -31,7 +29,7 @@ export class FanoutGroup implements MemberGroup {
 
   constructor(
     readonly filter: ActivityFilter | null,
-    private readonly execute: EventExecutor | null,
+    private readonly execute: EventExecutor,
     private readonly onDelivered: DeliveryReporter,
   ) {}
 
@@ -45,7 +43,6 @@ export class FanoutGroup implements MemberGroup {
 
   /** Executes one event for one member alone (a first event, a replay, figures at a cursor of its own). */
   executeOne(event: SubscriptionEvent, epoch: string): string {
-    if (this.execute === null) throw new Error('this fan-out group has no executor: its members take items, not bytes');
     return this.execute(toWire(event, epoch));
   }
 
@@ -78,13 +75,13 @@ export class FanoutGroup implements MemberGroup {
     }
     for (const member of this.#members) {
       try {
-        member.onChange(change, matches);
+        member.onChange(change);
       } catch (error) {
         member.fail(error);
       }
     }
     this.#cursor = change.cursor;
-    if (!matches || this.execute === null) return;
+    if (!matches) return;
     this.#pending.push(change);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;

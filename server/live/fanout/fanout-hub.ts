@@ -1,4 +1,4 @@
-import type { EventBus } from '../../bus/types.js';
+import type { ChangeFeed } from '../../bus/types.js';
 import type { ActivityFilter } from '../../domain/activity.js';
 import type { StatsFeed } from '../stats-feed.js';
 import type { EventExecutor } from './event-executor.js';
@@ -10,8 +10,8 @@ export interface GroupSpec {
   /** See `groupKey`. */
   readonly key: string;
   readonly filter: ActivityFilter | null;
-  /** Null when the group's members execute their own items (no transport sink). */
-  readonly execute: EventExecutor | null;
+  /** Executes each event once for every member: the only execution of this subscription's events. */
+  readonly execute: EventExecutor;
 }
 
 /** A member in its group, and the way out. */
@@ -31,7 +31,7 @@ interface Entry {
 
 /** Options of {@link FanoutHub}. */
 export interface FanoutHubOptions {
-  readonly bus: EventBus;
+  readonly bus: ChangeFeed;
   readonly statsFeed: StatsFeed;
   readonly onDelivered: DeliveryReporter;
 }

@@ -75,24 +75,20 @@ export class Member {
   }
 
   /**
-   * A change the group received: held back while this member starts, pushed
-   * at once as an item to a member that executes its own, and left to the
-   * group's next batch (see {@link Member.pendingFrom}) for one that shares
-   * the group's bytes.
+   * A change the group received: held back while this member starts, else
+   * left to the group's next batch (see {@link Member.pendingFrom}).
    */
-  onChange(change: ActivityChange, matches: boolean): void {
-    if (this.#held !== null) return this.#hold(change);
-    if (this.output.sharesBytes || change.cursor <= this.#cursor || !matches) return;
-    this.#write(change, () => this.group.executeOne(change, this.#epoch));
+  onChange(change: ActivityChange): void {
+    if (this.#held !== null) this.#hold(change);
   }
 
   /**
    * Where this member's part of the group's pending changes starts: the
    * first one newer than what it sent itself (0 but for a member that has
-   * just gone live), or `pending.length` when it is not live or takes items.
+   * just gone live), or `pending.length` when it is not live.
    */
   pendingFrom(pending: readonly ActivityChange[]): number {
-    if (this.#held !== null || !this.output.sharesBytes) return pending.length;
+    if (this.#held !== null) return pending.length;
     let start = 0;
     while (start < pending.length && (pending[start] as ActivityChange).cursor <= this.#cursor) start++;
     return start;
@@ -153,7 +149,7 @@ export class Member {
       this.#cursor = change.cursor;
       if (!changeMatches(change, this.group.filter)) continue;
       this.#writeOwn(change);
-      if (this.output.sharesBytes) this.group.reportDelivered(1, change.at);
+      this.group.reportDelivered(1, change.at);
     }
   }
 

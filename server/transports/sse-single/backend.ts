@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../observability/logger.js';
-import { connectRedis } from '../../redis/connect.js';
+import type { RedisKeys } from '../../redis/keys.js';
 import type { ReservationRegistry } from './reservations.js';
 import { createMemoryReservations } from './reservations-memory.js';
 import { createRedisReservations } from './reservations-redis.js';
@@ -12,7 +12,7 @@ import { createRedisRouter } from './routing-redis.js';
 export interface SingleConnectionBackend {
   readonly reservations: ReservationRegistry;
   readonly router: StreamRouter;
-  /** Stops the router (and its connection) and the registry. */
+  /** Stops the router and the registry (not the connections they were given). */
   close(): Promise<void>;
 }
 
@@ -35,26 +35,37 @@ export function createMemorySingleConnection({ ttlMs, maxPerOwner, maxStreamsPer
   return { reservations, router, close: () => Promise.all([router.close(), reservations.close()]).then(() => undefined) };
 }
 
+/** The connections and keys Redis mode runs on, all opened and owned by the composition root. */
+export interface SingleConnectionRedis {
+  /** The shared command connection: the reservations' scripts and the router's PUBLISH. */
+  readonly commands: Redis;
+  /** Dedicated to the router's one subscription (a subscribed connection takes no other commands). */
+  readonly subscriber: Redis;
+  /** `REDIS_PREFIX`, for the router's channels. */
+  readonly prefix: string;
+  readonly keys: RedisKeys;
+}
+
 /**
- * Redis mode: reservations in Redis through `commands`, and a router on a
- * pub/sub connection of its own (opened here, quit on close).
- * @throws when that connection cannot be made
+ * Redis mode: reservations in Redis through `commands`, and a router on
+ * `subscriber`. Neither connection is quit here: the caller opened them.
+ * @throws when the router's subscription cannot be made
  */
-export async function createRedisSingleConnection(url: string, commands: Redis, prefix: string, settings: SingleConnectionSettings, logger: Logger): Promise<SingleConnectionBackend> {
-  const subscriber = await connectRedis(url, 'pulse-stream-router');
+export async function createRedisSingleConnection(
+  { commands, subscriber, prefix, keys }: SingleConnectionRedis,
+  settings: SingleConnectionSettings,
+  logger: Logger,
+): Promise<SingleConnectionBackend> {
   const router = await createRedisRouter({
     publisher: commands,
     subscriber,
     prefix,
     onError: (err) => logger.warn({ err }, 'could not answer a forwarded single-connection request'),
     onMalformed: (err) => logger.warn({ err }, 'dropped a malformed single-connection routing message'),
-  }).catch((error: unknown) => {
-    subscriber.disconnect();
-    throw error;
   });
   const reservations = createRedisReservations({
     redis: commands,
-    prefix,
+    keys,
     ttlMs: settings.ttlMs,
     maxPerOwner: settings.maxPerOwner,
     maxStreamsPerOwner: settings.maxStreamsPerOwner,
@@ -67,7 +78,6 @@ export async function createRedisSingleConnection(url: string, commands: Redis, 
     close: async () => {
       await router.close();
       await reservations.close();
-      await subscriber.quit().catch(() => subscriber.disconnect());
     },
   };
 }

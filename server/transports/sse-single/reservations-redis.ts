@@ -1,38 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { runScript } from '../../leases/scripts.js';
+import type { RedisKeys, ReservationKeys } from '../../redis/keys.js';
+import { runLua } from '../../redis/lua.js';
 import { createRenewer } from '../../redis/renewer.js';
 import { encodeStreamOperation, parseStreamOperation } from './operation.js';
 import { CANCEL, CONNECT, LIVE_COUNT, RELEASE, RENEW, RESERVE, SUBMIT } from './reservation-scripts.js';
 import { DEFAULT_MAX_QUEUED, type CancelOutcome, type ConnectOutcome, type ReservationLimits, type ReservationRegistry, type SubmitOutcome } from './reservations.js';
 
-/** The keys of the reservations, under the deployment's prefix and the `{pulse}` hash tag (one Cluster slot, as the scripts need). */
-export interface ReservationKeys {
-  reservation(token: string): string;
-  operations(token: string): string;
-  order(token: string): string;
-  pending(owner: string): string;
-  streams(owner: string): string;
-}
-
-/** Builds {@link ReservationKeys} for `REDIS_PREFIX`. */
-export function reservationKeys(prefix: string): ReservationKeys {
-  const k = `${prefix}{pulse}:sse:`;
-  return {
-    reservation: (token) => `${k}reservation:${token}`,
-    operations: (token) => `${k}operations:${token}`,
-    order: (token) => `${k}order:${token}`,
-    pending: (owner) => `${k}pending:${owner}`,
-    streams: (owner) => `${k}streams:${owner}`,
-  };
-}
-
 /** Options of {@link createRedisReservations}. */
 export interface RedisReservationsOptions extends ReservationLimits {
   /** A command connection (may be shared; not quit by the registry). */
   readonly redis: Redis;
-  /** `REDIS_PREFIX`. */
-  readonly prefix: string;
+  /** Where the reservations live: `keys.reservations`. */
+  readonly keys: RedisKeys;
   /**
    * How long a connected reservation's record outlives its holder's last
    * renewal: a crashed process's tokens are forgotten within it. @defaultValue 15000
@@ -55,8 +35,7 @@ const RENEW_BATCH = 500;
  * holds any; released ones are deleted.
  */
 export function createRedisReservations(options: RedisReservationsOptions): ReservationRegistry {
-  const { redis, prefix, ttlMs, maxPerOwner, maxStreamsPerOwner, maxQueued = DEFAULT_MAX_QUEUED, streamTtlMs = 15_000, onError = () => {}, newToken = randomUUID } = options;
-  const keys = reservationKeys(prefix);
+  const { redis, keys: { reservations: keys }, ttlMs, maxPerOwner, maxStreamsPerOwner, maxQueued = DEFAULT_MAX_QUEUED, streamTtlMs = 15_000, onError = () => {}, newToken = randomUUID } = options;
   // token → [owner, holder] of every reservation connected through this registry.
   const held = new Map<string, readonly [owner: string, holder: string]>();
   const renewer = createRenewer(streamTtlMs / 3, () => renewAll(redis, keys, held, streamTtlMs).catch(onError));
@@ -69,16 +48,16 @@ export function createRedisReservations(options: RedisReservationsOptions): Rese
     // A renewal already sent would write the record back after the delete.
     await renewer.settled();
     const [owner, holder] = entry;
-    await runScript(redis, RELEASE, [keys.reservation(token), keys.streams(owner)], [holder, token]).catch(onError);
+    await runLua(redis, RELEASE, [keys.reservation(token), keys.streams(owner)], [holder, token]).catch(onError);
   };
   return {
     async reserve(owner) {
       const token = newToken();
-      const added = await runScript(redis, RESERVE, [keys.pending(owner), keys.reservation(token)], [maxPerOwner, ttlMs, token, owner]);
+      const added = await runLua(redis, RESERVE, [keys.pending(owner), keys.reservation(token)], [maxPerOwner, ttlMs, token, owner]);
       return added === 1 ? token : null;
     },
     async connect(token, owner, holder) {
-      const reply = await runScript(redis, CONNECT, [...operationKeys(token, owner), keys.streams(owner)], [owner, token, holder, streamTtlMs, maxStreamsPerOwner]);
+      const reply = await runLua(redis, CONNECT, [...operationKeys(token, owner), keys.streams(owner)], [owner, token, holder, streamTtlMs, maxStreamsPerOwner]);
       const outcome = connectOutcome(reply);
       if (outcome.state === 'connected') {
         held.set(token, [owner, holder]);
@@ -87,15 +66,15 @@ export function createRedisReservations(options: RedisReservationsOptions): Rese
       return outcome;
     },
     async submit(token, owner, operation) {
-      const reply = await runScript(redis, SUBMIT, operationKeys(token, owner), [owner, token, operation.operationId, encodeStreamOperation(operation), maxQueued]);
+      const reply = await runLua(redis, SUBMIT, operationKeys(token, owner), [owner, token, operation.operationId, encodeStreamOperation(operation), maxQueued]);
       return routedOutcome(reply, ['queued', 'duplicate', 'full']) as SubmitOutcome;
     },
     async cancel(token, owner, operationId) {
-      return routedOutcome(await runScript(redis, CANCEL, operationKeys(token, owner), [owner, token, operationId]), ['cancelled']) as CancelOutcome;
+      return routedOutcome(await runLua(redis, CANCEL, operationKeys(token, owner), [owner, token, operationId]), ['cancelled']) as CancelOutcome;
     },
     release,
-    pendingOf: async (owner) => Number(await runScript(redis, LIVE_COUNT, [keys.pending(owner)], [])),
-    connectedOf: async (owner) => Number(await runScript(redis, LIVE_COUNT, [keys.streams(owner)], [])),
+    pendingOf: async (owner) => Number(await runLua(redis, LIVE_COUNT, [keys.pending(owner)], [])),
+    connectedOf: async (owner) => Number(await runLua(redis, LIVE_COUNT, [keys.streams(owner)], [])),
     async close() {
       renewer.stop();
       await Promise.all([...held.keys()].map(release));
@@ -129,7 +108,7 @@ async function renewAll(redis: Redis, keys: ReservationKeys, held: ReadonlyMap<s
   const entries = [...held];
   for (let start = 0; start < entries.length; start += RENEW_BATCH) {
     const batch = entries.slice(start, start + RENEW_BATCH);
-    await runScript(
+    await runLua(
       redis,
       RENEW,
       batch.flatMap(([token, [owner]]) => [keys.reservation(token), keys.streams(owner)]),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { redisKeys } from '../../redis/keys.js';
 import { ANSWERS, type StreamAnswer } from './answers.js';
 import type { RoutedHandler, RoutedRequest, StreamRouter } from './routing.js';
 import { encodeRouterMessage, parseRouterMessage, type RouterMessage } from './routing-wire.js';
@@ -10,7 +11,7 @@ export interface RedisRouterOptions {
   readonly publisher: Redis;
   /** Dedicated to this router's one subscription (a subscribed connection takes no other commands). Not quit by the router. */
   readonly subscriber: Redis;
-  /** `REDIS_PREFIX`; channels are `<prefix>sse:process:<process id>`. */
+  /** `REDIS_PREFIX`; each process's channel is `redisKeys(prefix).streamRouterChannel(process id)`. */
   readonly prefix: string;
   /** How long a forwarded request waits for the holder's answer. @defaultValue 5000 */
   readonly answerTimeoutMs?: number;
@@ -34,7 +35,8 @@ export interface RedisRouterOptions {
  */
 export async function createRedisRouter(options: RedisRouterOptions): Promise<StreamRouter> {
   const { publisher, subscriber, prefix, answerTimeoutMs = 5_000, onError = () => {}, onMalformed = () => {}, processId = randomUUID() } = options;
-  const channelOf = (id: string): string => `${prefix}sse:process:${id}`;
+  const keys = redisKeys(prefix);
+  const channelOf = (id: string): string => keys.streamRouterChannel(id);
   const own = channelOf(processId);
   const calls = new Map<string, (answer: StreamAnswer) => void>();
   let handler: RoutedHandler | undefined;

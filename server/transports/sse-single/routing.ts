@@ -39,6 +39,9 @@ export interface StreamRouter {
 export function createLocalRouter(processId: string = randomUUID()): StreamRouter {
   let handler: RoutedHandler | undefined;
   let closed = false;
+  // Settled by close(), so that calls still waiting are answered 503 as the contract says (as the Redis router does).
+  let shutDown!: (answer: StreamAnswer) => void;
+  const closing = new Promise<StreamAnswer>((resolve) => (shutDown = resolve));
   return {
     processId,
     serve(serving) {
@@ -46,10 +49,11 @@ export function createLocalRouter(processId: string = randomUUID()): StreamRoute
     },
     async forward(_holder, request) {
       if (closed) return ANSWERS.shuttingDown;
-      return handler ? handler(request) : ANSWERS.streamNotFound;
+      return handler ? Promise.race([handler(request), closing]) : ANSWERS.streamNotFound;
     },
     async close() {
       closed = true;
+      shutDown(ANSWERS.shuttingDown);
     },
   } satisfies StreamRouter;
 }

@@ -18,7 +18,7 @@ describe('request logs', () => {
   let admin: string;
 
   beforeAll(async () => {
-    pulse = await startTestPulse({ logger: createLogger('trace', { write: (line: string) => void raw.push(line) }) });
+    pulse = await startTestPulse({ logger: createLogger('trace', { destination: { write: (line: string) => void raw.push(line) } }) });
     admin = await pulse.token('log-admin', ['admin']);
   });
   afterAll(() => pulse.close());

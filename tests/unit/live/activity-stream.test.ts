@@ -1,22 +1,52 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../../../server/bus/memory.js';
+import { createMemoryFeed } from '../../../server/bus/memory.js';
 import type { PulseServices } from '../../../server/resolvers/context.js';
 import type { ActivityRecordInput } from '../../../server/domain/activity.js';
-import type { WireEvent } from '../../../server/domain/events.js';
+import type { StreamItem } from '../../../server/domain/events.js';
+import type { GroupSpec } from '../../../server/live/fanout/fanout-hub.js';
+import { IteratedSink, type SerializedResult } from '../../../server/live/fanout/iterated-sink.js';
 import { FanoutHub } from '../../../server/live/fanout/fanout-hub.js';
 import { createMemoryLeases } from '../../../server/leases/memory.js';
 import { createPulseMetrics } from '../../../server/observability/metrics.js';
 import { createStatsFeed } from '../../../server/live/stats-feed.js';
 import { createMemoryStore } from '../../../server/store/memory.js';
-import { openActivityStream } from '../../../server/live/activity-stream.js';
+import { openActivityStream, type ActivityStreamRequest } from '../../../server/live/activity-stream.js';
 import { OpenStreams } from '../../../server/live/open-streams.js';
 import { SharedSnapshots } from '../../../server/live/shared-snapshots.js';
 import { waitUntil } from '../../support/wait.js';
 
 const admin = { sub: 'alice', roles: new Set(['admin'] as const) };
-/** Members that take items and execute them themselves (no transport sink). */
-const ITEMS = { key: 'items', filter: null, execute: null };
+/** Events "executed" as their own JSON, a failure as its error code: enough to see what reached the sink, in order. */
+const GROUP: GroupSpec = {
+  key: 'all',
+  filter: null,
+  execute: (item: StreamItem) => JSON.stringify(item.type === 'StreamFailure' ? { failure: (item.error as { extensions?: { code?: string } }).extensions?.code } : item),
+};
+
+/** Opens a stream whose results come out of an iterated sink (the in-process path), with a subscriber queue of 10. */
+async function open(services: PulseServices, extra: Partial<ActivityStreamRequest> = {}): Promise<AsyncIterableIterator<Record<string, unknown>>> {
+  const sink = new IteratedSink(services.limits.subscriberBufferSize, services.limits.subscriberBufferBytes);
+  const ended = await openActivityStream(services, { viewer: admin, filter: null, first: 10, transport: 'sse-distinct', group: GROUP, sink, ...extra });
+  // A held stream's own iterator ends at once: its results come out of the sink.
+  expect(await ended.next()).toEqual({ value: undefined, done: true });
+  return parsed(sink.results());
+}
+
+function parsed(results: AsyncIterableIterator<SerializedResult>): AsyncIterableIterator<Record<string, unknown>> {
+  const iterator: AsyncIterableIterator<Record<string, unknown>> = {
+    next: async () => {
+      const step = await results.next();
+      return step.done ? step : { value: JSON.parse(step.value.stringify()) as Record<string, unknown>, done: false };
+    },
+    return: async () => {
+      await results.return?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
 
 function event(sessionId: string, userId: string, at: number): ActivityRecordInput {
   return { sessionId, userId, userName: null, ipAddress: null, path: '/', userAgent: null, at };
@@ -30,8 +60,8 @@ describe('openActivityStream (in process, memory engines)', () => {
   let services: PulseServices;
 
   beforeEach(() => {
-    const bus = createMemoryBus();
-    const store = createMemoryStore({ bus });
+    const { feed: bus, deliver } = createMemoryFeed();
+    const store = createMemoryStore({ deliver });
     const clock = { now: () => Date.now() };
     const statsFeed = createStatsFeed({ store, bus, clock, intervalMs: 60_000, topPathsLimit: 10, onError: () => {} });
     services = {
@@ -52,33 +82,33 @@ describe('openActivityStream (in process, memory engines)', () => {
 
   it('starts with a snapshot whose cursor is the newest change, then sends only newer changes', async () => {
     await services.store.record([event('s1', 'u1', Date.now())], Date.now());
-    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10, transport: 'sse-distinct', group: ITEMS });
-    const first = (await stream.next()).value as WireEvent;
+    const stream = await open(services);
+    const first = (await stream.next()).value as { cursor: { epoch: string } };
     expect(first).toMatchObject({ type: 'Snapshot', cursor: { seq: 2 }, resume: 'FRESH' });
     await services.store.record([event('s2', 'u2', Date.now())], Date.now());
-    expect(((await stream.next()).value as WireEvent).cursor).toEqual({ epoch: (first as WireEvent).cursor.epoch, seq: 3 });
+    expect(((await stream.next()).value as { cursor: unknown }).cursor).toEqual({ epoch: first.cursor.epoch, seq: 3 });
     await stream.return?.();
     await waitUntil(() => services.openStreams.count === 0 && services.leases.heldCount === 0, 5_000, { what: 'the stream is released' });
   });
 
   it('cuts off a subscriber that stops reading once its buffer is full, and frees what it held', async () => {
-    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10, transport: 'sse-distinct', group: ITEMS });
+    const stream = await open(services);
     // Nobody reads: 30 changes (start + join per session) overflow the buffer of 10.
     for (let i = 0; i < 15; i++) await services.store.record([event(`s${i}`, `u${i}`, Date.now())], Date.now());
     await waitUntil(() => services.openStreams.count === 0, 5_000, { what: 'the slow stream is closed' });
     expect(services.leases.heldCount).toBe(0);
     expect(services.bus.listenerCount).toBe(0);
     expect(services.fanout.groupCount).toBe(0);
-    // What it had queued is dropped; it learns why in one final item.
+    // What it had queued (its snapshot included) is dropped; it learns why in one final result.
     const items = [];
     for await (const item of stream) items.push(item);
-    expect(items).toEqual([expect.objectContaining({ type: 'Snapshot' }), { type: 'StreamFailure', error: expect.objectContaining({ extensions: expect.objectContaining({ code: 'SLOW_CONSUMER' }) }) }]);
+    expect(items).toEqual([{ failure: 'SLOW_CONSUMER' }]);
     // Counted once, although every change after the overflow was refused too.
     expect(await slowConsumerDisconnects(services)).toBe(1);
   });
 
   it('does not count a subscriber that left as a slow consumer', async () => {
-    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10, transport: 'sse-distinct', group: ITEMS });
+    const stream = await open(services);
     await stream.next();
     await stream.return?.();
     // Changes published before the stream's `finally` removed its listener meet a closed, empty channel.
@@ -89,10 +119,10 @@ describe('openActivityStream (in process, memory engines)', () => {
 
   it('refuses a third stream of one admin before it starts', async () => {
     const streams = [
-      await openActivityStream(services, { viewer: admin, filter: null, first: 10, transport: 'sse-distinct', group: ITEMS }),
-      await openActivityStream(services, { viewer: admin, filter: null, first: 10, transport: 'sse-distinct', group: ITEMS }),
+      await open(services),
+      await open(services),
     ];
-    await expect(openActivityStream(services, { viewer: admin, filter: null, first: 10, transport: 'sse-distinct', group: ITEMS })).rejects.toMatchObject({
+    await expect(open(services)).rejects.toMatchObject({
       extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
     });
     expect(services.openStreams.count).toBe(2);
@@ -103,7 +133,7 @@ describe('openActivityStream (in process, memory engines)', () => {
   it('ends before its first event when the client aborts, releasing its lease', async () => {
     const abort = new AbortController();
     abort.abort();
-    const stream = await openActivityStream(services, { viewer: admin, filter: null, first: 10, transport: 'sse-distinct', group: ITEMS, signal: abort.signal });
+    const stream = await open(services, { signal: abort.signal });
     expect(await stream.next()).toEqual({ value: undefined, done: true });
     await waitUntil(() => services.openStreams.count === 0 && services.leases.heldCount === 0, 5_000, { what: 'nothing is held' });
   });

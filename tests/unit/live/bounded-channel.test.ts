@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { createBoundedChannel } from '../../../server/live/fanout/bounded-channel.js';
-import { withFirst } from '../../../server/live/with-first.js';
 
 describe('createBoundedChannel', () => {
   it('delivers queued values in order, then ends', async () => {
@@ -45,17 +44,5 @@ describe('createBoundedChannel', () => {
     await Promise.resolve();
     expect(closed).toBe(true);
     expect(channel.push(1)).toBe(false);
-  });
-});
-
-describe('withFirst', () => {
-  it('yields the first value, then the rest, and passes return() through at once', async () => {
-    const rest = createBoundedChannel<number>(5);
-    rest.push(2);
-    const iterator = withFirst(1, rest);
-    expect(await iterator.next()).toEqual({ value: 1, done: false });
-    expect(await iterator.next()).toEqual({ value: 2, done: false });
-    await iterator.return?.();
-    expect(await rest.next()).toEqual({ value: undefined, done: true });
   });
 });

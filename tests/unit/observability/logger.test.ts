@@ -1,10 +1,11 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../server/observability/logger.js';
 
 /** A logger at `level` whose JSON lines are collected, parsed. */
 function capture(level: string): { logger: ReturnType<typeof createLogger>; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger(level, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = createLogger(level, { destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) } });
   return { logger, lines };
 }
 
@@ -39,5 +40,22 @@ describe('createLogger', () => {
     logger.fatal('nothing');
     expect(lines).toEqual([]);
     expect(() => createLogger('loud')).toThrow(/level:loud/);
+  });
+
+  it('writes one readable line per record in dev mode, secrets still redacted', () => {
+    const raw: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        raw.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger('info', { readable: true, destination });
+    logger.info({ port: 4000, token: 'abc.def.ghi' }, 'pulse listening');
+    const text = raw.join('');
+    expect(text).toMatch(/INFO.*pulse listening/);
+    expect(text).toMatch(/port\W+4000/);
+    expect(text).not.toContain('abc.def.ghi');
+    expect(() => JSON.parse(text)).toThrow();
   });
 });

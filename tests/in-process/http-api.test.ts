@@ -1,28 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCode, postGraphQL } from '../../support/clients.js';
-import { ACTIVE_USERS, END_SESSION, EVENTS_PER_MINUTE, RECORD, RECORD_MANY, STATS, activity } from '../../support/operations.js';
-import { BACKENDS, startTestPulse, type TestPulse } from '../../support/pulse.js';
+import { errorCode } from '../support/clients.js';
+import { startInProcessPulse, type InProcessPulse } from '../support/in-process.js';
+import { ACTIVE_USERS, END_SESSION, EVENTS_PER_MINUTE, RECORD, RECORD_MANY, STATS, activity } from '../support/operations.js';
+import { BACKENDS } from '../support/pulse.js';
 
 const minutesAgo = (minutes: number): string => new Date(Date.now() - minutes * 60_000).toISOString();
 const minuteOf = (ms: number): number => Math.floor(ms / 60_000);
 
 type MinuteCount = { minute: string; events: number };
 
-describe.each(BACKENDS)('GraphQL over HTTP on the %s backend', (backend) => {
-  let pulse: TestPulse;
+describe.each(BACKENDS)('GraphQL over HTTP on the %s backend, in process', (backend) => {
+  let pulse: InProcessPulse;
   let admin: string;
   let ingest: string;
 
   beforeAll(async () => {
-    pulse = await startTestPulse({ backend, env: { MAX_BATCH_SIZE: '5' } });
+    pulse = await startInProcessPulse({ backend, env: { MAX_BATCH_SIZE: '5' } });
     admin = await pulse.token('alice', ['admin']);
     ingest = await pulse.token('shop', ['ingest']);
   });
   afterAll(() => pulse.close());
 
-  const asIngest = (query: string, variables?: Record<string, unknown>) => postGraphQL(pulse.graphqlUrl, ingest, query, variables);
-  const asAdmin = (query: string, variables?: Record<string, unknown>) => postGraphQL(pulse.graphqlUrl, admin, query, variables);
+  const asIngest = (query: string, variables?: Record<string, unknown>) => pulse.graphql(ingest, query, variables);
+  const asAdmin = (query: string, variables?: Record<string, unknown>) => pulse.graphql(admin, query, variables);
 
   it('records activity and serves it in activeUsers and stats', async () => {
     const user = `u-${randomUUID()}`;
@@ -197,7 +198,7 @@ describe.each(BACKENDS)('GraphQL over HTTP on the %s backend', (backend) => {
   describe('authentication and roles', () => {
     it('answers 401 UNAUTHENTICATED without a token or with a bad one', async () => {
       for (const token of [null, 'garbage', `${admin}x`]) {
-        const result = await postGraphQL(pulse.graphqlUrl, token, STATS);
+        const result = await pulse.graphql(token, STATS);
         expect(result.status).toBe(401);
         expect(errorCode(result.body)).toBe('UNAUTHENTICATED');
       }
@@ -215,21 +216,21 @@ describe.each(BACKENDS)('GraphQL over HTTP on the %s backend', (backend) => {
     });
 
     it('serves GraphiQL to a browser without a token', async () => {
-      const response = await fetch(pulse.graphqlUrl, { headers: { accept: 'text/html' } });
+      const response = await pulse.fetch('/graphql', { headers: { accept: 'text/html' } });
       expect(response.status).toBe(200);
       expect(await response.text()).toContain('GraphiQL');
     });
 
     it('answers GET queries like POST ones', async () => {
-      const url = `${pulse.graphqlUrl}?query=${encodeURIComponent('{ stats { activeSessions } }')}`;
-      const response = await fetch(url, { headers: { authorization: `Bearer ${admin}`, accept: 'application/json' } });
+      const url = `/graphql?query=${encodeURIComponent('{ stats { activeSessions } }')}`;
+      const response = await pulse.fetch(url, { headers: { authorization: `Bearer ${admin}`, accept: 'application/json' } });
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ data: { stats: { activeSessions: expect.any(Number) } } });
     });
   });
 
   it('reports health and readiness', async () => {
-    expect((await fetch(`${pulse.url}/healthz`)).status).toBe(200);
-    expect((await fetch(`${pulse.url}/readyz`)).status).toBe(200);
+    expect((await pulse.fetch('/healthz')).status).toBe(200);
+    expect((await pulse.fetch('/readyz')).status).toBe(200);
   });
 });

@@ -1,17 +1,20 @@
-import type { ActivityChange, SessionEndReason, UserRef } from '../domain/activity.js';
-import { jsonReader } from '../domain/json-reader.js';
+import type { ActivityChange, SessionEndReason, UserRef } from './activity.js';
+import { jsonReader } from './json-reader.js';
 
 /**
  * The wire format of changes on the Redis channel: one JSON array per
  * store write, each element an `ActivityChange` with `null` for absent
- * optional fields. Written by the store's Lua scripts and by
- * {@link encodeChanges}; read only through {@link parseChanges}.
+ * optional fields. The store's Lua scripts write it (they are the only
+ * publisher); this is the same encoding in TypeScript, the reference the
+ * contract suites publish with. Read only through {@link parseChanges}.
+ * It lives in `domain/` because both the store (writer, and reader of its
+ * scripts' replies) and the change feed (reader) need it.
  */
 export function encodeChanges(changes: readonly ActivityChange[]): string {
   return JSON.stringify(changes);
 }
 
-/** Raised for a bus message that is not a valid change array. */
+/** Raised for a channel message that is not a valid change array. */
 export class MalformedChangeError extends Error {
   override name = 'MalformedChangeError';
 }
@@ -19,7 +22,7 @@ export class MalformedChangeError extends Error {
 const read = jsonReader((message) => new MalformedChangeError(message));
 
 /**
- * Parses one bus message into changes, checking every field, so that
+ * Parses one channel message into changes, checking every field, so that
  * nothing malformed (a foreign publisher, a version skew) reaches a subscriber.
  * @throws MalformedChangeError when anything does not fit
  */

@@ -1,0 +1,3 @@
+-- Redis's own clock in ms, so every process's expiries compare on one clock.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

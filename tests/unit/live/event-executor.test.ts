@@ -1,0 +1,143 @@
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { parse, subscribe, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { maskError } from 'graphql-yoga';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { ActivityChange, ActivityRecordInput } from '../../../server/domain/activity.js';
+import { toWire, type SubscriptionEvent, type WireEvent } from '../../../server/domain/events.js';
+import { createEventExecutor } from '../../../server/live/fanout/event-executor.js';
+import { resolvers } from '../../../server/resolvers/index.js';
+import { createPulseSchema, loadTypeDefs } from '../../../server/root/schema.js';
+import { createMemoryStore } from '../../../server/store/memory.js';
+
+/**
+ * A fan-out group executes each event once, with its own executor, for
+ * every member. What a member gets must be what graphql-js's own
+ * `subscribe` gives one subscriber for the same source events (each mapped
+ * through `execute`, variables coerced per event), after Yoga's error
+ * masking: that is checked here, for documents with fragments, aliases,
+ * variables and error-producing arguments, on real events from the store.
+ */
+
+const FULL = /* GraphQL */ `
+  subscription Full($filter: ActivityFilter, $first: Int, $limit: Int) {
+    activityChanged(filter: $filter, first: $first) {
+      __typename cursor at
+      ...Sessions
+      ... on UserJoined { user { id name } }
+      ... on UserLeft { user { id } }
+      ... on Snapshot { resume activeUsers { edges { node { id name sessionCount sessions(first: 2) { id path } } } pageInfo { hasNextPage endCursor } } stats { ...Figures } }
+      ... on StatsChanged { stats { ...Figures } }
+    }
+  }
+  fragment Sessions on ActivityEvent {
+    ... on SessionStarted { session { id userId path ipAddress eventCount } }
+    ... on SessionUpdated { session { id path lastSeen eventCount } previousPath }
+    ... on SessionEnded { reason session { id } }
+  }
+  fragment Figures on Stats { activeUsers activeSessions eventsLastMinute topPaths(limit: $limit) { path sessions } }
+`;
+
+const ALIASED_WITH_ERRORS = /* GraphQL */ `
+  subscription Aliased($limit: Int) {
+    activityChanged {
+      kind: __typename position: cursor
+      ... on SessionStarted { session { id where: path } }
+      ... on Snapshot { stats { paths: topPaths(limit: $limit) { path } } activeUsers { edges { node { sessions(first: 99) { id } } } } }
+      ... on StatsChanged { stats { paths: topPaths(limit: $limit) { path } } }
+    }
+  }
+`;
+
+const CASES: readonly { readonly name: string; readonly query: string; readonly variables: Record<string, unknown> }[] = [
+  { name: 'fragments and variables', query: FULL, variables: { first: 5, limit: 2 } },
+  { name: 'no variables at all', query: FULL, variables: {} },
+  { name: 'aliases and arguments out of range (error results)', query: ALIASED_WITH_ERRORS, variables: { limit: 99 } },
+];
+
+const EPOCH = 'test-epoch';
+const NOW = Date.UTC(2026, 11, 2, 12);
+
+const input = (sessionId: string, userId: string, path: string, at: number): ActivityRecordInput => ({
+  sessionId,
+  userId,
+  userName: `User ${userId}`,
+  ipAddress: '203.0.113.7',
+  path,
+  userAgent: 'test',
+  at,
+});
+
+/** Every kind of event a stream carries, made by the real memory store. */
+async function realEvents(): Promise<WireEvent[]> {
+  const changes: ActivityChange[] = [];
+  const store = createMemoryStore({ deliver: (delivered) => void changes.push(...delivered) });
+  await store.record([input('s1', 'u1', '/shop/a', NOW), input('s2', 'u2', '/blog', NOW + 1)], NOW + 1);
+  await store.record([input('s1', 'u1', '/shop/b', NOW + 2), input('s3', 'u1', '/home', NOW + 3)], NOW + 3);
+  await store.endSession('s2', NOW + 4);
+  const snapshot = await store.snapshot({ first: 10 }, NOW + 5, 50);
+  const stats = await store.stats(NOW + 6, 50);
+  const events: SubscriptionEvent[] = [
+    { type: 'Snapshot', cursor: snapshot.cursor, at: NOW + 5, stats: snapshot.stats, page: snapshot.page, resume: 'FRESH' },
+    ...changes,
+    { type: 'StatsChanged', cursor: changes.at(-1)?.cursor ?? 0, at: NOW + 6, stats },
+  ];
+  return events.map((event) => toWire(event, EPOCH));
+}
+
+async function* sourceOf(events: readonly WireEvent[]): AsyncGenerator<WireEvent> {
+  yield* events;
+}
+
+/**
+ * Pulse's schema, but with `activityChanged`'s source replaced by `events`:
+ * graphql-js's own `subscribe` then maps each one through the same field
+ * resolvers, for one subscriber, as it would without fan-out.
+ */
+function referenceSchema(events: readonly WireEvent[]): GraphQLSchema {
+  const { resolve } = resolvers.Subscription?.activityChanged as unknown as { resolve: (item: WireEvent) => unknown };
+  return makeExecutableSchema({
+    typeDefs: loadTypeDefs(),
+    resolvers: { ...resolvers, Subscription: { activityChanged: { subscribe: () => sourceOf(events), resolve } } },
+  });
+}
+
+/**
+ * What Yoga writes for a result: unexpected errors masked, Pulse's own
+ * (with a code) kept, and the `http` extension (a status hint for Yoga
+ * itself) left out, as its result stringifier does.
+ */
+function asYogaWritesIt(result: ExecutionResult): unknown {
+  const json = JSON.parse(JSON.stringify(result.errors?.length ? { ...result, errors: result.errors.map((error) => maskError(error, 'Unexpected error.', false) as GraphQLError) } : result)) as {
+    errors?: { extensions?: Record<string, unknown> }[];
+  };
+  for (const error of json.errors ?? []) delete error.extensions?.http;
+  return json;
+}
+
+describe('a fan-out group executes each event as graphql-js subscribe does for one subscriber', () => {
+  const schema = createPulseSchema();
+  const logger = pino({ level: 'silent' });
+
+  it.each(CASES)('$name', async ({ query, variables }) => {
+    const events = await realEvents();
+    const document = parse(query);
+    const contextValue = { viewer: { sub: 'admin', roles: new Set(['admin']) } };
+    const reference = await subscribe({ schema: referenceSchema(events), document, variableValues: variables, contextValue });
+    if (!(Symbol.asyncIterator in reference)) throw new Error(`subscribe refused: ${JSON.stringify(reference)}`);
+    const expected: unknown[] = [];
+    for await (const result of reference) expected.push(asYogaWritesIt(result));
+
+    const execute = createEventExecutor({ schema, document, operationName: undefined, variableValues: variables, contextValue }, logger);
+    const grouped = events.map((event) => JSON.parse(execute(event)) as unknown);
+
+    expect(grouped).toEqual(expected);
+    expect(expected).toHaveLength(events.length);
+    // The comparison covers every kind of event, and error results too.
+    const text = JSON.stringify(expected);
+    for (const kind of ['Snapshot', 'SessionStarted', 'SessionUpdated', 'SessionEnded', 'UserJoined', 'UserLeft', 'StatsChanged']) {
+      if (query === FULL) expect(text).toContain(`"${kind}"`);
+    }
+    if (query === ALIASED_WITH_ERRORS) expect(text).toContain('BAD_USER_INPUT');
+  });
+});

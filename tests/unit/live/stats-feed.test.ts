@@ -1,0 +1,84 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMemoryFeed } from '../../../server/bus/memory.js';
+import type { ActivityRecordInput, StatsRecord } from '../../../server/domain/activity.js';
+import { createStatsFeed, type StatsFeed } from '../../../server/live/stats-feed.js';
+import { createMemoryStore } from '../../../server/store/memory.js';
+
+const INTERVAL_MS = 1_000;
+
+const visit = (sessionId: string, at: number): ActivityRecordInput => ({
+  sessionId,
+  userId: `user-${sessionId}`,
+  userName: null,
+  ipAddress: null,
+  path: '/home',
+  userAgent: null,
+  at,
+});
+
+/**
+ * The stats feed on the real memory store and change feed, with Vitest's
+ * fake clock: `StatsChanged` leads as well as trails. A change after a
+ * quiet interval sends its figures at once (a dashboard's counts never lag
+ * its table); changes within the interval are coalesced into one send at
+ * its end.
+ */
+describe('the stats feed', () => {
+  let feed: StatsFeed;
+  let sent: { at: number; stats: StatsRecord }[];
+  let record: (sessionId: string) => Promise<void>;
+
+  beforeEach(async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 11, 2, 12) });
+    const { feed: changes, deliver } = createMemoryFeed();
+    const store = createMemoryStore({ deliver });
+    record = async (sessionId) => void (await store.record([visit(sessionId, Date.now())], Date.now()));
+    feed = createStatsFeed({ store, bus: changes, clock: { now: () => Date.now() }, intervalMs: INTERVAL_MS, topPathsLimit: 5, onError: (error) => { throw error; } });
+    sent = [];
+    await feed.subscribe((stats) => void sent.push({ at: Date.now(), stats }));
+  });
+  afterEach(() => {
+    feed.close();
+    vi.useRealTimers();
+  });
+
+  it('sends the figures right after a change that follows a quiet interval, even just after a periodic tick', async () => {
+    // Just after the third tick computed (and found nothing new): the worst moment for a trailing-only feed.
+    await vi.advanceTimersByTimeAsync(3 * INTERVAL_MS + 10);
+    expect(sent).toEqual([]);
+    const changedAt = Date.now();
+    await record('a');
+    await vi.advanceTimersByTimeAsync(60);
+    expect(sent.map((s) => s.stats.activeSessions)).toEqual([1]);
+    expect((sent[0]?.at ?? Infinity) - changedAt).toBeLessThanOrEqual(60);
+  });
+
+  it('coalesces the changes that follow within the interval into one send at its end', async () => {
+    await vi.advanceTimersByTimeAsync(3 * INTERVAL_MS + 10);
+    await record('a');
+    await vi.advanceTimersByTimeAsync(60);
+    const leadAt = sent[0]?.at ?? 0;
+    for (const id of ['b', 'c', 'd']) {
+      await vi.advanceTimersByTimeAsync(100);
+      await record(id);
+    }
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS);
+    expect(sent.map((s) => [s.at - leadAt, s.stats.activeSessions])).toEqual([
+      [0, 1],
+      [INTERVAL_MS, 4],
+    ]);
+    expect(leadAt).toBeGreaterThan(0);
+  });
+
+  it('never sends twice within one interval, whatever the rate of changes', async () => {
+    await vi.advanceTimersByTimeAsync(3 * INTERVAL_MS);
+    for (let i = 0; i < 50; i++) {
+      await record(`s${i}`);
+      await vi.advanceTimersByTimeAsync(73);
+    }
+    await vi.advanceTimersByTimeAsync(2 * INTERVAL_MS);
+    expect(sent.length).toBeGreaterThan(2);
+    sent.slice(1).forEach((send, i) => expect(send.at - (sent[i]?.at ?? 0)).toBeGreaterThanOrEqual(INTERVAL_MS));
+    expect(sent.at(-1)?.stats.activeSessions).toBe(50);
+  });
+});
