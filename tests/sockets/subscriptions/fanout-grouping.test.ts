@@ -3,6 +3,7 @@ import type { ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postGraphQL, subscribe, type Subscription, type Transport } from '../../support/clients.js';
 import { END_SESSION, RECORD, RECORD_MANY, activity } from '../../support/operations.js';
+import { ALIASED_WITH_ERRORS, FULL } from '../../support/fanout-documents.js';
 import { BACKENDS, startTestPulse, type TestPulse } from '../../support/pulse.js';
 import { readStreamUntil } from '../../support/read-stream.js';
 import { waitUntil } from '../../support/wait.js';
@@ -12,37 +13,6 @@ const MARKER = 'fan-marker';
 
 const MINIMAL = /* GraphQL */ `
   subscription Minimal { activityChanged { __typename cursor ... on SessionStarted { session { id } } } }
-`;
-
-const FULL = /* GraphQL */ `
-  subscription Full($filter: ActivityFilter, $first: Int, $limit: Int) {
-    activityChanged(filter: $filter, first: $first) {
-      __typename cursor at
-      ...Sessions
-      ... on UserJoined { user { id name } }
-      ... on UserLeft { user { id } }
-      ... on Snapshot { resume activeUsers { edges { node { id name sessions { id path } } } pageInfo { hasNextPage endCursor } } stats { ...Figures } }
-      ... on StatsChanged { stats { ...Figures } }
-    }
-  }
-  fragment Sessions on ActivityEvent {
-    ... on SessionStarted { session { id userId path ipAddress eventCount } }
-    ... on SessionUpdated { session { id path lastSeen eventCount } previousPath }
-    ... on SessionEnded { reason session { id } }
-  }
-  fragment Figures on Stats { activeUsers activeSessions eventsLastMinute topPaths(limit: $limit) { path sessions } }
-`;
-
-/** Aliases, and a limit out of range: every snapshot and figure comes as an error result, which must be grouped alike. */
-const ALIASED_WITH_ERRORS = /* GraphQL */ `
-  subscription Aliased($limit: Int) {
-    activityChanged {
-      kind: __typename position: cursor
-      ... on SessionStarted { session { id where: path } }
-      ... on Snapshot { stats { paths: topPaths(limit: $limit) { path } } }
-      ... on StatsChanged { stats { paths: topPaths(limit: $limit) { path } } }
-    }
-  }
 `;
 
 /** One subscription as many clients may ask for it: same document, variables and roles. */

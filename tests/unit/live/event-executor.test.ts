@@ -9,6 +9,7 @@ import { createEventExecutor } from '../../../server/live/fanout/event-executor.
 import { resolvers } from '../../../server/resolvers/index.js';
 import { createPulseSchema, loadTypeDefs } from '../../../server/root/schema.js';
 import { createMemoryStore } from '../../../server/store/memory.js';
+import { ALIASED_WITH_ERRORS, FULL } from '../../support/fanout-documents.js';
 
 /**
  * A fan-out group executes each event once, with its own executor, for
@@ -19,35 +20,6 @@ import { createMemoryStore } from '../../../server/store/memory.js';
  * variables and error-producing arguments, on real events from the store.
  */
 
-const FULL = /* GraphQL */ `
-  subscription Full($filter: ActivityFilter, $first: Int, $limit: Int) {
-    activityChanged(filter: $filter, first: $first) {
-      __typename cursor at
-      ...Sessions
-      ... on UserJoined { user { id name } }
-      ... on UserLeft { user { id } }
-      ... on Snapshot { resume activeUsers { edges { node { id name sessionCount sessions(first: 2) { id path } } } pageInfo { hasNextPage endCursor } } stats { ...Figures } }
-      ... on StatsChanged { stats { ...Figures } }
-    }
-  }
-  fragment Sessions on ActivityEvent {
-    ... on SessionStarted { session { id userId path ipAddress eventCount } }
-    ... on SessionUpdated { session { id path lastSeen eventCount } previousPath }
-    ... on SessionEnded { reason session { id } }
-  }
-  fragment Figures on Stats { activeUsers activeSessions eventsLastMinute topPaths(limit: $limit) { path sessions } }
-`;
-
-const ALIASED_WITH_ERRORS = /* GraphQL */ `
-  subscription Aliased($limit: Int) {
-    activityChanged {
-      kind: __typename position: cursor
-      ... on SessionStarted { session { id where: path } }
-      ... on Snapshot { stats { paths: topPaths(limit: $limit) { path } } activeUsers { edges { node { sessions(first: 99) { id } } } } }
-      ... on StatsChanged { stats { paths: topPaths(limit: $limit) { path } } }
-    }
-  }
-`;
 
 const CASES: readonly { readonly name: string; readonly query: string; readonly variables: Record<string, unknown> }[] = [
   { name: 'fragments and variables', query: FULL, variables: { first: 5, limit: 2 } },
