@@ -60,7 +60,13 @@ export interface RequestLogOptions {
  * (a proxy's API key, a cookie) never reaches a log line, and the logger's
  * redaction stays a second line of defence rather than the only one.
  */
-const LOGGED_HEADERS = ['user-agent', 'accept', 'content-type', 'content-length', 'x-forwarded-for'] as const;
+const LOGGED_HEADERS = ['accept', 'content-type', 'content-length'] as const;
+
+/**
+ * Headers that carry personal data (a person's address, their browser's
+ * user agent): logged only on lines at `debug`, never above it.
+ */
+const PERSONAL_HEADERS = ['user-agent', 'x-forwarded-for'] as const;
 
 /**
  * Gives every HTTP request an id, echoes it in the `x-request-id` response
@@ -78,20 +84,21 @@ export function useRequestLog({ logger, ids, quietPaths, level = 'info' }: Reque
       response.headers.set(REQUEST_ID_HEADER, requestId);
       const path = new URL(request.url).pathname;
       const start = started.get(request);
+      const lineLevel = quietPaths.includes(path) ? 'debug' : level;
       const line = {
         requestId,
-        req: { method: request.method, path, headers: loggedHeaders(request.headers) },
+        req: { method: request.method, path, headers: loggedHeaders(request.headers, lineLevel === 'debug') },
         res: { statusCode: response.status },
         ...(start === undefined ? {} : { ms: Math.round(performance.now() - start) }),
       };
-      logger[quietPaths.includes(path) ? 'debug' : level](line, 'http request');
+      logger[lineLevel](line, 'http request');
     },
   };
 }
 
-function loggedHeaders(headers: Headers): Record<string, string> {
+function loggedHeaders(headers: Headers, personal: boolean): Record<string, string> {
   const logged: Record<string, string> = {};
-  for (const name of LOGGED_HEADERS) {
+  for (const name of personal ? [...LOGGED_HEADERS, ...PERSONAL_HEADERS] : LOGGED_HEADERS) {
     const value = headers.get(name);
     if (value !== null) logged[name] = value;
   }

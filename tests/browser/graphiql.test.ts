@@ -15,7 +15,9 @@ const SUBSCRIPTION = 'subscription Live { activityChanged { __typename cursor ..
 
 /** Starts Pulse in dev mode, as `npm start` on a fresh clone does: generated secret, admin token prefilled in GraphiQL. */
 async function startDevPulse(): Promise<{ pulse: RunningPulse; admin: string; ingest: string }> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', STATS_INTERVAL_MS: '100' }, []);
+  // GraphiQL shows only a subscription's latest result: figures within the minute after the snapshot would
+  // replace the live event at once (StatsChanged leads after a quiet interval), so they wait out a long one.
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', STATS_INTERVAL_MS: '60000' }, []);
   const admin = await mintToken({ secret: DEV_SECRET, sub: 'dev-admin', roles: ['admin'] });
   const ingest = await mintToken({ secret: DEV_SECRET, sub: 'dev-ingest', roles: ['ingest'] });
   const pulse = await startPulse(config, { logger: pino({ level: 'silent' }), devSecret: DEV_SECRET, graphiqlToken: admin });

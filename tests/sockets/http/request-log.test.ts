@@ -62,6 +62,26 @@ describe('request logs', () => {
     expect(text).not.toContain(admin);
   });
 
+  it('keeps addresses and user agents out of every line above debug', async () => {
+    const agent = 'Secret-Agent/7.7 (personal)';
+    const address = '198.51.100.23';
+    const personal = { 'user-agent': agent, 'x-forwarded-for': address };
+    const sent = await fetch(pulse.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, 'x-request-id': 'log-personal-1', ...personal },
+      body: JSON.stringify({ query: STATS }),
+    });
+    expect(sent.status).toBe(200);
+    expect((await fetch(`${pulse.url}/healthz`, { headers: { 'x-request-id': 'log-personal-2', ...personal } })).status).toBe(200);
+    const request = lines().find((line) => line.requestId === 'log-personal-1');
+    expect(request).toMatchObject({ level: 30, req: { headers: { 'content-type': 'application/json' } } });
+    const aboveDebug = lines().filter((line) => (line.level as number) > 20);
+    expect(JSON.stringify(aboveDebug)).not.toContain(agent);
+    expect(JSON.stringify(aboveDebug)).not.toContain(address);
+    // A probe's line is at debug, where they may be shown.
+    expect(lines().find((line) => line.requestId === 'log-personal-2')).toMatchObject({ level: 20, req: { headers: personal } });
+  });
+
   it("logs a resolver's backend failure under the request's id", async () => {
     const failing = vi.spyOn(pulse.services.store, 'stats').mockRejectedValueOnce(new Error('connection lost'));
     try {
