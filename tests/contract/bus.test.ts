@@ -141,10 +141,14 @@ async function listen(feed: ChangeFeed): Promise<EventQueue<ActivityChange>> {
   return queue;
 }
 
-/** The cursors of the next `n` changes. */
+/**
+ * The cursors of the next `n` changes. Waits up to 15 s for each: in a full
+ * test run on two cores a browser test can starve the processes involved
+ * for seconds, and only a change that never comes should fail.
+ */
 async function take(queue: EventQueue<ActivityChange>, n: number): Promise<number[]> {
   const cursors: number[] = [];
-  while (cursors.length < n) cursors.push((await queue.next(5_000, `change ${cursors.length + 1} of ${n}`)).cursor);
+  while (cursors.length < n) cursors.push((await queue.next(15_000, `change ${cursors.length + 1} of ${n}`)).cursor);
   return cursors;
 }
 
