@@ -3,13 +3,14 @@ import type { ExecutionResult } from 'graphql';
 import { createClient, TOKEN_HEADER_KEY, type Client } from 'graphql-sse';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../../server/auth/authenticator.js';
+import { redisKeys } from '../../../server/redis/keys.js';
 import { postGraphQL } from '../../support/clients.js';
 import { EventQueue } from '../../support/event-queue.js';
 import { ACTIVITY, RECORD, STATS, activity } from '../../support/operations.js';
 import { parseExposition, sampleValue } from '../../support/prometheus.js';
 import { spawnPulse, type PulseProcess } from '../../support/pulse-process.js';
 import { startTestPulse } from '../../support/pulse.js';
-import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
+import { connectTestRedis, testRedisUrl, uniquePrefix } from '../../support/redis.js';
 import { waitUntil } from '../../support/wait.js';
 
 /**
@@ -32,13 +33,17 @@ interface Deployment {
   token(sub: string, role?: 'admin' | 'ingest'): Promise<string>;
   /** A third process on the same backend, which a test may kill (Redis only). */
   spawnDoomed?(): Promise<PulseProcess>;
+  /** Per-process router channels Redis has a subscriber for (Redis only): one per live process. */
+  routerChannels?(): Promise<number>;
   close(): Promise<void>;
 }
 
 async function twoProcesses(): Promise<Deployment> {
   const secret = randomBytes(32).toString('base64url');
-  const env = { ...ENV, REDIS_URL: testRedisUrl(), REDIS_PREFIX: uniquePrefix('sse-single'), JWT_SECRET: secret, WORKERS: '1' };
+  const prefix = uniquePrefix('sse-single');
+  const env = { ...ENV, REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, JWT_SECRET: secret, WORKERS: '1' };
   const started = await Promise.all([spawnPulse(env), spawnPulse(env)]);
+  const admin = connectTestRedis();
   const [a, b] = started as [PulseProcess, PulseProcess];
   return {
     a: a.url,
@@ -49,7 +54,11 @@ async function twoProcesses(): Promise<Deployment> {
       started.push(doomed);
       return doomed;
     },
-    close: async () => void (await Promise.all(started.map((child) => (child.child.signalCode === null ? child.stop() : null)))),
+    routerChannels: async () => ((await admin.pubsub('CHANNELS', redisKeys(prefix).streamRouterChannel('*'))) as string[]).length,
+    close: async () => {
+      await Promise.all(started.map((child) => (child.child.signalCode === null ? child.stop() : null)));
+      await admin.quit();
+    },
   };
 }
 
@@ -395,9 +404,12 @@ describe.each(DEPLOYMENTS)('graphql-sse single connection mode, requests sent to
       const { client: sse, streamToken, auth } = await client(doomed.url, gateway.b);
       const op = operate(sse, ACTIVITY);
       await op.results.next();
+      const live = (await gateway.routerChannels?.()) ?? 0;
       doomed.child.kill('SIGKILL');
       // Its client sees the stream break (retries are off).
       await expect(op.completed).rejects.toBeDefined();
+      // Under load Redis may notice the dead connection after the client does; until then PUBLISH still counts it.
+      await waitUntil(async () => ((await gateway.routerChannels?.()) ?? 0) < live, 10_000, { what: "Redis to drop the dead holder's channel" });
       const started = Date.now();
       const answer = await raw.run(gateway.b, auth, streamToken(), 'late', '{ __typename }');
       expect(await errorOf(answer)).toMatchObject({ status: 404, message: expect.stringMatching(/gone/) });
