@@ -4,13 +4,16 @@
  * into the markup of index.html; this file wires them together.
  */
 import { createPulseClient, type ConnectionStatus } from '../lib/index.js';
+import { PrivacyQuery } from '../lib/operations.js';
 import { installDebug, noteProblem } from './debug.js';
 import { byTestId } from './dom.js';
 import { createLiveView } from './live-view.js';
+import { createPrivacyPolicyReader } from './privacy-policy.js';
 import { createTokenStore } from './token.js';
 import { createCardsView } from './views/cards.js';
 import { createChartView } from './views/chart.js';
 import { createConnectionView } from './views/connection.js';
+import { createPrivacyNoteView } from './views/privacy-note.js';
 import { createTokenFormView } from './views/token-form.js';
 import { createTopPathsView } from './views/top-paths.js';
 import { createUsersTableView } from './views/users-table.js';
@@ -46,15 +49,29 @@ const live = createLiveView({
   },
   onProblem: (problem) => noteProblem(debug, problem),
 });
+const privacy = createPrivacyPolicyReader({
+  read: async () => {
+    const result = await pulse.urql.query(PrivacyQuery, {}).toPromise();
+    return result.data?.privacy ?? { problem: result.error?.message ?? 'no data' };
+  },
+  view: createPrivacyNoteView(document),
+  onProblem: (problem) => noteProblem(debug, problem),
+});
+
 const tokenForm = createTokenFormView(document, (token) => {
   tokens.set(token);
+  privacy.forget();
   showSignedIn();
   start();
 });
 
 function start(): void {
-  if (tokens.get() === null) tokenForm.show(true);
-  else pulse.live.start({ first: SNAPSHOT_USERS });
+  if (tokens.get() === null) {
+    tokenForm.show(true);
+    return;
+  }
+  pulse.live.start({ first: SNAPSHOT_USERS });
+  privacy.ensure();
 }
 
 function showSignedIn(): void {
@@ -72,6 +89,7 @@ function onStatus(status: ConnectionStatus): void {
   // A refused token is useless: forget it and ask for another.
   if (status.kind === 'failed' && status.code !== 'TOO_MANY_SUBSCRIPTIONS') {
     tokens.clear();
+    privacy.forget();
     showSignedIn();
   }
 }
@@ -86,6 +104,7 @@ byTestId(document, 'sign-out').addEventListener('click', () => {
   pulse.live.stop();
   tokens.clear();
   live.reset();
+  privacy.forget();
   showSignedIn();
 });
 

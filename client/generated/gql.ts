@@ -19,6 +19,7 @@ type Documents = {
     "\n  subscription ActivityChanged($filter: ActivityFilter, $first: Int, $since: Cursor) {\n    activityChanged(filter: $filter, first: $first, since: $since) {\n      __typename\n      cursor\n      at\n      ... on Resumed {\n        stats {\n          ...StatsFields\n        }\n      }\n      ... on Snapshot {\n        resume\n        stats {\n          ...StatsFields\n        }\n        activeUsers {\n          edges {\n            node {\n              id\n              name\n              lastSeen\n              sessionCount\n              sessions {\n                ...SessionFields\n              }\n            }\n          }\n          pageInfo {\n            hasNextPage\n            endCursor\n          }\n        }\n      }\n      ... on SessionStarted {\n        session {\n          ...SessionFields\n        }\n      }\n      ... on SessionUpdated {\n        session {\n          ...SessionFields\n        }\n        previousPath\n      }\n      ... on SessionEnded {\n        session {\n          ...SessionFields\n        }\n        reason\n      }\n      ... on UserJoined {\n        user {\n          id\n          name\n        }\n      }\n      ... on UserLeft {\n        user {\n          id\n          name\n        }\n      }\n      ... on StatsChanged {\n        stats {\n          ...StatsFields\n        }\n      }\n    }\n  }\n": typeof types.ActivityChangedDocument,
     "\n  query Stats {\n    stats {\n      ...StatsFields\n    }\n  }\n": typeof types.StatsDocument,
     "\n  mutation RecordActivities($inputs: [ActivityInput!]!) {\n    recordActivities(inputs: $inputs) {\n      recorded\n    }\n  }\n": typeof types.RecordActivitiesDocument,
+    "\n  query Privacy {\n    privacy {\n      ipMode\n      historyMaxAgeMs\n    }\n  }\n": typeof types.PrivacyDocument,
 };
 const documents: Documents = {
     "\n  fragment SessionFields on Session {\n    id\n    userId\n    userName\n    ipAddress\n    path\n    userAgent\n    startedAt\n    lastSeen\n    eventCount\n  }\n": types.SessionFieldsFragmentDoc,
@@ -26,6 +27,7 @@ const documents: Documents = {
     "\n  subscription ActivityChanged($filter: ActivityFilter, $first: Int, $since: Cursor) {\n    activityChanged(filter: $filter, first: $first, since: $since) {\n      __typename\n      cursor\n      at\n      ... on Resumed {\n        stats {\n          ...StatsFields\n        }\n      }\n      ... on Snapshot {\n        resume\n        stats {\n          ...StatsFields\n        }\n        activeUsers {\n          edges {\n            node {\n              id\n              name\n              lastSeen\n              sessionCount\n              sessions {\n                ...SessionFields\n              }\n            }\n          }\n          pageInfo {\n            hasNextPage\n            endCursor\n          }\n        }\n      }\n      ... on SessionStarted {\n        session {\n          ...SessionFields\n        }\n      }\n      ... on SessionUpdated {\n        session {\n          ...SessionFields\n        }\n        previousPath\n      }\n      ... on SessionEnded {\n        session {\n          ...SessionFields\n        }\n        reason\n      }\n      ... on UserJoined {\n        user {\n          id\n          name\n        }\n      }\n      ... on UserLeft {\n        user {\n          id\n          name\n        }\n      }\n      ... on StatsChanged {\n        stats {\n          ...StatsFields\n        }\n      }\n    }\n  }\n": types.ActivityChangedDocument,
     "\n  query Stats {\n    stats {\n      ...StatsFields\n    }\n  }\n": types.StatsDocument,
     "\n  mutation RecordActivities($inputs: [ActivityInput!]!) {\n    recordActivities(inputs: $inputs) {\n      recorded\n    }\n  }\n": types.RecordActivitiesDocument,
+    "\n  query Privacy {\n    privacy {\n      ipMode\n      historyMaxAgeMs\n    }\n  }\n": types.PrivacyDocument,
 };
 
 /**
@@ -62,6 +64,10 @@ export function graphql(source: "\n  query Stats {\n    stats {\n      ...StatsF
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RecordActivities($inputs: [ActivityInput!]!) {\n    recordActivities(inputs: $inputs) {\n      recorded\n    }\n  }\n"): (typeof documents)["\n  mutation RecordActivities($inputs: [ActivityInput!]!) {\n    recordActivities(inputs: $inputs) {\n      recorded\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Privacy {\n    privacy {\n      ipMode\n      historyMaxAgeMs\n    }\n  }\n"): (typeof documents)["\n  query Privacy {\n    privacy {\n      ipMode\n      historyMaxAgeMs\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

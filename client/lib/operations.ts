@@ -1,4 +1,5 @@
 import { graphql } from '../generated/index.js';
+import type { PrivacyQuery as PrivacyResult } from '../generated/graphql.js';
 
 /** Everything a live view needs from a session. */
 export const SessionFields = graphql(`
@@ -123,3 +124,16 @@ export const RecordActivitiesMutation = graphql(`
     }
   }
 `);
+
+/** How the deployment treats personal data: what it keeps of an address, and how long history lasts. */
+export const PrivacyQuery = graphql(`
+  query Privacy {
+    privacy {
+      ipMode
+      historyMaxAgeMs
+    }
+  }
+`);
+
+/** What {@link PrivacyQuery} answers: the `IP_MODE` in force and `HISTORY_MAX_AGE_MS`. */
+export type PrivacyPolicy = PrivacyResult['privacy'];

@@ -50,6 +50,7 @@ export function loadConfig(
   const context: DefaultContext = { isSet: (name) => rawOf(name) !== undefined, valueOf: (key) => values.get(key as SettingKey), cores };
   for (const [key, row] of settingRows()) values.set(key, readSetting(row, rawOf(row.env), context, problems));
   refuseWorkersWithoutRedis(values, rawOf, problems);
+  refuseSweepsTooRareForHistory(values, rawOf, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.fromEntries(values) as Config;
 }
@@ -71,4 +72,18 @@ function refuseWorkersWithoutRedis(values: ReadonlyMap<SettingKey, unknown>, raw
   if (rawOf('REDIS_URL') !== undefined || values.get('workers') === 1 || workers === undefined) return;
   const expected = 'at most 1 without REDIS_URL: memory mode is one process; set REDIS_URL to run several workers as one gateway';
   problems.push(`${workers.label} = ${JSON.stringify(workers.value)}: expected ${expected}`);
+}
+
+/**
+ * Each sweep trims the history one sweep interval early, so that nothing
+ * outlives `HISTORY_MAX_AGE_MS` between two sweeps: an interval above half
+ * the age would trim most of what resuming needs, and one at or above it
+ * everything.
+ */
+function refuseSweepsTooRareForHistory(values: ReadonlyMap<SettingKey, unknown>, rawOf: (name: string) => RawValue | undefined, problems: string[]): void {
+  const sweep = rawOf('SWEEP_INTERVAL_MS');
+  const interval = values.get('sweepIntervalMs') as number;
+  const maxAge = values.get('historyMaxAgeMs') as number;
+  if (sweep === undefined || interval <= maxAge / 2) return;
+  problems.push(`${sweep.label} = ${JSON.stringify(sweep.value)}: expected at most half of HISTORY_MAX_AGE_MS (${Math.floor(maxAge / 2)}), as every sweep trims the history one interval early`);
 }

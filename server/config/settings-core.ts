@@ -1,12 +1,22 @@
 import { checkHost, checkNonEmpty, checkRedisPrefix, checkRedisUrl, checkSecret, redactUrlCredentials } from './checks.js';
-import { HIDDEN, integer, MAX_TIMER_MS, setting, text } from './setting.js';
+import { HIDDEN, integer, MAX_TIMER_MS, oneOf, setting, text } from './setting.js';
 
 /** Far above any core count, low enough that a typo (an extra zero or two) is caught rather than forking thousands of processes. */
 export const MAX_WORKERS = 1024;
 
-/** Sweeping four times per idle timeout keeps the overshoot small without sweeping a long timeout needlessly often. */
-function defaultSweepInterval(idleTimeoutMs: number): number {
-  return Math.round(Math.min(5000, idleTimeoutMs / 4));
+/** What `IP_MODE` may keep of a recorded `ipAddress` (see `server/privacy/address-masking.ts` for each). */
+export const IP_MODES = ['full', 'truncate', 'hash', 'drop'] as const;
+
+/** One of {@link IP_MODES}. */
+export type IpMode = (typeof IP_MODES)[number];
+
+/**
+ * Sweeping four times per idle timeout keeps the overshoot small without
+ * sweeping a long timeout needlessly often; four times per history age
+ * keeps the history trimmed (one sweep early) without emptying it.
+ */
+function defaultSweepInterval(idleTimeoutMs: number, historyMaxAgeMs: number): number {
+  return Math.round(Math.min(5000, idleTimeoutMs / 4, historyMaxAgeMs / 4));
 }
 
 /**
@@ -95,13 +105,37 @@ export const CORE_SETTINGS = {
     defaultDoc: '`300000`',
     doc: 'A session with no activity for this long ends (reason `IDLE_TIMEOUT`).',
   }),
+  historySize: setting({
+    env: 'HISTORY_SIZE',
+    flag: 'value',
+    parse: integer({ min: 100, max: 1_000_000 }),
+    fallback: 10_000,
+    defaultDoc: '`10000`',
+    doc: 'Most recent changes kept for resuming subscriptions (`activityChanged(since:)`), 100 to 1000000.',
+  }),
+  historyMaxAgeMs: setting({
+    env: 'HISTORY_MAX_AGE_MS',
+    flag: 'value',
+    parse: integer({ min: 1000, max: 86_400_000, unit: 'ms' }),
+    fallback: 600_000,
+    defaultDoc: '`600000`',
+    doc: 'How long a change stays resumable, 1000 to 86400000; also the longest anything personal of an ended session is kept (see [Personal data](#personal-data)). Trimmed by every sweep, one `SWEEP_INTERVAL_MS` early.',
+  }),
+  ipMode: setting({
+    env: 'IP_MODE',
+    flag: 'value',
+    parse: oneOf(IP_MODES),
+    fallback: 'full' as IpMode,
+    defaultDoc: '`full`',
+    doc: "What is kept of an event's `ipAddress`, decided before anything is stored, published or logged: `full` the address as given; `truncate` its network, IPv4 to the /24 and IPv6 to the /48 (`203.0.113.0`, `2001:db8:85a3::`); `hash` a 16-hex-character HMAC-SHA-256 pseudonym under a random salt that rotates daily (UTC) and is deleted 48 h after its day, shared by every process through Redis; `drop` nothing (`ipAddress` is null). See [Personal data](#personal-data).",
+  }),
   sweepIntervalMs: setting({
     env: 'SWEEP_INTERVAL_MS',
     flag: 'value',
     parse: integer({ min: 50, max: MAX_TIMER_MS, unit: 'ms' }),
-    fallback: ({ valueOf }) => defaultSweepInterval(valueOf('idleTimeoutMs') as number),
-    defaultDoc: '`min(5000, idle/4)`',
-    doc: 'How often each process looks for idle sessions; a session may outlive the idle timeout by up to this much.',
+    fallback: ({ valueOf }) => defaultSweepInterval(valueOf('idleTimeoutMs') as number, valueOf('historyMaxAgeMs') as number),
+    defaultDoc: '`min(5000, idle/4, history age/4)`',
+    doc: 'How often each process looks for idle sessions and trims the history by age; a session may outlive the idle timeout by up to this much. At most half of `HISTORY_MAX_AGE_MS`.',
   }),
   statsIntervalMs: setting({
     env: 'STATS_INTERVAL_MS',
@@ -126,22 +160,6 @@ export const CORE_SETTINGS = {
     fallback: 15_000,
     defaultDoc: '`15000`',
     doc: "Life of a process's lease heartbeat in Redis (renewed every third of it, one call per process); a crashed process's subscription slots free within it, and so do its single-connection streams' records.",
-  }),
-  historySize: setting({
-    env: 'HISTORY_SIZE',
-    flag: 'value',
-    parse: integer({ min: 100, max: 1_000_000 }),
-    fallback: 10_000,
-    defaultDoc: '`10000`',
-    doc: 'Most recent changes kept for resuming subscriptions (`activityChanged(since:)`), 100 to 1000000.',
-  }),
-  historyMaxAgeMs: setting({
-    env: 'HISTORY_MAX_AGE_MS',
-    flag: 'value',
-    parse: integer({ min: 1000, max: 86_400_000, unit: 'ms' }),
-    fallback: 600_000,
-    defaultDoc: '`600000`',
-    doc: 'How long a change stays resumable, 1000 to 86400000.',
   }),
   maxBatchSize: setting({
     env: 'MAX_BATCH_SIZE',

@@ -66,8 +66,8 @@ export interface StatsRecord {
   readonly at: number;
 }
 
-/** Why a session ended. */
-export type SessionEndReason = 'IDLE_TIMEOUT' | 'LOGOUT';
+/** Why a session ended. `ERASED` ones carry ids and times only (see {@link erasedSession}). */
+export type SessionEndReason = 'IDLE_TIMEOUT' | 'LOGOUT' | 'ERASED';
 
 interface ChangeBase {
   /** Position in the change log: strictly increasing across every process. */
@@ -110,6 +110,12 @@ export interface UserJoinedChange extends UserChangeBase {
 /** A user's last active session ended. */
 export interface UserLeftChange extends UserChangeBase {
   readonly type: 'UserLeft';
+  /**
+   * True when `eraseUser` ended it: then `user.name` and `path` are null,
+   * and path filters let it through, as they can no longer match it.
+   * Absent otherwise.
+   */
+  readonly erased?: true;
 }
 
 /** A user joined or left. */
@@ -117,6 +123,24 @@ export type UserChange = UserJoinedChange | UserLeftChange;
 
 /** Everything the store publishes, told apart by `type`. */
 export type ActivityChange = SessionStartedChange | SessionUpdatedChange | SessionEndedChange | UserChange;
+
+/**
+ * A session as its `ERASED` end announces it: ids, times and the event count,
+ * none of the personal fields, so that the announcement (published, and kept
+ * for resuming) stores nothing of the person again.
+ */
+export function erasedSession(session: SessionRecord): SessionRecord {
+  return { ...session, userName: null, ipAddress: null, path: null, userAgent: null };
+}
+
+/** What one `eraseUser` removed (empty when there was nothing left). */
+export interface ErasureRecord {
+  readonly userId: string;
+  /** The active sessions it ended, in the order their `SessionEnded` were published. */
+  readonly endedSessions: readonly string[];
+  /** History entries about the user it removed. */
+  readonly historyEntriesRemoved: number;
+}
 
 /** One validated activity event, ready for the store. */
 export interface ActivityRecordInput {

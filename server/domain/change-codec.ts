@@ -43,8 +43,13 @@ function parseChange(value: unknown): ActivityChange {
     case 'SessionEnded':
       return { ...base, type: o.type, session: read.session(o.session), reason: parseReason(o.reason) };
     case 'UserJoined':
-    case 'UserLeft':
       return { ...base, type: o.type, user: parseUser(o.user), path: read.optString(o.path, 'path') };
+    case 'UserLeft': {
+      const left = { ...base, type: o.type, user: parseUser(o.user), path: read.optString(o.path, 'path') };
+      if (o.erased === undefined) return left;
+      if (o.erased !== true) throw new MalformedChangeError('erased must be true when present');
+      return { ...left, erased: true };
+    }
     default:
       throw new MalformedChangeError(`unknown change type ${String(o.type)}`);
   }
@@ -56,6 +61,6 @@ function parseUser(value: unknown): UserRef {
 }
 
 function parseReason(value: unknown): SessionEndReason {
-  if (value === 'IDLE_TIMEOUT' || value === 'LOGOUT') return value;
+  if (value === 'IDLE_TIMEOUT' || value === 'LOGOUT' || value === 'ERASED') return value;
   throw new MalformedChangeError(`unknown end reason ${String(value)}`);
 }

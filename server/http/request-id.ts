@@ -53,6 +53,8 @@ export interface RequestLogOptions {
   readonly quietPaths: readonly string[];
   /** The level of every other request's line: `debug` in dev mode, where a person reads the terminal. @defaultValue 'info' */
   readonly level?: 'info' | 'debug';
+  /** Whether a proxy's `x-forwarded-for` may appear on debug lines: only when `IP_MODE` keeps addresses in full. @defaultValue true */
+  readonly logAddresses?: boolean;
 }
 
 /**
@@ -64,16 +66,19 @@ const LOGGED_HEADERS = ['accept', 'content-type', 'content-length'] as const;
 
 /**
  * Headers that carry personal data (a person's address, their browser's
- * user agent): logged only on lines at `debug`, never above it.
+ * user agent): logged only on lines at `debug`, never above it; and a
+ * proxy's `x-forwarded-for` only when addresses are kept in full anyway
+ * (`IP_MODE=full`), as for beacon traffic it is the visitor's own address.
  */
-const PERSONAL_HEADERS = ['user-agent', 'x-forwarded-for'] as const;
+const PERSONAL_HEADERS = ['user-agent'] as const;
+const ADDRESS_HEADERS = ['x-forwarded-for'] as const;
 
 /**
  * Gives every HTTP request an id, echoes it in the `x-request-id` response
  * header and writes one log line per request when its response starts
  * (for an event stream that is when it opens, not when it ends).
  */
-export function useRequestLog({ logger, ids, quietPaths, level = 'info' }: RequestLogOptions): Plugin {
+export function useRequestLog({ logger, ids, quietPaths, level = 'info', logAddresses = true }: RequestLogOptions): Plugin {
   const started = new WeakMap<Request, number>();
   return {
     onRequest({ request }) {
@@ -87,7 +92,7 @@ export function useRequestLog({ logger, ids, quietPaths, level = 'info' }: Reque
       const lineLevel = quietPaths.includes(path) ? 'debug' : level;
       const line = {
         requestId,
-        req: { method: request.method, path, headers: loggedHeaders(request.headers, lineLevel === 'debug') },
+        req: { method: request.method, path, headers: loggedHeaders(request.headers, lineLevel === 'debug', logAddresses) },
         res: { statusCode: response.status },
         ...(start === undefined ? {} : { ms: Math.round(performance.now() - start) }),
       };
@@ -96,9 +101,10 @@ export function useRequestLog({ logger, ids, quietPaths, level = 'info' }: Reque
   };
 }
 
-function loggedHeaders(headers: Headers, personal: boolean): Record<string, string> {
+function loggedHeaders(headers: Headers, personal: boolean, addresses: boolean): Record<string, string> {
   const logged: Record<string, string> = {};
-  for (const name of personal ? [...LOGGED_HEADERS, ...PERSONAL_HEADERS] : LOGGED_HEADERS) {
+  const names: readonly string[] = personal ? [...LOGGED_HEADERS, ...PERSONAL_HEADERS, ...(addresses ? ADDRESS_HEADERS : [])] : LOGGED_HEADERS;
+  for (const name of names) {
     const value = headers.get(name);
     if (value !== null) logged[name] = value;
   }

@@ -7,7 +7,7 @@ export type Logger = PinoLogger;
 /**
  * Log paths whose values are replaced before a line is written, so that a
  * careless `logger.info({ req })` or `logger.info({ config })` cannot leak a
- * credential. Wildcards cover one level of nesting (pino's redact syntax).
+ * credential, nor a failed Redis command its arguments (personal data). Wildcards cover one level of nesting (pino's redact syntax).
  */
 export const REDACTED_PATHS: readonly string[] = [
   'req.headers.authorization',
@@ -26,6 +26,10 @@ export const REDACTED_PATHS: readonly string[] = [
   '*.jwtSecret',
   'devSecret',
   '*.devSecret',
+  // ioredis puts a failed command's arguments on its error: a store script's are the records themselves (names, agents).
+  'err.command.args',
+  '*.err.command.args',
+  'error.command.args',
 ];
 
 /** Options of {@link createLogger}. */

@@ -14,7 +14,7 @@ export type PulseTransport = (typeof TRANSPORTS)[number];
 
 /**
  * Where a backend failure happened; the `operation` label of
- * `pulse_redis_errors_total`. The first five are resolver calls answered
+ * `pulse_redis_errors_total`. The first six are resolver calls answered
  * `SERVICE_UNAVAILABLE`; the rest fail in the background.
  */
 export const BACKEND_OPERATIONS = [
@@ -23,6 +23,7 @@ export const BACKEND_OPERATIONS = [
   'read_stats',
   'read_active_users',
   'open_stream',
+  'erase_user',
   'lease_renewal',
   'bus',
   'idle_sweep',

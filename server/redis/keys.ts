@@ -12,8 +12,15 @@ export interface RedisKeys {
   readonly seq: string;
   /** STRING naming the change log's current epoch; vanishes with `seq` when Redis is flushed. */
   readonly epoch: string;
-  /** STREAM of recent changes, entry id `<cursor>-0`, fields `change` (JSON) and `at` (write time, ms): what `replay` reads. */
+  /**
+   * STREAM of recent changes, entry id `<cursor>-0`, fields `change` (JSON),
+   * `at` (write time, ms) and `user` (the user it is about, absent on an
+   * erasure's announcements): what `replay` reads. Expires `HISTORY_MAX_AGE_MS`
+   * after the last write.
+   */
   readonly history: string;
+  /** STRING: the highest cursor trimmed from {@link RedisKeys.history} by age or lost with it; only ever raised. */
+  readonly historyFloor: string;
   /** ZSET session id → last seen (ms): expiry order. */
   readonly sessionsByLastSeen: string;
   /** HASH of one session's fields. */
@@ -73,6 +80,7 @@ export function redisKeys(prefix: string): RedisKeys {
     seq: `${k}seq`,
     epoch: `${k}epoch`,
     history: `${k}history`,
+    historyFloor: `${k}history-floor`,
     sessionsByLastSeen: `${k}sessions`,
     session: (sessionId) => `${k}session:${sessionId}`,
     userSessions: (userId) => `${k}user-sessions:${userId}`,

@@ -10,6 +10,7 @@ const CALLS = {
   read_stats: 'read stats',
   read_active_users: 'read active users',
   open_stream: 'open the activity stream',
+  erase_user: 'erase the user',
 } as const satisfies Partial<Record<BackendOperation, string>>;
 
 /** A backend call a resolver makes; also its `operation` label in `pulse_redis_errors_total`. */

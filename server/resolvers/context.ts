@@ -8,12 +8,21 @@ import type { ResultSink } from '../live/fanout/result-sink.js';
 import type { LiveLimits } from '../live/live-limits.js';
 import type { LiveServices } from '../live/live-services.js';
 import type { DropConnection } from '../live/open-streams.js';
+import type { AddressMasker } from '../privacy/address-masking.js';
 
 /** The bounds resolvers enforce, from the validated config: the live fan-out's and the write path's. */
 export interface PulseLimits extends LiveLimits {
   readonly idleTimeoutMs: number;
   readonly clockSkewMs: number;
   readonly maxBatchSize: number;
+}
+
+/** What the write path and `Query.privacy` need of how personal data is treated. */
+export interface PrivacyServices {
+  /** Applies `IP_MODE` to every recorded `ipAddress` before the store sees it. */
+  readonly addresses: AddressMasker;
+  /** `HISTORY_MAX_AGE_MS`: how long a change (and what it carries of a person) is kept for resuming. */
+  readonly historyMaxAgeMs: number;
 }
 
 /**
@@ -26,6 +35,7 @@ export interface PulseServices extends LiveServices {
   readonly bus: ChangeFeed;
   readonly statsFeed: StatsFeed;
   readonly limits: PulseLimits;
+  readonly privacy: PrivacyServices;
 }
 
 /** The GraphQL context of every operation, on every transport. */

@@ -12,7 +12,13 @@ function timeBounds({ services }: PulseContext) {
 async function record(context: PulseContext, inputs: readonly RawActivityInput[]) {
   const bounds = timeBounds(context);
   const batch = inputs.length === 1 && inputs[0] ? [validateActivityInput(inputs[0], bounds)] : inputs.map((input, i) => validateActivityInput(input, bounds, i));
-  return callBackend(context, 'record', () => context.services.store.record(batch, bounds.now));
+  const { store, privacy } = context.services;
+  // Masked inside the backend call: a salt that cannot be fetched fails the write as SERVICE_UNAVAILABLE, and nothing is stored.
+  return callBackend(context, 'record', () => {
+    const masked = privacy.addresses.mask(batch, bounds.now);
+    // Only `hash` mode, on a day whose salt this process does not hold yet, has to wait before the write.
+    return masked instanceof Promise ? masked.then((ready) => store.record(ready, bounds.now)) : store.record(masked, bounds.now);
+  });
 }
 
 /** `Mutation` resolvers: validate everything first, then one atomic store write. */
@@ -36,12 +42,27 @@ export const Mutation: MutationResolvers = {
     return { recorded: results.length, sessions: results.map((r) => r.session) };
   },
   endSession: async (_parent, { sessionId }, context) => {
-    if (sessionId.length === 0 || sessionId.length > MAX_LENGTH.sessionId) {
-      throw pulseError('BAD_USER_INPUT', `sessionId must be 1 to ${MAX_LENGTH.sessionId} characters`, { field: 'sessionId' });
-    }
-    if (!sessionId.isWellFormed()) throw pulseError('BAD_USER_INPUT', `sessionId ${NOT_WELL_FORMED}`, { field: 'sessionId' });
+    checkId('sessionId', sessionId);
     const { store, clock } = context.services;
     const ended = await callBackend(context, 'end_session', () => store.endSession(sessionId, clock.now()));
     return ended !== null;
   },
+  eraseUser: async (_parent, { userId }, context) => {
+    // Mutations are open to ingest tools, which may end a session but never erase a person.
+    if (!context.viewer?.roles.has('admin')) throw pulseError('FORBIDDEN', 'eraseUser requires the admin role.');
+    checkId('userId', userId);
+    const { store, clock } = context.services;
+    const erased = await callBackend(context, 'erase_user', () => store.eraseUser(userId, clock.now()));
+    // The user id is what an audit needs; nothing else about the person is logged.
+    context.logger.info({ userId, endedSessions: erased.endedSessions.length, historyEntriesRemoved: erased.historyEntriesRemoved }, 'user erased');
+    return erased;
+  },
 };
+
+/** An id argument: 1 to its bound in characters, well-formed Unicode, else `BAD_USER_INPUT` naming it. */
+function checkId(field: 'sessionId' | 'userId', value: string): void {
+  if (value.length === 0 || value.length > MAX_LENGTH[field]) {
+    throw pulseError('BAD_USER_INPUT', `${field} must be 1 to ${MAX_LENGTH[field]} characters`, { field });
+  }
+  if (!value.isWellFormed()) throw pulseError('BAD_USER_INPUT', `${field} ${NOT_WELL_FORMED}`, { field });
+}

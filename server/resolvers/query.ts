@@ -1,8 +1,12 @@
-import type { QueryResolvers } from './generated/resolvers.js';
+import type { IpMode as GraphQLIpMode, QueryResolvers } from './generated/resolvers.js';
+import type { AddressMasker } from '../privacy/address-masking.js';
 import { TOP_PATHS_MAX } from '../live/activity-stream.js';
 import { callBackend } from './backend.js';
 import { checkedAfter, checkedFilter, pageSize } from './bounds.js';
 import { sessionsWanted } from './sessions-wanted.js';
+
+/** `IP_MODE`'s values as the schema's `IpMode` names them. */
+const IP_MODE_NAMES = { full: 'FULL', truncate: 'TRUNCATE', hash: 'HASH', drop: 'DROP' } as const satisfies Record<AddressMasker['mode'], GraphQLIpMode>;
 
 /** `Query` resolvers; roles are checked per operation by the auth plugin. */
 export const Query: QueryResolvers = {
@@ -14,4 +18,8 @@ export const Query: QueryResolvers = {
     const query = { first: pageSize(first), after: checkedAfter(after), filter: checkedFilter(filter), sessionsPerUser: sessionsWanted(info) };
     return callBackend(context, 'read_active_users', () => context.services.store.activeUsers(query));
   },
+  privacy: (_parent, _args, { services }) => ({
+    ipMode: IP_MODE_NAMES[services.privacy.addresses.mode],
+    historyMaxAgeMs: services.privacy.historyMaxAgeMs,
+  }),
 };

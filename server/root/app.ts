@@ -131,7 +131,13 @@ export function createPulseServer(options: PulseServerOptions): PulseServer {
       useAuth({ authenticator, viewers, protectedPaths: [ENDPOINTS.graphql, ENDPOINTS.stream] }),
       // The first to read a body, and only up to its limit; the viewer follows the buffered request.
       useBodyLimit(limits.maxRequestBodyBytes, { onReplaced: (from, to) => carry(viewers, from, to), onRefused: () => onLimit('MAX_REQUEST_BODY_BYTES') }),
-      useRequestLog({ logger, ids: requestIds, quietPaths: [ENDPOINTS.health, ENDPOINTS.ready, ENDPOINTS.metrics], level: requestLogLevel }),
+      useRequestLog({
+        logger,
+        ids: requestIds,
+        quietPaths: [ENDPOINTS.health, ENDPOINTS.ready, ENDPOINTS.metrics],
+        level: requestLogLevel,
+        logAddresses: services.privacy.addresses.mode === 'full',
+      }),
       useMetricsEndpoint({ metrics, path: ENDPOINTS.metrics, access: metricsAccess, text: clusterMetricsText(metrics.registry) }),
       graphiql.plugin,
       useDashboard(),

@@ -3,9 +3,13 @@ import { createMemoryFeed } from '../bus/memory.js';
 import { createRedisFeed } from '../bus/redis.js';
 import type { ChangeFeed } from '../bus/types.js';
 import type { Config } from '../config/index.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { createMemoryLeases } from '../leases/memory.js';
 import { createRedisLeases } from '../leases/redis.js';
 import type { LeaseManager } from '../leases/types.js';
+import { createMemorySaltStore } from '../privacy/salts/memory.js';
+import { createRedisSaltStore } from '../privacy/salts/redis.js';
+import { dateOf, type SaltStore } from '../privacy/salts/types.js';
 import { connectRedis } from '../redis/connect.js';
 import { redisKeys } from '../redis/keys.js';
 import { createMemoryStore } from '../store/memory.js';
@@ -13,7 +17,7 @@ import { createRedisStore } from '../store/redis.js';
 import { DEFAULT_HISTORY, type ActivityStore, type HistoryOptions } from '../store/types.js';
 import { createMemorySingleConnection, createRedisSingleConnection, type SingleConnectionBackend, type SingleConnectionSettings } from '../transports/sse-single/backend.js';
 
-/** The three engines, all in memory or all on Redis. */
+/** The engines, all in memory or all on Redis. */
 export interface Backends {
   readonly store: ActivityStore;
   /** Subscribe-only: the store is the one publisher of changes. */
@@ -21,6 +25,8 @@ export interface Backends {
   readonly leases: LeaseManager;
   /** graphql-sse single connection reservations and the router to other processes' streams. */
   readonly singleConnection: SingleConnectionBackend;
+  /** The daily salts of `IP_MODE=hash`, shared by every process on Redis. */
+  readonly salts: SaltStore;
   /** `memory` or `redis`, for logs. */
   readonly kind: 'memory' | 'redis';
   /** True when every backend answers now. */
@@ -68,30 +74,35 @@ function singleConnectionOf(config: BackendConfig): SingleConnectionSettings {
  * Picks the engines: memory (one process, no setup) unless `REDIS_URL` is
  * set, in which case every part uses Redis so that processes act as one.
  * @param observer - receives counts for metrics @defaultValue none
+ * @param clock - by which memory salts are deleted @defaultValue the system clock
  * @throws when Redis is configured but cannot be reached at start
  */
 export async function createBackends(
   config: BackendConfig,
   logger: Logger,
   observer: BackendObserver = UNOBSERVED,
+  clock: Clock = systemClock,
 ): Promise<Backends> {
-  return config.redisUrl ? createRedisBackends(config.redisUrl, config, logger, observer) : createMemoryBackends(config, logger, observer);
+  return config.redisUrl ? createRedisBackends(config.redisUrl, config, logger, observer) : createMemoryBackends(config, logger, observer, clock);
 }
 
-function createMemoryBackends(config: BackendConfig, logger: Logger, observer: BackendObserver): Backends {
+function createMemoryBackends(config: BackendConfig, logger: Logger, observer: BackendObserver, clock: Clock): Backends {
   // Made together: the store is the only one given the feed's way in.
   const { feed: bus, deliver } = createMemoryFeed({ onListenerError: (err) => logger.error({ err }, 'change listener failed') });
   const store = createMemoryStore({ deliver, onPublished: observer.onPublished, history: historyOf(config) });
   const leases = createMemoryLeases();
   const singleConnection = createMemorySingleConnection(singleConnectionOf(config));
+  const salts = createMemorySaltStore(clock);
   return {
     store,
     bus,
     leases,
     singleConnection,
+    salts,
     kind: 'memory',
     isReady: async () => true,
     close: async () => {
+      salts.close();
       await singleConnection.close();
       await leases.close();
       await bus.close();
@@ -143,11 +154,14 @@ async function createRedisBackends(
       logger.warn({ err }, 'lease renewal or release failed');
     },
   });
+  // On the command connection: a salt is one SET per process and day, then held in the process (see `CurrentSalt`).
+  const salts = createRedisSaltStore({ redis: commands, keyOf: (day) => keys.ipSalt(dateOf(day)) });
   return {
     store,
     bus,
     leases,
     singleConnection,
+    salts,
     kind: 'redis',
     isReady: async () => {
       if (commands.status !== 'ready' || subscriber.status !== 'ready') return false;
@@ -157,6 +171,7 @@ async function createRedisBackends(
       );
     },
     close: async () => {
+      salts.close();
       await singleConnection.close();
       await leases.close();
       await bus.close();

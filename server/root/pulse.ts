@@ -15,6 +15,7 @@ import { OpenStreams } from '../live/open-streams.js';
 import { SharedSnapshots } from '../live/shared-snapshots.js';
 import { createSweeper, type Sweeper } from '../store/sweeper.js';
 import { metricsAccess, type MetricsAccess } from '../http/metrics-endpoint.js';
+import { createAddressMasker } from '../privacy/address-masking.js';
 
 /** Options of {@link startPulse} beyond the config. */
 export interface StartOptions {
@@ -55,16 +56,22 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
   const authenticator = createAuthenticator({ secret, issuer: config.jwtIssuer, audience: config.jwtAudience, clockToleranceMs: config.clockSkewMs });
   const metrics = createPulseMetrics();
   const openStreams = new OpenStreams();
-  const backends = await createBackends(config, logger, {
-    onPublished: (count) => metrics.eventsPublished.inc(count),
-    onRedisError: (operation) => countBackendError(metrics, operation),
-    // Changes published while the bus is away are lost to this process: its subscribers reconnect and resume from the history.
-    onConnectionLost: () => {
-      const dropped = openStreams.dropAll('backend_lost');
-      if (dropped > 0) logger.warn({ dropped }, 'lost Redis: dropped every open stream so that its client resumes');
+  const backends = await createBackends(
+    config,
+    logger,
+    {
+      onPublished: (count) => metrics.eventsPublished.inc(count),
+      onRedisError: (operation) => countBackendError(metrics, operation),
+      // Changes published while the bus is away are lost to this process: its subscribers reconnect and resume from the history.
+      onConnectionLost: () => {
+        const dropped = openStreams.dropAll('backend_lost');
+        if (dropped > 0) logger.warn({ dropped }, 'lost Redis: dropped every open stream so that its client resumes');
+      },
     },
-  });
+    clock,
+  );
   const { store, bus, leases } = backends;
+  const addresses = createAddressMasker({ mode: config.ipMode, salts: backends.salts, clock });
   metrics.readLeasesFrom(() => leases.heldCount);
   const statsFeed = createStatsFeed({
     store,
@@ -92,11 +99,13 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
     openStreams,
     fanout,
     snapshots: new SharedSnapshots((query) => store.snapshot(query, clock.now(), TOP_PATHS_MAX)),
+    privacy: { addresses, historyMaxAgeMs: config.historyMaxAgeMs },
   };
   const sweeper = createSweeper({
     store,
     clock,
     idleTimeoutMs: config.idleTimeoutMs,
+    historyMaxAgeMs: config.historyMaxAgeMs,
     intervalMs: config.sweepIntervalMs,
     onError: backgroundFailure(logger, metrics, 'idle_sweep', 'idle sweep failed'),
   });
@@ -125,6 +134,7 @@ export async function startPulse(config: Config, { logger, clock = systemClock, 
       openStreams.dropAll('shutdown');
       await server.close();
       statsFeed.close();
+      addresses.close();
       await backends.close();
     },
   };

@@ -1,5 +1,6 @@
 import {
   MINUTE_HISTORY_LENGTH,
+  erasedSession,
   type ActiveUserRecord,
   type ActivityChange,
   type ActivityRecordInput,
@@ -92,6 +93,21 @@ export class MemoryState {
       const idle = this.#sessionsByLastSeen.lowestBelow(cutoff, limit);
       for (const sessionId of idle) this.#end(sessionId, 'IDLE_TIMEOUT', now);
       return idle.length;
+    });
+  }
+
+  /**
+   * Ends every session of the user with reason `ERASED`, oldest first (the
+   * Redis store's order), the last one with an erased `UserLeft`; see
+   * `ActivityStore.eraseUser`. Empty when the user holds none.
+   * @returns the ended sessions' ids, in the order their `SessionEnded` were emitted
+   */
+  eraseUser(userId: string, now: number): WriteOutcome<string[]> {
+    return this.#write(() => {
+      // Collected first: ending a session edits the index being read.
+      const ids = [...this.#userSessions.mostRecent(userId)].reverse();
+      for (const id of ids) this.#end(id, 'ERASED', now);
+      return ids;
     });
   }
 
@@ -209,13 +225,14 @@ export class MemoryState {
     this.#sessionsByLastSeen.delete(sessionId);
     this.#paths.move(session.path, null);
     const ended = { ...session };
-    this.#emit({ type: 'SessionEnded', at: now, session: ended, reason });
-    this.#detachFromUser(ended, now);
+    // An erasure announces ids and times only: nothing personal is published or kept again.
+    this.#emit({ type: 'SessionEnded', at: now, session: reason === 'ERASED' ? erasedSession(ended) : ended, reason });
+    this.#detachFromUser(ended, reason, now);
     return ended;
   }
 
   /** Drops an ended session from its user: the user leaves with their last session, else their lastSeen is recomputed. */
-  #detachFromUser({ id, userId, path, lastSeen }: SessionRecord, now: number): void {
+  #detachFromUser({ id, userId, path, lastSeen }: SessionRecord, reason: SessionEndReason, now: number): void {
     const user = this.#users.get(userId);
     if (!user) return;
     this.#userSessions.remove(userId, id, lastSeen);
@@ -223,7 +240,8 @@ export class MemoryState {
     if (latest === undefined) {
       this.#users.delete(userId);
       this.usersByLastSeen.delete(userId);
-      this.#emit({ type: 'UserLeft', at: now, user: { id: userId, name: user.name }, path });
+      if (reason === 'ERASED') this.#emit({ type: 'UserLeft', at: now, user: { id: userId, name: null }, path: null, erased: true });
+      else this.#emit({ type: 'UserLeft', at: now, user: { id: userId, name: user.name }, path });
       return;
     }
     this.usersByLastSeen.set(userId, latest);

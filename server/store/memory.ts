@@ -44,6 +44,9 @@ export interface MemoryStoreOptions {
  *   a new log, whose cursors begin at 1 again.
  * - Each write appends its changes to the history ring before it yields, so
  *   a replay (synchronous too) sees a write whole or not at all.
+ * - `eraseUser` ends the user's sessions and turns their history entries
+ *   into holes in one synchronous step; `trimHistory` drops the ring's
+ *   oldest entries (see ./memory-history.ts).
  */
 export function createMemoryStore({ deliver, onPublished = () => {}, history = DEFAULT_HISTORY }: MemoryStoreOptions): ActivityStore {
   const state = new MemoryState();
@@ -64,6 +67,12 @@ export function createMemoryStore({ deliver, onPublished = () => {}, history = D
     record: async (inputs, now) => publish(state.record(inputs, now), now),
     endSession: async (sessionId, now) => publish(state.endSession(sessionId, now), now),
     expireIdle: async (cutoff, now, limit) => publish(state.expireIdle(cutoff, now, limit), now),
+    eraseUser: async (userId, now) => {
+      const endedSessions = publish(state.eraseUser(userId, now), now);
+      // Up to the erasure's own cursor: its announcements carry no user, and nothing later is its to touch.
+      return { userId, endedSessions, historyEntriesRemoved: ring.erase(userId, state.cursor) };
+    },
+    trimHistory: async (cutoff) => ring.trim(cutoff),
     stats: async (now, topPathsLimit) => state.stats(now, topPathsLimit),
     activeUsers: async (query) => page(query),
     snapshot: async (query, now, topPathsLimit) => {

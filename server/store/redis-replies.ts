@@ -48,6 +48,43 @@ export function parseExpireReply(raw: unknown): WriteReply<number> {
   return { value: int(o.ended, 'ended'), published: int(o.published, 'published') };
 }
 
+/** What `trim-history.lua` answers: entries it deleted, and whether it stopped at its bound with more to look at. */
+export interface TrimReply {
+  readonly trimmed: number;
+  readonly more: boolean;
+}
+
+/** Parses `trim-history.lua`'s reply. */
+export function parseTrimReply(raw: unknown): TrimReply {
+  const o = object(json(raw), 'trim reply');
+  return { trimmed: int(o.trimmed, 'trimmed'), more: bool(o.more, 'more') };
+}
+
+/** What `erase.lua` answers: the sessions it ended (in publish order), and the newest cursor after it. */
+export interface EraseReply {
+  readonly ended: string[];
+  readonly cursor: number;
+}
+
+/** Parses `erase.lua`'s reply. */
+export function parseEraseReply(raw: unknown): WriteReply<EraseReply> {
+  const o = object(json(raw), 'erase reply');
+  const ended = list(o.ended, 'ended').map((id) => string(id, 'ended id'));
+  return { value: { ended, cursor: int(o.cursor, 'cursor') }, published: int(o.published, 'published') };
+}
+
+/** What `erase-history.lua` answers: entries it deleted, and the cursor to go on from (null when done). */
+export interface EraseHistoryReply {
+  readonly removed: number;
+  readonly next: number | null;
+}
+
+/** Parses `erase-history.lua`'s reply. */
+export function parseEraseHistoryReply(raw: unknown): EraseHistoryReply {
+  const o = object(json(raw), 'erase history reply');
+  return { removed: int(o.removed, 'removed'), next: o.next === undefined ? null : int(o.next, 'next') };
+}
+
 /** Parses `stats.lua`'s reply. */
 export function parseStatsReply(raw: unknown): StatsRecord {
   return parseStats(json(raw));
@@ -73,6 +110,11 @@ export function parseReplayReply(raw: unknown): ReplayResult {
   }
   if (o.reason === 'CURSOR_TOO_OLD' || o.reason === 'OTHER_EPOCH') return { recovered: false, reason: o.reason };
   throw new MalformedReplyError(`replay reply: unknown reason ${String(o.reason)}`);
+}
+
+function bool(value: unknown, what: string): boolean {
+  if (typeof value !== 'boolean') throw new MalformedReplyError(`${what}: expected a boolean`);
+  return value;
 }
 
 function parseChangesOrFail(value: unknown[]): ReturnType<typeof parseChanges> {

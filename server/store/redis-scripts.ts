@@ -4,6 +4,7 @@ import { MINUTE_HISTORY_LENGTH } from '../domain/activity.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { loadLua, runLua, type LuaScript } from '../redis/lua.js';
 import { SESSION_SCAN_BOUND } from './paging.js';
+import type { HistoryOptions } from './types.js';
 
 /**
  * The Redis store's Lua scripts (`./lua/`, run by `runLua`). Each script is
@@ -11,9 +12,9 @@ import { SESSION_SCAN_BOUND } from './paging.js';
  * (the counter windows): `store.lua` (keys, sessions, change log),
  * optionally a library, and its own body. Every script takes the same five
  * keys and three arguments first (see {@link StoreScripts}), then its own,
- * then the same two keys (epoch, history) and two arguments (a fresh epoch
- * candidate, the history size) last, where store.lua finds them whatever
- * the script's own count.
+ * then the same three keys (epoch, history, history floor) and three
+ * arguments (a fresh epoch candidate, the history size, its max age) last,
+ * where store.lua finds them whatever the script's own count.
  */
 
 type Arg = string | number;
@@ -37,6 +38,9 @@ const STATS = storeScript('read.lua', 'stats.lua');
 const ACTIVE_USERS = storeScript('read.lua', 'active-users.lua');
 const SNAPSHOT = storeScript('read.lua', 'snapshot.lua');
 const REPLAY = storeScript('replay.lua');
+const TRIM_HISTORY = storeScript('trim-history.lua');
+const ERASE = storeScript('end-session.lua', 'erase.lua');
+const ERASE_HISTORY = storeScript('erase-history.lua');
 
 /** A page query as the read scripts take it (`pageQuery` in read.lua). */
 export interface ScriptPageQuery {
@@ -57,25 +61,32 @@ export interface StoreScripts {
   stats(now: number, topPathsLimit: number): Promise<unknown>;
   activeUsers(query: ScriptPageQuery): Promise<unknown>;
   snapshot(query: ScriptPageQuery, now: number, topPathsLimit: number): Promise<unknown>;
-  replay(epoch: string, sinceSeq: number, limit: number, now: number, maxAgeMs: number): Promise<unknown>;
+  replay(epoch: string, sinceSeq: number, limit: number, now: number): Promise<unknown>;
+  /** One bounded step of `trimHistory`: looks at no more than `budget` entries. */
+  trimHistory(cutoff: number, budget: number): Promise<unknown>;
+  /** One bounded step of `eraseUser`'s session ends: at most `limit` sessions. */
+  erase(userId: string, now: number, limit: number): Promise<unknown>;
+  /** One bounded step of `eraseUser`'s history walk: `count` entries from cursor `from`, none past `through`. */
+  eraseHistory(userId: string, from: number, through: number, count: number): Promise<unknown>;
 }
 
 /**
  * Binds the store's scripts to `redis` and `keys`.
  * @throws when a key of `keys` is not a prefix followed by its id
  */
-export function bindStoreScripts(redis: Redis, keys: RedisKeys, historySize: number): StoreScripts {
+export function bindStoreScripts(redis: Redis, keys: RedisKeys, history: HistoryOptions): StoreScripts {
   const commonKeys = [keys.seq, keys.sessionsByLastSeen, keys.usersByLastSeen, keys.userNames, keys.pathCounts];
   // The channel, then the bases store.lua builds each session's and user's keys from (see keyBase).
   const commonArgs = [keys.changesChannel, keyBase(keys.session), keyBase(keys.userSessions)];
-  // The epoch key and the history stream come after each script's own keys, where store.lua finds them.
+  // The epoch key, the history stream and its floor come after each script's own keys, where store.lua finds them.
   const run = (script: LuaScript, ownKeys: readonly string[], args: readonly Arg[]): Promise<unknown> =>
-    runLua(redis, script, [...commonKeys, ...ownKeys, keys.epoch, keys.history], [
+    runLua(redis, script, [...commonKeys, ...ownKeys, keys.epoch, keys.history, keys.historyFloor], [
       ...commonArgs,
       ...args,
       // A new candidate per call: a process that saw a flush must not bring back the epoch it drew before it.
       newEpoch(),
-      historySize,
+      history.size,
+      history.maxAgeMs,
     ]);
   const window = (now: number): string[] => [...eventWindowKeys(keys, now), ...minuteHistoryKeys(keys, now)];
   const counters = (now: number): string[] => [keys.eventsInSecond(epochSecond(now)), keys.eventsInMinute(epochMinute(now))];
@@ -86,7 +97,10 @@ export function bindStoreScripts(redis: Redis, keys: RedisKeys, historySize: num
     stats: (now, topPathsLimit) => run(STATS, window(now), [now, topPathsLimit]),
     activeUsers: (query) => run(ACTIVE_USERS, [], pageArgs(query)),
     snapshot: (query, now, topPathsLimit) => run(SNAPSHOT, window(now), [now, topPathsLimit, ...pageArgs(query)]),
-    replay: (epoch, sinceSeq, limit, now, maxAgeMs) => run(REPLAY, [], [epoch, sinceSeq, limit, now, maxAgeMs]),
+    replay: (epoch, sinceSeq, limit, now) => run(REPLAY, [], [epoch, sinceSeq, limit, now]),
+    trimHistory: (cutoff, budget) => run(TRIM_HISTORY, [], [cutoff, budget]),
+    erase: (userId, now, limit) => run(ERASE, [], [userId, now, limit]),
+    eraseHistory: (userId, from, through, count) => run(ERASE_HISTORY, [], [userId, from, through, count]),
   };
 }
 

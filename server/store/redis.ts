@@ -3,6 +3,7 @@ import { SESSIONS_PER_USER, type ActivityRecordInput } from '../domain/activity.
 import { SessionUserMismatchError } from '../core/errors.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { decodePageCursor, pageScanBound } from './paging.js';
+import { endSessionsOf, eraseHistoryOf, trimAll } from './redis-history.js';
 import { bindStoreScripts, type ScriptPageQuery } from './redis-scripts.js';
 import {
   parseEndReply,
@@ -12,6 +13,7 @@ import {
   parseReplayReply,
   parseSnapshotReply,
   parseStatsReply,
+  type WriteReply,
 } from './redis-replies.js';
 import { DEFAULT_HISTORY, type ActiveUsersQuery, type ActivityStore, type HistoryOptions, type RecordResult } from './types.js';
 
@@ -46,14 +48,20 @@ export interface RedisStoreOptions {
  *   stream `keys.history` (id = cursor), and `replay` is one script too, so a
  *   replay sees a write whole or not at all. The epoch lives in `keys.epoch`;
  *   a flushed Redis loses it with the counter, and the next read draws a new one.
+ * - Each history entry names the user it is about (field `user`), except an
+ *   erasure's announcements, so `eraseUser` can XDEL that user's entries;
+ *   a replay skips such holes. Entries older than `history.maxAgeMs` go by
+ *   `trimHistory` (the sweeper), and the whole stream expires that long after
+ *   the last write, for when no process sweeps; `keys.historyFloor` keeps the
+ *   highest cursor lost either way, below which a replay answers `CURSOR_TOO_OLD`.
  *
  * Every call rejects with the Redis error when Redis fails; a script that
  * fails before writing leaves nothing behind.
  */
 export function createRedisStore({ redis, keys, onPublished = () => {}, history = DEFAULT_HISTORY }: RedisStoreOptions): ActivityStore {
-  const scripts = bindStoreScripts(redis, keys, history.size);
+  const scripts = bindStoreScripts(redis, keys, history);
   // Each write script answers how many changes it published, so this process can count its own writes.
-  const published = <T>(reply: { published: number; value: T }): T => {
+  const published = <T>(reply: WriteReply<T>): T => {
     if (reply.published > 0) onPublished(reply.published);
     return reply.value;
   };
@@ -66,12 +74,16 @@ export function createRedisStore({ redis, keys, onPublished = () => {}, history 
     },
     endSession: async (sessionId, now) => published(parseEndReply(await scripts.endSession(sessionId, now))),
     expireIdle: async (cutoff, now, limit) => (limit > 0 ? published(parseExpireReply(await scripts.expireIdle(cutoff, now, limit))) : 0),
+    eraseUser: async (userId, now) => {
+      const { ended, cursor } = await endSessionsOf(scripts, published, userId, now);
+      return { userId, endedSessions: ended, historyEntriesRemoved: await eraseHistoryOf(scripts, userId, cursor) };
+    },
+    trimHistory: async (cutoff) => trimAll(scripts, cutoff),
     stats: async (now, topPathsLimit) => parseStatsReply(await scripts.stats(now, topPathsLimit)),
     activeUsers: async (query) => parsePageReply(await scripts.activeUsers(scriptQuery(query))),
     snapshot: async (query, now, topPathsLimit) =>
       parseSnapshotReply(await scripts.snapshot(scriptQuery(query), now, topPathsLimit)),
-    replay: async ({ epoch, sinceSeq, limit }, now) =>
-      parseReplayReply(await scripts.replay(epoch, sinceSeq, limit, now, history.maxAgeMs)),
+    replay: async ({ epoch, sinceSeq, limit }, now) => parseReplayReply(await scripts.replay(epoch, sinceSeq, limit, now)),
     // The client is shared and its scripts are reused by the next store on it: nothing to release.
     close: async () => {},
   } satisfies ActivityStore;

@@ -3,6 +3,7 @@ import type {
   ActivityChange,
   ActivityFilter,
   ActivityRecordInput,
+  ErasureRecord,
   SessionRecord,
   ResumeOutcome,
   StatsRecord,
@@ -48,7 +49,7 @@ export interface ReplayQuery {
 export type ReplayResult =
   | {
       readonly recovered: true;
-      /** Every change after `sinceSeq`, in cursor order, none missing. */
+      /** Every change after `sinceSeq`, in cursor order, none missing but those `eraseUser` removed. */
       readonly changes: readonly ActivityChange[];
       /** The newest cursor when the history was read (the last change's, or `sinceSeq` when none). */
       readonly cursor: number;
@@ -75,9 +76,9 @@ export interface RecordResult {
  * The set of active sessions.
  *
  * Guarantees, for every implementation:
- * - Each write (`record`, `endSession`, `expireIdle`) is atomic and publishes
- *   each change it makes exactly once, on the change feed the store was built
- *   with, in cursor order. Cursors come from one counter shared by every
+ * - Each write (`record`, `endSession`, `expireIdle`, each step of
+ *   `eraseUser`) is atomic and publishes each change it makes exactly once,
+ *   on the change feed the store was built with, in cursor order. Cursors come from one counter shared by every
  *   process using the same backend, so they are strictly increasing.
  * - Each write also appends its changes to a bounded history in the same
  *   atomic step, so `replay` sees exactly the changes published before it.
@@ -111,6 +112,30 @@ export interface ActivityStore {
    * @returns how many sessions this call ended
    */
   expireIdle(cutoff: number, now: number, limit: number): Promise<number>;
+  /**
+   * Erases a person: ends every active session of `userId` with reason
+   * `ERASED` (each `SessionEnded` carrying `erasedSession` (domain/activity.ts)
+   * only), then publishes one `UserLeft` with `erased: true`, no name and no
+   * path; removes the user's entry and name; and deletes every history entry
+   * about the user written up to then (its own announcements are not about
+   * the user: a later erasure leaves them). The sessions end in atomic steps
+   * (Redis: at most 500 sessions each, so one step never holds Redis for
+   * long), each published like any write, in cursor order. Racing calls, on
+   * any process, end each session exactly once; a second call finds nothing
+   * and answers empty. Replays across it still recover: the removed entries
+   * are simply not replayed.
+   */
+  eraseUser(userId: string, now: number): Promise<ErasureRecord>;
+  /**
+   * Deletes the history entries written before `cutoff` (the history is the
+   * only place an ended session's personal fields remain), so that a quiet
+   * deployment keeps nothing past `HISTORY_MAX_AGE_MS` either; the sweeper
+   * calls it with a cutoff one sweep early, so nothing outlives the bound
+   * between two sweeps. Replays from before what it deleted answer
+   * `CURSOR_TOO_OLD`.
+   * @returns how many entries it deleted
+   */
+  trimHistory(cutoff: number): Promise<number>;
   /** Current figures; `topPaths` holds at most `topPathsLimit` entries. */
   stats(now: number, topPathsLimit: number): Promise<StatsRecord>;
   /** One page of active users. */
@@ -120,8 +145,9 @@ export interface ActivityStore {
   /**
    * Every change after `query.sinceSeq`, read atomically with the newest
    * cursor, when all of them are still in the history: at most
-   * `history.size` changes, none written more than `history.maxAgeMs`
-   * before `now`, and no more than `query.limit`. Otherwise says why not:
+   * `history.size` changes, none trimmed (`trimHistory`), the first written
+   * no more than `history.maxAgeMs` before `now`, and no more than
+   * `query.limit`; those `eraseUser` removed are left out. Otherwise says why not:
    * `OTHER_EPOCH` when the epoch is not the log's current one (or the log
    * never reached `sinceSeq`), else `CURSOR_TOO_OLD`. Never a partial list.
    */

@@ -1,16 +1,17 @@
-/** The bench's command line: `npm run bench -- [--quick] [--only pulse,raw] [--scenarios open,throughput,queries] ...`. */
+/** The bench's command line: `npm run bench -- [--quick] [--only pulse,raw] [--scenarios open,throughput,queries,privacy] ...`. */
 import { parseArgs } from 'node:util';
 import { SERVER_KINDS, type ServerKind } from './servers.js';
 
 /** What a run measures. */
-export type Scenario = 'throughput' | 'open' | 'queries';
+export type Scenario = 'throughput' | 'open' | 'queries' | 'privacy';
 
 /**
  * Every scenario, in the order they run: the 10k open/idle/latency one
  * first (its memory reading wants a server that has served nothing else),
- * the rate search, and Pulse's seeding and queries.
+ * the rate search, Pulse's seeding and queries, and the cost of its
+ * personal-data handling (one seeding per `IP_MODE`, and with age-trimming).
  */
-export const SCENARIOS: readonly Scenario[] = ['open', 'throughput', 'queries'];
+export const SCENARIOS: readonly Scenario[] = ['open', 'throughput', 'queries', 'privacy'];
 
 /** Everything one run does; every figure bounds a loop in count or time. */
 export interface BenchOptions {
@@ -27,6 +28,8 @@ export interface BenchOptions {
   readonly openConcurrency: number;
   /** Active sessions seeded before the queries are timed. @defaultValue 1000000 (quick: 20000) */
   readonly sessions: number;
+  /** Sessions seeded per variant of the privacy scenario. @defaultValue 100000 (quick: 10000) */
+  readonly privacySessions: number;
   /** Events per `recordActivities` while seeding (Pulse's default MAX_BATCH_SIZE). @defaultValue 500 */
   readonly seedBatch: number;
   /** Seeding requests in flight. @defaultValue 8 */
@@ -53,6 +56,7 @@ const FULL: Omit<BenchOptions, 'quick' | 'servers' | 'scenarios' | 'pulseRoot'> 
   openCount: 10_000,
   openConcurrency: 100,
   sessions: 1_000_000,
+  privacySessions: 100_000,
   seedBatch: 500,
   seedConcurrency: 8,
   queryCount: 500,
@@ -69,6 +73,7 @@ const QUICK: Partial<typeof FULL> = {
   subscribers: 200,
   openCount: 1000,
   sessions: 20_000,
+  privacySessions: 10_000,
   queryCount: 200,
   stepWarmMs: 500,
   stepMeasureMs: 1500,
@@ -84,6 +89,7 @@ const NUMERIC = {
   open: 'openCount',
   'open-concurrency': 'openConcurrency',
   sessions: 'sessions',
+  'privacy-sessions': 'privacySessions',
   'seed-batch': 'seedBatch',
   'seed-concurrency': 'seedConcurrency',
   queries: 'queryCount',
@@ -98,7 +104,7 @@ const NUMERIC = {
 
 /** Printed for `--help` and with every usage error. */
 export const USAGE = [
-  'usage: npm run bench -- [--quick] [--only pulse,raw,yoga] [--scenarios open,throughput,queries] [--pulse-root DIR] [--<number flag> N]',
+  'usage: npm run bench -- [--quick] [--only pulse,raw,yoga] [--scenarios open,throughput,queries,privacy] [--pulse-root DIR] [--<number flag> N]',
   `  number flags: ${Object.keys(NUMERIC).map((flag) => `--${flag}`).join(' ')}`,
   '  --pulse-root: run Pulse from another checkout (e.g. `git archive` of another commit, node_modules linked)',
   '  REDIS_URL: use that Redis instead of starting one (keys go under a fresh prefix and are deleted at the end).',

@@ -21,6 +21,7 @@ import { mintToken } from '../../server/auth/authenticator.js';
 import { spawnRedis, type SpawnedRedis } from '../support/redis-server.js';
 import { GeneratorClient } from './generator-client.js';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
+import { describePrivacyRuns, PRIVACY_VARIANTS, privacyRun, type PrivacyRun } from './privacy.js';
 import type { Target } from './protocol.js';
 import { openScenario, queriesScenario, throughputScenario, type BenchContext, type ServerUnderTest } from './scenarios.js';
 import { killStartedServers, SERVER_NAMES, startServer, type ServerKind } from './servers.js';
@@ -40,7 +41,7 @@ interface RunSetup {
   readonly pulseRoot: string | undefined;
 }
 
-function serverEnv(kind: ServerKind, setup: RunSetup, prefix: string): Record<string, string> {
+function serverEnv(kind: ServerKind, setup: RunSetup, prefix: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   if (kind !== 'pulse') return { REDIS_URL: setup.redisUrl, BENCH_CHANNEL: `${prefix}changes` };
   return {
     REDIS_URL: setup.redisUrl,
@@ -55,13 +56,21 @@ function serverEnv(kind: ServerKind, setup: RunSetup, prefix: string): Record<st
     // Room for `--seed-batch` up to Pulse's maximum; the default run uses Pulse's default of 500.
     MAX_BATCH_SIZE: '10000',
     MAX_REQUEST_BODY_BYTES: '16777216',
+    ...extra,
   };
 }
 
 /** Starts `kind` fresh, runs `body` against it, and always stops it and clears its Redis keys. */
-async function withServer<T>(kind: ServerKind, setup: RunSetup, redis: Redis, label: string, body: (sut: ServerUnderTest) => Promise<T>): Promise<{ value: T; problems: Record<string, number> }> {
+async function withServer<T>(
+  kind: ServerKind,
+  setup: RunSetup,
+  redis: Redis,
+  label: string,
+  body: (sut: ServerUnderTest) => Promise<T>,
+  env: Readonly<Record<string, string>> = {},
+): Promise<{ value: T; problems: Record<string, number> }> {
   const prefix = `bench:${setup.runId}:${label}:`;
-  const server = await startServer(kind, serverEnv(kind, setup, prefix), setup.pulseRoot);
+  const server = await startServer(kind, serverEnv(kind, setup, prefix, env), setup.pulseRoot);
   const target: Target = { graphqlUrl: server.graphqlUrl, adminToken: setup.tokens.admin, ingestToken: setup.tokens.ingest };
   try {
     return { value: await body({ server, target }), problems: server.problems() };
@@ -118,6 +127,23 @@ async function measureQueries(setup: RunSetup, ctx: BenchContext, into: ServerRe
   }
 }
 
+/** One fresh Pulse per privacy variant, seeded alike (see ./privacy.ts). */
+async function measurePrivacy(setup: RunSetup, ctx: BenchContext, into: ServerResults): Promise<void> {
+  ctx.log(`Pulse, personal data (${ctx.options.privacySessions} sessions per variant):`);
+  const runs: PrivacyRun[] = [];
+  for (const [index, variant] of PRIVACY_VARIANTS.entries()) {
+    try {
+      const label = `privacy-${index}`;
+      const { value } = await withServer('pulse', setup, ctx.redis, label, (sut) => privacyRun(ctx, sut, variant.label), variant.env);
+      runs.push(value);
+    } catch (error) {
+      into.errors.push(`privacy ${variant.label}: ${describe(error)}`);
+      ctx.log(`  ${variant.label} failed: ${describe(error)}`);
+    }
+  }
+  into.privacy = runs;
+}
+
 /** The commit Pulse ran from (its working tree may hold more), or `unknown` outside a git checkout. Read-only. */
 function commitOf(root: string): string {
   try {
@@ -158,7 +184,9 @@ async function run(options: BenchOptions, redisUrl: string): Promise<number> {
     const results: Results = {};
     for (const kind of options.servers) results[kind] = await measureServer(kind, setup, ctx);
     if (options.servers.includes('pulse') && options.scenarios.includes('queries')) await measureQueries(setup, ctx, (results.pulse ??= { problems: {}, errors: [] }));
+    if (options.servers.includes('pulse') && options.scenarios.includes('privacy')) await measurePrivacy(setup, ctx, (results.pulse ??= { problems: {}, errors: [] }));
     console.log(`\n${renderTable(verdicts(results, options))}\n`);
+    for (const line of describePrivacyRuns(results.pulse?.privacy ?? [])) console.log(line);
     for (const line of caveats(results)) console.log(line);
     console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     for (const kind of options.servers) {

@@ -1,6 +1,7 @@
 /** The targets as data, judged against one run's results, and the one table that shows them. */
 import type { BenchOptions } from './options.js';
 import { P99_BOUND_MS } from './rate-search.js';
+import type { PrivacyRun } from './privacy.js';
 import type { OpenScenarioResult, QueriesResult, ThroughputResult } from './scenarios.js';
 import { SERVER_KINDS, SERVER_NAMES, type ServerKind } from './servers.js';
 
@@ -10,6 +11,8 @@ export interface ServerResults {
   throughput?: ThroughputResult;
   /** Pulse only. */
   queries?: QueriesResult;
+  /** The privacy scenario's runs, one per variant (Pulse only). */
+  privacy?: PrivacyRun[];
   /** Warnings and errors the server logged, by message. */
   problems: Record<string, number>;
   /** Why a scenario failed to run, when one did. */

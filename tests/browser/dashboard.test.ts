@@ -59,6 +59,27 @@ describe('the dashboard in a browser', () => {
     expect(tabs.pageErrors).toEqual([]);
   });
 
+  it('says which IP mode is on, and shows addresses as that mode stored them', async () => {
+    const { pulse, admin, ingest, tabs } = await stage.start({ env: { IP_MODE: 'truncate' } });
+    await record(pulse, ingest, { sessionId: 'frank-1', userId: 'frank', userName: 'Frank', ipAddress: '203.0.113.77', path: '/' });
+    await record(pulse, ingest, { sessionId: 'gina-1', userId: 'gina', userName: 'Gina', path: '/' });
+    const page = await tabs.open(admin);
+    await waitForStatus(page, 'connected');
+    const label = page.locator('[data-testid="ip-mode"]');
+    await label.waitFor();
+    expect(await label.textContent()).toBe('IP addresses: truncated to /24 and /48');
+    expect(await label.getAttribute('data-mode')).toBe('TRUNCATE');
+    await userRow(page, 'frank').waitFor();
+    expect((await userCell(page, 'frank', 'ip').textContent())?.trim()).toBe('203.0.113.0');
+    // An event without an address leaves the cell empty: nothing reads "null".
+    expect((await userCell(page, 'gina', 'ip').textContent())?.trim()).toBe('');
+    await screenshot(page, 'dashboard-ip-mode');
+    // Signing out hides it with the rest.
+    await page.locator('[data-testid="sign-out"]').click();
+    await label.waitFor({ state: 'hidden' });
+    expect(tabs.pageErrors).toEqual([]);
+  });
+
   it('removes a user whose session expired', async () => {
     const { pulse, admin, ingest, tabs } = await stage.start({ env: { IDLE_TIMEOUT_MS: '1000', SWEEP_INTERVAL_MS: '50' } });
     const page = await tabs.open(admin);

@@ -35,3 +35,8 @@ export interface SaltStore {
   /** Releases timers; the salts go with the process (memory) or stay in Redis until they expire. */
   close(): void;
 }
+
+/** `day` as its UTC date, `2026-12-01`: how a salt's Redis key names its day, readable by an operator. */
+export function dateOf(day: Day): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}

@@ -100,7 +100,8 @@ export type ActivityFilter = {
  * the allowed clock skew, nor further in the past than the idle timeout. A
  * value past its limit is `BAD_USER_INPUT` naming it in `extensions.field`
  * (and the batch position in `extensions.index`); an accepted value is stored
- * and sent exactly as given.
+ * and sent exactly as given, except `ipAddress`, which `IP_MODE` masks first
+ * (see `Query.privacy`).
  */
 export type ActivityInput = {
   readonly at?: InputMaybe<Scalars['DateTime']['input']>;
@@ -111,6 +112,31 @@ export type ActivityInput = {
   readonly userId: Scalars['ID']['input'];
   readonly userName?: InputMaybe<Scalars['String']['input']>;
 };
+
+/** What one `eraseUser` removed; all empty when there was nothing left to remove. */
+export type ErasureReport = {
+  readonly __typename?: 'ErasureReport';
+  /** The active sessions it ended, each announced by a `SessionEnded` of reason `ERASED`. */
+  readonly endedSessions: ReadonlyArray<Scalars['ID']['output']>;
+  /** Changes about the user removed from the history kept for resuming. */
+  readonly historyEntriesRemoved: Scalars['Int']['output'];
+  readonly userId: Scalars['ID']['output'];
+};
+
+/** What `IP_MODE` stores of `ActivityInput.ipAddress`, decided before anything is stored, published or logged. */
+export type IpMode =
+  /** Nothing: `ipAddress` is always null. */
+  | 'DROP'
+  /** The address as given. */
+  | 'FULL'
+  /**
+   * A keyed pseudonym: HMAC-SHA-256 of the address under a random salt, as 16
+   * hex characters. The salt rotates daily and is deleted 48 hours after its
+   * day, so the same address has the same pseudonym within one (UTC) day only.
+   */
+  | 'HASH'
+  /** The network only: IPv4 to its /24, IPv6 to its /48, as the network address (`203.0.113.0`, `2001:db8:85a3::`). */
+  | 'TRUNCATE';
 
 /** Activity events received in one minute. */
 export type MinuteCount = {
@@ -129,6 +155,17 @@ export type Mutation = {
    */
   readonly endSession: Scalars['Boolean']['output'];
   /**
+   * Erases a person. Requires the `admin` role (else `FORBIDDEN`). Ends every
+   * active session of `userId` (each with a `SessionEnded` of reason `ERASED`,
+   * then one `UserLeft`), exactly once however many processes are asked, and
+   * removes every stored trace of the user: sessions, user entry and the
+   * changes about them kept for resuming. The events that announce it carry
+   * ids only. Erasing again removes nothing more and says so. `userId` is 1 to
+   * 128 characters of well-formed Unicode, else `BAD_USER_INPUT`
+   * (`extensions.field` `userId`).
+   */
+  readonly eraseUser: ErasureReport;
+  /**
    * Records a batch of activity events atomically: every event is validated
    * first and either all are recorded or none. At most `MAX_BATCH_SIZE` events.
    */
@@ -144,6 +181,11 @@ export type Mutation = {
 
 export type MutationEndSessionArgs = {
   sessionId: Scalars['ID']['input'];
+};
+
+
+export type MutationEraseUserArgs = {
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -169,6 +211,18 @@ export type PathCount = {
   readonly sessions: Scalars['Int']['output'];
 };
 
+/** How this deployment treats personal data (see the README's Personal data section). */
+export type PrivacyPolicy = {
+  readonly __typename?: 'PrivacyPolicy';
+  /**
+   * The longest, in milliseconds, that a change (and the personal fields it
+   * carries) is kept for resuming after it happened: `HISTORY_MAX_AGE_MS`.
+   * An ended session leaves nothing else behind.
+   */
+  readonly historyMaxAgeMs: Scalars['Int']['output'];
+  readonly ipMode: IpMode;
+};
+
 export type Query = {
   readonly __typename?: 'Query';
   /**
@@ -180,6 +234,8 @@ export type Query = {
    * `extensions.field`.
    */
   readonly activeUsers: ActiveUserConnection;
+  /** How this deployment treats personal data: what is stored of an address, and for how long history is kept. */
+  readonly privacy: PrivacyPolicy;
   /** Live figures over the active sessions. Constant time in the number of sessions. */
   readonly stats: Stats;
 };
@@ -224,6 +280,7 @@ export type Session = {
   /** Activity events recorded for this session. */
   readonly eventCount: Scalars['Int']['output'];
   readonly id: Scalars['ID']['output'];
+  /** The address as `IP_MODE` stored it (see `Query.privacy`): as given, truncated, a pseudonym, or null. */
   readonly ipAddress?: Maybe<Scalars['String']['output']>;
   readonly lastSeen: Scalars['DateTime']['output'];
   readonly path?: Maybe<Scalars['String']['output']>;
@@ -234,6 +291,11 @@ export type Session = {
 };
 
 export type SessionEndReason =
+  /**
+   * Ended by `eraseUser`: the event carries ids and times only, so its
+   * `userName`, `ipAddress`, `path` and `userAgent` are null.
+   */
+  | 'ERASED'
   /** No activity for longer than the idle timeout. */
   | 'IDLE_TIMEOUT'
   /** Ended by `endSession`. */
@@ -355,7 +417,7 @@ export type UserJoined = ActivityEvent & {
   readonly user: User;
 };
 
-/** A user's last active session ended. */
+/** A user's last active session ended (after an `eraseUser`, `user.name` is null). */
 export type UserLeft = ActivityEvent & {
   readonly __typename?: 'UserLeft';
   readonly at: Scalars['DateTime']['output'];
@@ -458,12 +520,15 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Cursor: ResolverTypeWrapper<Scalars['Cursor']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ErasureReport: ResolverTypeWrapper<ErasureReport>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  IpMode: IpMode;
   MinuteCount: ResolverTypeWrapper<MinuteCount>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PathCount: ResolverTypeWrapper<PathCount>;
+  PrivacyPolicy: ResolverTypeWrapper<PrivacyPolicy>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordActivitiesPayload: ResolverTypeWrapper<Omit<RecordActivitiesPayload, 'sessions'> & { sessions: ReadonlyArray<ResolversTypes['Session']> }>;
   ResumeOutcome: ResumeOutcome;
@@ -494,12 +559,14 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   Cursor: Scalars['Cursor']['output'];
   DateTime: Scalars['DateTime']['output'];
+  ErasureReport: ErasureReport;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   MinuteCount: MinuteCount;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   PathCount: PathCount;
+  PrivacyPolicy: PrivacyPolicy;
   Query: Record<PropertyKey, never>;
   RecordActivitiesPayload: Omit<RecordActivitiesPayload, 'sessions'> & { sessions: ReadonlyArray<ResolversParentTypes['Session']> };
   Resumed: WireResumed;
@@ -547,6 +614,12 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type ErasureReportResolvers<ContextType = PulseContext, ParentType extends ResolversParentTypes['ErasureReport'] = ResolversParentTypes['ErasureReport']> = {
+  endedSessions?: Resolver<ReadonlyArray<ResolversTypes['ID']>, ParentType, ContextType>;
+  historyEntriesRemoved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type MinuteCountResolvers<ContextType = PulseContext, ParentType extends ResolversParentTypes['MinuteCount'] = ResolversParentTypes['MinuteCount']> = {
   events?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   minute?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -554,6 +627,7 @@ export type MinuteCountResolvers<ContextType = PulseContext, ParentType extends 
 
 export type MutationResolvers<ContextType = PulseContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   endSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationEndSessionArgs, 'sessionId'>>;
+  eraseUser?: Resolver<ResolversTypes['ErasureReport'], ParentType, ContextType, RequireFields<MutationEraseUserArgs, 'userId'>>;
   recordActivities?: Resolver<ResolversTypes['RecordActivitiesPayload'], ParentType, ContextType, RequireFields<MutationRecordActivitiesArgs, 'inputs'>>;
   recordActivity?: Resolver<ResolversTypes['Session'], ParentType, ContextType, RequireFields<MutationRecordActivityArgs, 'input'>>;
 };
@@ -568,8 +642,14 @@ export type PathCountResolvers<ContextType = PulseContext, ParentType extends Re
   sessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type PrivacyPolicyResolvers<ContextType = PulseContext, ParentType extends ResolversParentTypes['PrivacyPolicy'] = ResolversParentTypes['PrivacyPolicy']> = {
+  historyMaxAgeMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ipMode?: Resolver<ResolversTypes['IpMode'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = PulseContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   activeUsers?: Resolver<ResolversTypes['ActiveUserConnection'], ParentType, ContextType, RequireFields<QueryActiveUsersArgs, 'first'>>;
+  privacy?: Resolver<ResolversTypes['PrivacyPolicy'], ParentType, ContextType>;
   stats?: Resolver<ResolversTypes['Stats'], ParentType, ContextType>;
 };
 
@@ -675,10 +755,12 @@ export type Resolvers<ContextType = PulseContext> = {
   ActivityEvent?: ActivityEventResolvers<ContextType>;
   Cursor?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  ErasureReport?: ErasureReportResolvers<ContextType>;
   MinuteCount?: MinuteCountResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PathCount?: PathCountResolvers<ContextType>;
+  PrivacyPolicy?: PrivacyPolicyResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RecordActivitiesPayload?: RecordActivitiesPayloadResolvers<ContextType>;
   Resumed?: ResumedResolvers<ContextType>;

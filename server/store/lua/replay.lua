@@ -1,8 +1,8 @@
 -- replay: ARGV[4] the epoch resumed from, ARGV[5] the cursor resumed from,
--- ARGV[6] most changes wanted, ARGV[7] now, ARGV[8] the history's max age (ms).
+-- ARGV[6] most changes wanted, ARGV[7] now.
 -- Returns JSON { recovered = true, cursor = newest cursor, changes = [every
--- change after the cursor] } or { recovered = false, reason = ... }. One
--- script, so the changes and the cursor describe one moment.
+-- change after the cursor still kept] } or { recovered = false, reason = ... }.
+-- One script, so the changes and the cursor describe one moment.
 local function refuse(reason) return cjson.encode({ recovered = false, reason = reason }) end
 
 if ARGV[4] ~= currentEpoch() then return refuse('OTHER_EPOCH') end
@@ -11,14 +11,18 @@ local since, current = tonumber(ARGV[5]), tonumber(redis.call('GET', K.seq)) or 
 if since > current then return refuse('OTHER_EPOCH') end
 local missed = current - since
 if missed > tonumber(ARGV[6]) or missed > HISTORY_SIZE then return refuse('CURSOR_TOO_OLD') end
+-- Below the floor, changes were trimmed by age (or lost with the stream).
+if missed > 0 and since < historyFloor() then return refuse('CURSOR_TOO_OLD') end
 
-local first = string.format('%d-0', since + 1)
+-- Above the floor, and within HISTORY_SIZE of the newest (MAXLEN ~ keeps at
+-- least that many entries), a cursor absent from the range can only be an
+-- entry eraseUser deleted: it is simply not replayed.
 local entries = {}
-if missed > 0 then entries = redis.call('XRANGE', HISTORY_KEY, first, '+', 'COUNT', missed) end
--- Cursors are consecutive, so every missed change is there exactly when the range starts at since + 1 and is full.
-if missed > 0 and (#entries ~= missed or entries[1][1] ~= first) then return refuse('CURSOR_TOO_OLD') end
+if missed > 0 then entries = redis.call('XRANGE', HISTORY_KEY, string.format('%d-0', since + 1), '+', 'COUNT', missed) end
+-- Unless the stream itself expired (no write since to raise the floor over it).
+if missed > 0 and #entries == 0 and redis.call('EXISTS', HISTORY_KEY) == 0 then return refuse('CURSOR_TOO_OLD') end
 
-local oldest = tonumber(ARGV[7]) - tonumber(ARGV[8])
+local oldest = tonumber(ARGV[7]) - HISTORY_MAX_AGE_MS
 local changes = {}
 for i, entry in ipairs(entries) do
   local fields = {}

@@ -96,3 +96,31 @@ describe('request logs', () => {
     ]);
   });
 });
+
+describe('request logs when addresses are masked (IP_MODE=truncate)', () => {
+  const raw: string[] = [];
+  const lines = (): Line[] => raw.map((line) => JSON.parse(line) as Line);
+  let pulse: TestPulse;
+
+  beforeAll(async () => {
+    const logger = createLogger('trace', { destination: { write: (line: string) => void raw.push(line) } });
+    pulse = await startTestPulse({ logger, env: { IP_MODE: 'truncate' } });
+  });
+  afterAll(() => pulse.close());
+
+  it("leaves a proxy's x-forwarded-for (the visitor's own address) off even the debug lines", async () => {
+    const address = '198.51.100.24';
+    const headers = { 'user-agent': 'Probe/1', 'x-forwarded-for': address, 'x-request-id': 'log-masked-1' };
+    expect((await fetch(`${pulse.url}/healthz`, { headers })).status).toBe(200);
+    expect(lines().find((line) => line.requestId === 'log-masked-1')).toMatchObject({ level: 20, req: { headers: { 'user-agent': 'Probe/1' } } });
+    expect(raw.join('')).not.toContain(address);
+  });
+
+  it("redacts a failed Redis command's arguments, which are the records themselves", () => {
+    const logger = createLogger('error', { destination: { write: (line: string) => void raw.push(line) } });
+    const failure = Object.assign(new Error('READONLY'), { command: { name: 'evalsha', args: ['sha', '1', '{"userName":"Ada Secret"}'] } });
+    logger.error({ err: failure }, 'backend call failed');
+    expect(raw.at(-1)).toContain('evalsha');
+    expect(raw.at(-1)).not.toContain('Ada Secret');
+  });
+});

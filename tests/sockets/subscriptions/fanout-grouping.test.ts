@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { stringifyDocument } from '@urql/core';
 import type { ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQL, subscribe, type Subscription, type Transport } from '../../support/clients.js';
+import { ActivityChangedSubscription } from '../../../client/lib/operations.js';
+import { postGraphQL, subscribe, TRANSPORTS, type Subscription, type Transport } from '../../support/clients.js';
+import { seqOf } from '../../support/cursors.js';
+import { eventOf } from '../../support/events.js';
 import { END_SESSION, RECORD, RECORD_MANY, activity } from '../../support/operations.js';
 import { ALIASED_WITH_ERRORS, FULL } from '../../support/fanout-documents.js';
 import { BACKENDS, startTestPulse, type TestPulse } from '../../support/pulse.js';
@@ -57,6 +61,28 @@ function parseEventStream(text: string): Result[] {
     .split('\n\n')
     .filter((block) => block.startsWith('event: next\n'))
     .map((block) => JSON.parse(block.slice(block.indexOf('data: ') + 'data: '.length)) as Result);
+}
+
+/** The client library's own operation: what a resuming client sends. */
+const LIVE = stringifyDocument(ActivityChangedSubscription);
+
+function mentions(result: Result, text: string): boolean {
+  return JSON.stringify(result).includes(`"${text}"`);
+}
+
+/**
+ * The next change results of a stream (figures come by time, not by
+ * cause, so they are skipped), up to and including the one that mentions
+ * `marker`.
+ */
+async function changesUntil(sub: Subscription, marker: string, what: string): Promise<Result[]> {
+  const changes: Result[] = [];
+  for (;;) {
+    const result = await sub.results.next(10_000, `${what}: the change that mentions ${marker}`);
+    if (eventOf(result).__typename === 'StatsChanged') continue;
+    changes.push(result);
+    if (mentions(result, marker)) return changes;
+  }
 }
 
 describe.each(BACKENDS)('fan-out groups on the %s backend', (backend) => {
@@ -139,5 +165,76 @@ describe.each(BACKENDS)('fan-out groups on the %s backend', (backend) => {
     for (const { sub } of grouped) sub.dispose();
     for (const { cancel } of references) cancel.abort();
     await waitUntil(() => pulse.services.fanout.groupCount === 0 && pulse.services.openStreams.count === 0, 10_000, { what: 'every group closes with its last member' });
+  });
+
+  it('puts resumers with different cursors in the group of a fresh subscriber: each catches up alone, then gets the same live changes', { timeout: 30_000 }, async () => {
+    const run = randomUUID().slice(0, 8);
+    const user = `res-${run}`;
+    const variables = { filter: { userId: user }, first: 5 };
+    const endpoint = { graphqlUrl: pulse.graphqlUrl, token: tokens.admin };
+    const record = async (query: string, recorded: Record<string, unknown>): Promise<void> => {
+      const { body } = await postGraphQL(pulse.graphqlUrl, ingest, query, recorded);
+      expect(body.errors).toBeUndefined();
+    };
+
+    // The history: a watcher sees each change as it is made, and its cursors are the ones resumers come back with.
+    const watcher = subscribe('ws', endpoint, LIVE, variables);
+    const start = eventOf(await watcher.results.next(10_000, "the watcher's snapshot"));
+    const historyEnd = `${run}-history-end`;
+    await record(RECORD, { input: activity(`${run}-1`, user, { userName: 'Ann', path: '/a' }) });
+    await record(RECORD, { input: activity(`${run}-1`, user, { path: '/b' }) });
+    await record(RECORD, { input: activity(`${run}-2`, user, { path: '/c' }) });
+    await record(END_SESSION, { id: `${run}-1` });
+    await record(RECORD, { input: activity(`${run}-2`, user, { path: '/d' }) });
+    await record(RECORD, { input: activity(historyEnd, user, { path: '/e' }) });
+    const history = await changesUntil(watcher, historyEnd, 'the watcher');
+    watcher.dispose();
+    await waitUntil(() => pulse.services.fanout.groupCount === 0, 10_000, { what: "the watcher's group to close" });
+    // Every position a client may have stopped at: before any change, after each one, after the last.
+    const cursors = [start.cursor, ...history.map((result) => eventOf(result).cursor)];
+    expect(cursors.length).toBeGreaterThanOrEqual(7);
+
+    // Variables in every key order, so that the order cannot be what groups them.
+    const resumerVariables = (since: string, i: number): Record<string, unknown> => (i % 2 ? { since, ...variables } : { first: variables.first, since, filter: variables.filter });
+    const open = (i: number, vars: Record<string, unknown>): Subscription => subscribe(TRANSPORTS[i % TRANSPORTS.length] as Transport, endpoint, LIVE, vars);
+    // A resumer opens the group, so the group's one executor carries a resumer's cursor.
+    const opener = open(0, resumerVariables(cursors[0] as string, 0));
+    const resumers = [opener];
+    const firstEvents = [opener.results.next(10_000, 'resumer 0')];
+    await firstEvents[0];
+    for (let i = 1; i < cursors.length; i++) {
+      const resumer = open(i, resumerVariables(cursors[i] as string, i));
+      resumers.push(resumer);
+      firstEvents.push(resumer.results.next(10_000, `resumer ${i}`));
+    }
+    const fresh = subscribe('sse-distinct', endpoint, LIVE, variables);
+    const freshWithNull = subscribe('ws', endpoint, LIVE, { ...variables, since: null });
+
+    const heads = (await Promise.all(firstEvents)).map(eventOf);
+    heads.forEach((head, i) => expect(head, `resumer ${i}`).toMatchObject({ __typename: 'Resumed', cursor: cursors[i] }));
+    for (const sub of [fresh, freshWithNull]) expect(eventOf(await sub.results.next(10_000, 'a fresh snapshot'))).toMatchObject({ __typename: 'Snapshot', resume: 'FRESH' });
+    // Each resumer gets exactly the changes after its own cursor: no gap, no repeat.
+    for (const [i, resumer] of resumers.entries()) {
+      const since = seqOf(cursors[i] as string);
+      const missed = history.filter((result) => seqOf(eventOf(result).cursor) > since);
+      const replayed = missed.length === 0 ? [] : await changesUntil(resumer, historyEnd, `resumer ${i}`);
+      expect(replayed, `the replay of resumer ${i}`).toEqual(missed);
+    }
+    await waitUntil(() => pulse.services.openStreams.count === resumers.length + 2, 10_000, { what: 'every stream is open' });
+    expect(pulse.services.fanout.groupCount).toBe(1);
+
+    const liveEnd = `${run}-live-end`;
+    await record(RECORD, { input: activity(`${run}-2`, user, { path: '/f' }) });
+    await record(RECORD, { input: activity(`${run}-3`, user, { path: '/g' }) });
+    await record(END_SESSION, { id: `${run}-2` });
+    await record(RECORD, { input: activity(liveEnd, user, { path: '/h' }) });
+    const live = await changesUntil(fresh, liveEnd, 'the fresh subscriber');
+    expect(live.map((result) => eventOf(result).__typename)).toEqual(['SessionUpdated', 'SessionStarted', 'SessionEnded', 'SessionStarted']);
+    expect(await changesUntil(freshWithNull, liveEnd, 'the fresh subscriber with since null')).toEqual(live);
+    for (const [i, resumer] of resumers.entries()) expect(await changesUntil(resumer, liveEnd, `resumer ${i}`), `the live changes of resumer ${i}`).toEqual(live);
+    expect(pulse.services.fanout.groupCount).toBe(1);
+
+    for (const sub of [...resumers, fresh, freshWithNull]) sub.dispose();
+    await waitUntil(() => pulse.services.fanout.groupCount === 0 && pulse.services.openStreams.count === 0, 10_000, { what: 'the group closes with its last member' });
   });
 });

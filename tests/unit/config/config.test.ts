@@ -35,6 +35,7 @@ describe('loadConfig defaults', () => {
       leaseTtlMs: 15_000,
       historySize: 10_000,
       historyMaxAgeMs: 600_000,
+      ipMode: 'full',
       maxBatchSize: 500,
       clockSkewMs: 5000,
       subscriberBufferSize: 1000,
@@ -70,6 +71,21 @@ describe('loadConfig defaults', () => {
   it('keeps an explicit sweep interval over the derived one', () => {
     expect(loadConfig({ IDLE_TIMEOUT_MS: '1000', SWEEP_INTERVAL_MS: '900' }, []).sweepIntervalMs).toBe(900);
   });
+
+  it.each([
+    ['1000', 250],
+    ['4000', 1000],
+    ['600000', 5000],
+  ])('sweeps at least four times per HISTORY_MAX_AGE_MS=%s by default, as each sweep trims the history', (maxAge, sweep) => {
+    expect(loadConfig({ HISTORY_MAX_AGE_MS: maxAge }, []).sweepIntervalMs).toBe(sweep);
+  });
+
+  it('refuses a sweep interval above half the history age, which would trim what resuming needs', () => {
+    expect(loadConfig({ HISTORY_MAX_AGE_MS: '2000', SWEEP_INTERVAL_MS: '1000' }, []).sweepIntervalMs).toBe(1000);
+    expect(() => loadConfig({ HISTORY_MAX_AGE_MS: '2000', SWEEP_INTERVAL_MS: '1001' }, [])).toThrow(
+      'SWEEP_INTERVAL_MS = "1001": expected at most half of HISTORY_MAX_AGE_MS (1000), as every sweep trims the history one interval early',
+    );
+  });
 });
 
 /** [variable, raw value, field, parsed value]: one valid override of every setting. */
@@ -96,6 +112,10 @@ const OVERRIDES: readonly [string, string, keyof Config, unknown][] = [
   ['HISTORY_SIZE', '1000000', 'historySize', 1_000_000],
   ['HISTORY_MAX_AGE_MS', '1000', 'historyMaxAgeMs', 1000],
   ['HISTORY_MAX_AGE_MS', '86400000', 'historyMaxAgeMs', 86_400_000],
+  ['IP_MODE', 'full', 'ipMode', 'full'],
+  ['IP_MODE', 'truncate', 'ipMode', 'truncate'],
+  ['IP_MODE', 'hash', 'ipMode', 'hash'],
+  ['IP_MODE', 'drop', 'ipMode', 'drop'],
   ['MAX_BATCH_SIZE', '1', 'maxBatchSize', 1],
   ['MAX_BATCH_SIZE', '10000', 'maxBatchSize', 10_000],
   ['CLOCK_SKEW_MS', '0', 'clockSkewMs', 0],
@@ -216,6 +236,9 @@ describe('loadConfig validation', () => {
     ['JWT_AUDIENCE', '', 'non-empty'],
     ['LOG_LEVEL', 'verbose', 'one of fatal, error, warn, info, debug, trace, silent'],
     ['LOG_LEVEL', 'INFO', 'one of fatal'],
+    ['IP_MODE', 'anonymize', 'one of full, truncate, hash, drop'],
+    ['IP_MODE', 'HASH', 'one of full, truncate, hash, drop'],
+    ['IP_MODE', '', 'one of full, truncate, hash, drop'],
     ['CORS_ORIGINS', '*', 'exact origins'],
     ['CORS_ORIGINS', 'https://ok.example, https://dash.example.com/', 'exact origins'],
     ['CORS_ORIGINS', 'https://dash.example.com/app', 'exact origins'],
@@ -468,6 +491,12 @@ describe('describeConfig', () => {
     expect(line).toContain('auth=HS256/JWT_SECRET iss=iss-1 aud=aud-1');
     expect(line).not.toContain(SECRET);
     expect(line).not.toContain('s3cret');
+  });
+
+  it('names the IP mode, the default and a chosen one', () => {
+    expect(describeConfig(loadConfig({}, []))).toContain('historyMaxAgeMs=600000 ipMode=full');
+    expect(describeConfig(loadConfig({ IP_MODE: 'hash' }, []))).toContain('ipMode=hash');
+    expect(describeConfig(loadConfig({}, ['--ip-mode', 'drop']))).toContain('ipMode=drop');
   });
 
   it('says that /metrics is hidden off loopback without METRICS_TOKEN', () => {

@@ -14,6 +14,8 @@ import { createMemoryStore } from '../../../server/store/memory.js';
 import { openActivityStream, type ActivityStreamRequest } from '../../../server/live/activity-stream.js';
 import { OpenStreams } from '../../../server/live/open-streams.js';
 import { SharedSnapshots } from '../../../server/live/shared-snapshots.js';
+import { createAddressMasker } from '../../../server/privacy/address-masking.js';
+import { createMemorySaltStore } from '../../../server/privacy/salts/memory.js';
 import { waitUntil } from '../../support/wait.js';
 
 const admin = { sub: 'alice', roles: new Set(['admin'] as const) };
@@ -76,6 +78,7 @@ describe('openActivityStream (in process, memory engines)', () => {
       openStreams: new OpenStreams(),
       fanout: new FanoutHub({ bus, statsFeed, onDelivered: () => {} }),
       snapshots: new SharedSnapshots((query) => store.snapshot(query, clock.now(), 10)),
+      privacy: { addresses: createAddressMasker({ mode: 'full', salts: createMemorySaltStore(clock), clock }), historyMaxAgeMs: 600_000 },
     };
   });
   afterEach(() => services.statsFeed.close());
@@ -128,6 +131,48 @@ describe('openActivityStream (in process, memory engines)', () => {
     expect(services.openStreams.count).toBe(2);
     await Promise.all(streams.map((s) => s.return?.()));
     await waitUntil(() => services.leases.heldCount === 0, 5_000, { what: 'both leases are released' });
+  });
+
+  // Resumers share the group of fresh subscribers (see group-key.ts): here every stream is in one group whatever its `since`.
+  it('lets resumers join a busy group: each gets Resumed, then every change after its own cursor once, while changes keep flowing', async () => {
+    services = { ...services, limits: { ...services.limits, maxSubscriptionsPerAdmin: 20, subscriberBufferSize: 200 } };
+    for (let i = 0; i < 10; i++) await services.store.record([event(`s${i}`, `u${i}`, Date.now())], Date.now());
+    const fresh = await open(services);
+    const { cursor } = (await fresh.next()).value as { cursor: { epoch: string; seq: number } };
+    const RECORDS = 60;
+    const opening: Array<{ since: number; stream: Promise<AsyncIterableIterator<Record<string, unknown>>> }> = [];
+    for (let i = 0; i < RECORDS; i++) {
+      // Not awaited: each resumer's replay read and its joining race the records that follow.
+      if (i % 6 === 0) {
+        const since = cursor.seq - 5 + i;
+        opening.push({ since, stream: open(services, { since: { epoch: cursor.epoch, seq: since } }) });
+      }
+      await services.store.record([event(`t${i % 4}`, `v${i % 4}`, Date.now())], Date.now());
+    }
+    const last = await services.store.replay({ epoch: cursor.epoch, sinceSeq: cursor.seq, limit: 1_000 }, Date.now());
+    if (!last.recovered) throw new Error('the history lost what the test needs');
+    const lastSeq = last.changes.at(-1)?.cursor ?? cursor.seq;
+    expect(services.fanout.groupCount).toBe(1);
+
+    const cursorsUntilLast = async (stream: AsyncIterableIterator<Record<string, unknown>>): Promise<number[]> => {
+      const seen: number[] = [];
+      while (seen.at(-1) !== lastSeq) {
+        const item = (await stream.next()).value as { type: string; cursor: { seq: number } };
+        if (item.type !== 'StatsChanged') seen.push(item.cursor.seq);
+      }
+      return seen;
+    };
+    const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, k) => from + k);
+    for (const { since, stream } of opening) {
+      const resumed = await stream;
+      expect((await resumed.next()).value, `the resumer from ${since}`).toMatchObject({ type: 'Resumed', cursor: { seq: since } });
+      // The filter lets every change through, so "no gap, no repeat" is "every next number".
+      expect(await cursorsUntilLast(resumed), `the resumer from ${since}`).toEqual(range(since + 1, lastSeq));
+      await resumed.return?.();
+    }
+    expect(await cursorsUntilLast(fresh)).toEqual(range(cursor.seq + 1, lastSeq));
+    await fresh.return?.();
+    await waitUntil(() => services.openStreams.count === 0 && services.fanout.groupCount === 0, 5_000, { what: 'every stream is released' });
   });
 
   it('ends before its first event when the client aborts, releasing its lease', async () => {

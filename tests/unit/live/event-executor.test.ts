@@ -1,5 +1,6 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { parse, subscribe, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { stringifyDocument } from '@urql/core';
+import { parse, subscribe, type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { maskError } from 'graphql-yoga';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,8 @@ import { createEventExecutor } from '../../../server/live/fanout/event-executor.
 import { resolvers } from '../../../server/resolvers/index.js';
 import { createPulseSchema, loadTypeDefs } from '../../../server/root/schema.js';
 import { createMemoryStore } from '../../../server/store/memory.js';
+import { ActivityChangedSubscription } from '../../../client/lib/operations.js';
+import { formatCursor } from '../../../server/domain/cursor.js';
 import { ALIASED_WITH_ERRORS, FULL } from '../../support/fanout-documents.js';
 
 /**
@@ -51,6 +54,8 @@ async function realEvents(): Promise<WireEvent[]> {
   const stats = await store.stats(NOW + 6, 50);
   const events: SubscriptionEvent[] = [
     { type: 'Snapshot', cursor: snapshot.cursor, at: NOW + 5, stats: snapshot.stats, page: snapshot.page, resume: 'FRESH' },
+    { type: 'Snapshot', cursor: snapshot.cursor, at: NOW + 5, stats: snapshot.stats, page: snapshot.page, resume: 'CURSOR_TOO_OLD' },
+    { type: 'Resumed', cursor: 1, at: NOW + 5, stats: snapshot.stats },
     ...changes,
     { type: 'StatsChanged', cursor: changes.at(-1)?.cursor ?? 0, at: NOW + 6, stats },
   ];
@@ -87,6 +92,17 @@ function asYogaWritesIt(result: ExecutionResult): unknown {
   return json;
 }
 
+const contextValue = { viewer: { sub: 'admin', roles: new Set(['admin']) } };
+
+/** What graphql-js's `subscribe` gives one subscriber with these variables, for these source events, as Yoga writes it. */
+async function subscribedAlone(events: readonly WireEvent[], document: DocumentNode, variables: Record<string, unknown>): Promise<unknown[]> {
+  const reference = await subscribe({ schema: referenceSchema(events), document, variableValues: variables, contextValue });
+  if (!(Symbol.asyncIterator in reference)) throw new Error(`subscribe refused: ${JSON.stringify(reference)}`);
+  const results: unknown[] = [];
+  for await (const result of reference) results.push(asYogaWritesIt(result));
+  return results;
+}
+
 describe('a fan-out group executes each event as graphql-js subscribe does for one subscriber', () => {
   const schema = createPulseSchema();
   const logger = pino({ level: 'silent' });
@@ -94,11 +110,7 @@ describe('a fan-out group executes each event as graphql-js subscribe does for o
   it.each(CASES)('$name', async ({ query, variables }) => {
     const events = await realEvents();
     const document = parse(query);
-    const contextValue = { viewer: { sub: 'admin', roles: new Set(['admin']) } };
-    const reference = await subscribe({ schema: referenceSchema(events), document, variableValues: variables, contextValue });
-    if (!(Symbol.asyncIterator in reference)) throw new Error(`subscribe refused: ${JSON.stringify(reference)}`);
-    const expected: unknown[] = [];
-    for await (const result of reference) expected.push(asYogaWritesIt(result));
+    const expected = await subscribedAlone(events, document, variables);
 
     const execute = createEventExecutor({ schema, document, operationName: undefined, variableValues: variables, contextValue }, logger);
     const grouped = events.map((event) => JSON.parse(execute(event)) as unknown);
@@ -107,9 +119,41 @@ describe('a fan-out group executes each event as graphql-js subscribe does for o
     expect(expected).toHaveLength(events.length);
     // The comparison covers every kind of event, and error results too.
     const text = JSON.stringify(expected);
-    for (const kind of ['Snapshot', 'SessionStarted', 'SessionUpdated', 'SessionEnded', 'UserJoined', 'UserLeft', 'StatsChanged']) {
+    for (const kind of ['Snapshot', 'Resumed', 'SessionStarted', 'SessionUpdated', 'SessionEnded', 'UserJoined', 'UserLeft', 'StatsChanged']) {
       if (query === FULL) expect(text).toContain(`"${kind}"`);
     }
     if (query === ALIASED_WITH_ERRORS) expect(text).toContain('BAD_USER_INPUT');
+  });
+});
+
+/**
+ * Resumers share a group with fresh subscribers (the group key leaves out
+ * the variable that feeds `since`), so the group's executor carries the
+ * `since` of whichever member opened the group, and executes every member's
+ * events with it: its live changes, and the first events and replayed
+ * changes each member gets alone. Each member must still get what
+ * graphql-js gives it with its own `since`: checked here for every pairing,
+ * on the client library's own operation, the one resumers send.
+ */
+describe('the since of the member that opened a group plays no part in executing any event', () => {
+  const schema = createPulseSchema();
+  const logger = pino({ level: 'silent' });
+  const document = parse(stringifyDocument(ActivityChangedSubscription));
+  const SINCE: readonly { readonly name: string; readonly variables: Record<string, unknown> }[] = [
+    { name: 'no since', variables: { first: 5 } },
+    { name: 'since null', variables: { first: 5, since: null } },
+    { name: 'an early cursor', variables: { first: 5, since: formatCursor({ epoch: EPOCH, seq: 1 }) } },
+    { name: 'a late cursor of another epoch', variables: { first: 5, since: formatCursor({ epoch: 'other-epoch', seq: 900 }) } },
+  ];
+
+  it.each(SINCE)('a group opened with $name executes every event as each member with its own since would have it', async ({ variables: groupVariables }) => {
+    const events = await realEvents();
+    const execute = createEventExecutor({ schema, document, operationName: undefined, variableValues: groupVariables, contextValue }, logger);
+    const grouped = events.map((event) => JSON.parse(execute(event)) as unknown);
+    for (const { name, variables } of SINCE) expect(grouped, `a member with ${name}`).toEqual(await subscribedAlone(events, document, variables));
+    // Every kind of event was compared, with data, not errors.
+    const text = JSON.stringify(grouped);
+    for (const kind of ['Snapshot', 'Resumed', 'SessionStarted', 'SessionUpdated', 'SessionEnded', 'UserJoined', 'UserLeft', 'StatsChanged']) expect(text).toContain(`"${kind}"`);
+    expect(text).not.toContain('"errors"');
   });
 });

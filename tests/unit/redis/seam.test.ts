@@ -37,7 +37,7 @@ describe('the Redis seam', () => {
   it('keeps every key under the prefix and the {pulse} hash tag, and channels under the prefix', () => {
     const keys = redisKeys('p:');
     const { reservations: r } = keys;
-    const tagged = [keys.seq, keys.epoch, keys.history, keys.sessionsByLastSeen, keys.session('s'), keys.userSessions('u'), keys.usersByLastSeen, keys.userNames, keys.pathCounts];
+    const tagged = [keys.seq, keys.epoch, keys.history, keys.historyFloor, keys.sessionsByLastSeen, keys.session('s'), keys.userSessions('u'), keys.usersByLastSeen, keys.userNames, keys.pathCounts];
     tagged.push(keys.eventsInSecond(1), keys.eventsInMinute(1), keys.leases('h'), keys.leaseCounts('h'), keys.leaseHeartbeat('x'));
     tagged.push(r.reservation('t'), r.operations('t'), r.order('t'), r.pending('o'), r.streams('o'));
     expect(tagged.filter((key) => !key.startsWith('p:{pulse}:'))).toEqual([]);
