@@ -1,5 +1,7 @@
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_PARTITIONS, partitionTags } from '../../server/redis/partitions.js';
+import { masterSlotRanges, partitionsPerMaster, type SlotRange } from '../support/cluster-slots.js';
 import { spawnRedisCluster, type SpawnedCluster } from '../support/redis-cluster.js';
 
 /** The Redis Cluster fixture itself: three real masters that share the slots and survive a restart. */
@@ -21,6 +23,13 @@ describe('the test Redis Cluster', () => {
     const owned = slots.reduce((sum, [from, to]) => sum + (to - from + 1), 0);
     expect(owned).toBe(16_384);
     expect(new Set(slots.map((range) => JSON.stringify(range[2]))).size).toBe(3);
+  });
+
+  it('splits the slots as the partition tags expect, so the default partitions sit evenly on the masters', async () => {
+    const slots = (await client.cluster('SLOTS')) as [number, number, ...unknown[]][];
+    const ranges = slots.map(([first, last]): SlotRange => [first, last]).sort((a, b) => a[0] - b[0]);
+    expect(ranges).toEqual(masterSlotRanges(3));
+    expect(partitionsPerMaster(partitionTags(DEFAULT_PARTITIONS), ranges)).toEqual([6, 6, 6]);
   });
 
   it('routes keys to every master and keeps them across a master restart', async () => {
