@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ActivityChange } from '../domain/activity.js';
-import { parseChanges } from '../domain/change-codec.js';
+import { decodeMessage } from './decode-message.js';
 import { ListenerSet } from './listeners.js';
 import { channelSubscription } from './redis-pubsub.js';
 import type { ChangeFeed, ChangeListener } from './types.js';
@@ -51,7 +50,7 @@ export function createRedisFeed(options: RedisFeedOptions): ChangeFeed {
   });
   const subscription = channelSubscription(subscriber, channel, (text) => {
     if (closed) return;
-    const changes = decode(text, onMalformed);
+    const changes = decodeMessage(text, onMalformed);
     if (changes) listeners.deliver(changes);
   });
 
@@ -106,14 +105,4 @@ function watchConnection(client: Redis, onLost: () => void): { readonly lost: bo
 
 function assertOpen(closed: boolean): void {
   if (closed) throw new Error('the change feed is closed');
-}
-
-/** Parses a message; reports and swallows a malformed one, since it comes from outside and must not break delivery. */
-function decode(text: string, onMalformed: (error: unknown) => void): ActivityChange[] | null {
-  try {
-    return parseChanges(text);
-  } catch (error) {
-    onMalformed(error);
-    return null;
-  }
 }

@@ -14,13 +14,14 @@ export type ChangeListener = (change: ActivityChange) => void;
  * Guarantees:
  * - Order: each listener receives the changes of one write together and in
  *   their order, and the changes of different writes in the order the
- *   backend accepted them (cursor order within one store).
+ *   backend accepted them (cursor order within one store). On Redis Cluster
+ *   (`redis-sharded.ts`) that holds within each partition's channel only.
  * - Delivery: exactly once per listener in memory mode (one process, nothing
  *   in between); at-most-once on Redis, whose pub/sub keeps nothing: a
  *   process disconnected from Redis misses what was published meanwhile,
  *   and resumes from the store's history (`ActivityStore.replay`).
- * - One backend subscription per process, however many listeners: the
- *   feed fans out in memory.
+ * - One backend subscription per process (per channel on Redis Cluster),
+ *   however many listeners: the feed fans out in memory.
  */
 export interface ChangeFeed {
   /**

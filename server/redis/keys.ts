@@ -6,6 +6,8 @@
  * slot: the Lua scripts touch several of them atomically, which Redis
  * Cluster only allows within one slot. Channels and single-key data (the
  * IP salts) carry no tag: nothing touches them together with other keys.
+ * The one exception is {@link RedisKeys.changesChannelOf}, whose tag places
+ * a partition's sharded channel on the master that holds its keys.
  */
 export interface RedisKeys {
   /** The change-log counter (`INCR`): cursors. */
@@ -47,6 +49,14 @@ export interface RedisKeys {
   readonly leaseHeartbeatPrefix: string;
   /** The pub/sub channel every change is published on (a JSON array per write). */
   readonly changesChannel: string;
+  /**
+   * The sharded pub/sub channel (SPUBLISH/SSUBSCRIBE) of one partition's
+   * changes on Redis Cluster (issue 12), a JSON array per write. It carries
+   * the partition's hash tag (`partitionTags` in ./partitions.ts), so its
+   * slot is the partition's slot: the master that holds the partition's keys
+   * serves its channel.
+   */
+  changesChannelOf(tag: string): string;
   /** Single connection mode's reservations (see `server/transports/sse-single/reservations-redis.ts`). */
   readonly reservations: ReservationKeys;
   /** The pub/sub channel one process's single connection router listens on. */
@@ -95,6 +105,7 @@ export function redisKeys(prefix: string): RedisKeys {
     leaseHeartbeat: (processId) => `${leaseHeartbeatPrefix}${processId}`,
     leaseHeartbeatPrefix,
     changesChannel: `${prefix}changes`,
+    changesChannelOf: (tag) => `${prefix}changes:{${tag}}`,
     reservations: reservationKeys(`${k}sse:`),
     streamRouterChannel: (processId) => `${prefix}sse:process:${processId}`,
     ipSalt: (day) => `${prefix}ip-salt:${day}`,

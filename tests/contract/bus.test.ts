@@ -1,20 +1,27 @@
-import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryFeed } from '../../server/bus/memory.js';
 import { createRedisFeed } from '../../server/bus/redis.js';
+import { createShardedFeed } from '../../server/bus/redis-sharded.js';
 import type { ChangeFeed } from '../../server/bus/types.js';
 import type { ActivityChange } from '../../server/domain/activity.js';
 import { MalformedChangeError, encodeChanges } from '../../server/domain/change-codec.js';
 import { redisKeys } from '../../server/redis/keys.js';
+import { DEFAULT_PARTITIONS, partitionTags } from '../../server/redis/partitions.js';
 import { EventQueue } from '../support/event-queue.js';
+import { spawnRedisCluster, type SpawnedCluster } from '../support/redis-cluster.js';
 import { connectTestRedis, testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { waitUntil } from '../support/wait.js';
 
 /**
  * The ChangeFeed contract, written once and run against every engine. The
  * feed is subscribe-only; changes are published the way the one real
  * publisher, the store, publishes them: in memory through the delivery
  * function the memory store is given, on Redis with a raw PUBLISH of the
- * encoded changes on the channel, as the store's Lua scripts do.
+ * encoded changes on the channel, as the store's Lua scripts do, and on
+ * Redis Cluster with a raw SPUBLISH on one partition's channel.
  */
 
 /** One Pulse process's handle on the feed backend. */
@@ -39,7 +46,7 @@ interface FeedFixture {
   readonly malformed: EventQueue<unknown>;
   /** Publishes text on the channel past the codec, as a foreign or buggy publisher would. */
   publishRaw(text: string): Promise<void>;
-  /** Backend subscriptions to the channel, over all processes. */
+  /** Backend subscriptions to the channel, over all processes (sharded: to each channel, which must all agree). */
   backendSubscriptions(): Promise<number>;
   /** Closes every feed, then every connection. */
   close(): Promise<void>;
@@ -56,6 +63,8 @@ interface FeedEngine {
     /** `breakSubscriber` works. */
     readonly failingConnections: boolean;
   };
+  /** Starts what every fixture of the engine shares, once before the first (a Redis Cluster takes seconds). */
+  readonly prepare?: () => Promise<void>;
   open(): FeedFixture;
 }
 
@@ -116,9 +125,119 @@ function openRedis(): FeedFixture {
   };
 }
 
+/** The file's one Redis Cluster, spawned by the first suite that needs it: each spawn takes seconds. */
+let spawning: Promise<SpawnedCluster> | undefined;
+let spawned: SpawnedCluster | undefined;
+async function testCluster(): Promise<SpawnedCluster> {
+  spawned = await (spawning ??= spawnRedisCluster(3));
+  return spawned;
+}
+afterAll(async () => {
+  await (await spawning)?.dispose();
+});
+
+/**
+ * A client of the test cluster. `sharded` ones SSUBSCRIBE (one connection per
+ * master, opened on demand) and reload the slot map every half second, which
+ * is how they notice a slot that moved.
+ */
+function connectCluster(cluster: SpawnedCluster, sharded = false): Cluster {
+  const nodes = cluster.ports.map((port) => ({ host: '127.0.0.1', port }));
+  const client = new Cluster(nodes, {
+    shardedSubscribers: sharded,
+    slotsRefreshInterval: sharded ? 500 : undefined,
+    redisOptions: { maxRetriesPerRequest: 1 },
+  });
+  // Commands report their own failures; without a listener ioredis would print every node's reconnect attempt.
+  client.on('error', () => {});
+  return client;
+}
+
+/** The partition channels of one feed: the default 18, named under a prefix of their own. */
+function partitionChannels(): string[] {
+  const keys = redisKeys(uniquePrefix('sharded-feed'));
+  return partitionTags(DEFAULT_PARTITIONS).map((tag) => keys.changesChannelOf(tag));
+}
+
+/** The masters of the test cluster, once `admin` knows them all. */
+async function mastersOf(admin: Cluster): Promise<Redis[]> {
+  if (admin.status !== 'ready') await once(admin, 'ready');
+  const masters = admin.nodes('master');
+  // A count over fewer masters would read as "no subscription" where there is one.
+  if (masters.length !== 3) throw new Error(`expected 3 masters, the client knows ${masters.length}`);
+  return masters;
+}
+
+/** Subscribers per channel, over every master (`PUBSUB SHARDNUMSUB` counts each master's own clients). */
+async function shardSubscribers(admin: Cluster, channels: readonly string[]): Promise<Map<string, number>> {
+  const counts = new Map(channels.map((channel) => [channel, 0]));
+  for (const master of await mastersOf(admin)) {
+    const reply = (await master.call('PUBSUB', 'SHARDNUMSUB', ...channels)) as (string | number)[];
+    for (let i = 0; i < reply.length; i += 2) counts.set(String(reply[i]), (counts.get(String(reply[i])) ?? 0) + Number(reply[i + 1]));
+  }
+  return counts;
+}
+
+/** Which contract fixture this is: each runs on the next partition's channel, so the cases visit every master. */
+let clusterFixtures = 0;
+
+function openRedisCluster(): FeedFixture {
+  const cluster = spawned;
+  if (!cluster) throw new Error('the Redis Cluster engine was not prepared');
+  const channels = partitionChannels();
+  // The contract's order is one ordered stream's: its cases publish on one partition's channel.
+  const channel = channels[clusterFixtures++ % channels.length] as string;
+  const admin = connectCluster(cluster);
+  const clients: Cluster[] = [admin];
+  const feeds: ChangeFeed[] = [];
+  const listenerErrors = new EventQueue<unknown>();
+  const malformed = new EventQueue<unknown>();
+  return {
+    process() {
+      const subscriber = connectCluster(cluster, true);
+      clients.push(subscriber);
+      const feed = createShardedFeed({ subscriber, channels, onListenerError: listenerErrors.push, onMalformed: malformed.push });
+      feeds.push(feed);
+      return {
+        feed,
+        async breakSubscriber() {
+          if (subscriber.status !== 'ready') await once(subscriber, 'ready');
+          // quit() resolves while the cluster is still 'disconnecting'; `end` is when it is closed for good.
+          const ended = once(subscriber, 'end');
+          await subscriber.quit();
+          await ended;
+        },
+      };
+    },
+    publisher() {
+      const client = connectCluster(cluster);
+      clients.push(client);
+      return async (changes) => void (await client.spublish(channel, encodeChanges(changes)));
+    },
+    listenerErrors,
+    malformed,
+    publishRaw: async (text) => void (await admin.spublish(channel, text)),
+    async backendSubscriptions() {
+      const counts = new Set((await shardSubscribers(admin, channels)).values());
+      if (counts.size !== 1) throw new Error(`channels differ in subscriptions: ${[...counts].join(', ')}`);
+      return [...counts][0] as number;
+    },
+    async close() {
+      await Promise.all(feeds.map((feed) => feed.close()));
+      await Promise.all(clients.filter((client) => client.status !== 'end').map((client) => client.quit()));
+    },
+  };
+}
+
 const engines: FeedEngine[] = [
   { name: 'memory', has: { rawChannel: false, backendSubscriptions: false, failingConnections: false }, open: openMemory },
   { name: 'redis', has: { rawChannel: true, backendSubscriptions: true, failingConnections: true }, open: openRedis },
+  {
+    name: 'redis-cluster',
+    has: { rawChannel: true, backendSubscriptions: true, failingConnections: true },
+    prepare: async () => void (await testCluster()),
+    open: openRedisCluster,
+  },
 ];
 
 function started(cursor: number): ActivityChange {
@@ -154,6 +273,9 @@ async function take(queue: EventQueue<ActivityChange>, n: number): Promise<numbe
 
 describe.each(engines.map((engine) => [engine.name, engine] as const))('ChangeFeed contract: %s', (_name, engine) => {
   let fixture: FeedFixture;
+  beforeAll(async () => {
+    await engine.prepare?.();
+  }, 60_000);
   beforeEach(() => {
     fixture = engine.open();
   });
@@ -276,4 +398,154 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('ChangeFe
       expect(feed.listenerCount).toBe(0);
     });
   }
+});
+
+/**
+ * What only the sharded feed does: partitions spread over the masters, no
+ * classic pub/sub at all, and a master restarted under a live feed. Order
+ * across channels is not defined, so deliveries over several channels are
+ * compared as sets.
+ */
+describe('ChangeFeed on Redis Cluster: one sharded channel per partition', () => {
+  let cluster: SpawnedCluster;
+  let admin: Cluster;
+  let closing: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    cluster = await testCluster();
+    admin = connectCluster(cluster);
+    await once(admin, 'ready');
+  }, 60_000);
+  afterAll(async () => {
+    await admin?.quit();
+  });
+  afterEach(async () => {
+    await Promise.all(closing.map((close) => close()));
+    closing = [];
+  });
+
+  /** A feed on `channels` in a process of its own, closed after the test. */
+  function openFeed(channels: readonly string[], onDisconnect?: () => void): ChangeFeed {
+    const subscriber = connectCluster(cluster, true);
+    const feed = createShardedFeed({ subscriber, channels, onDisconnect });
+    closing.push(async () => {
+      await feed.close();
+      await subscriber.quit();
+    });
+    return feed;
+  }
+
+  /** SPUBLISHes one write on a channel, as a partition's store would; resolves with the number of receiving clients. */
+  async function publish(channel: string, changes: readonly ActivityChange[]): Promise<number> {
+    return Number(await admin.spublish(channel, encodeChanges(changes)));
+  }
+
+  /** The master (`host:port`) that serves a channel. */
+  function masterOf(channel: string): string {
+    const master = admin.slots[calculateSlot(channel)]?.[0];
+    if (!master) throw new Error(`no master for ${channel}`);
+    return master;
+  }
+
+  /** One change on each channel, channel i carrying cursor `first + i`; resolves with the receivers of each. */
+  function publishOnEach(channels: readonly string[], first: number): Promise<number[]> {
+    return Promise.all(channels.map((channel, i) => publish(channel, [started(first + i)])));
+  }
+
+  const sorted = (cursors: number[]): number[] => [...cursors].sort((a, b) => a - b);
+
+  it('refuses a Cluster that cannot follow its channels: no sharded subscribers, or no slot map refresh', () => {
+    const nodes = cluster.ports.map((port) => ({ host: '127.0.0.1', port }));
+    const channels = partitionChannels();
+    for (const options of [{ slotsRefreshInterval: 500 }, { shardedSubscribers: true }]) {
+      const subscriber = new Cluster(nodes, { ...options, lazyConnect: true });
+      expect(() => createShardedFeed({ subscriber, channels })).toThrow(/shardedSubscribers: true and a slotsRefreshInterval/);
+      subscriber.disconnect();
+    }
+  });
+
+  it('spreads the 18 partition channels evenly over the three masters, and each delivers', async () => {
+    const channels = partitionChannels();
+    const perMaster = new Map<string, number>();
+    for (const channel of channels) perMaster.set(masterOf(channel), (perMaster.get(masterOf(channel)) ?? 0) + 1);
+    expect([...perMaster.values()]).toEqual([6, 6, 6]);
+    const received = await listen(openFeed(channels));
+    // Each SPUBLISH reached exactly one client: this process's subscriber connection to the channel's master.
+    expect(await publishOnEach(channels, 1)).toEqual(channels.map(() => 1));
+    expect(sorted(await take(received, channels.length))).toEqual(range(1, channels.length));
+    expect([...(await shardSubscribers(admin, channels)).values()]).toEqual(channels.map(() => 1));
+  });
+
+  it('uses no classic pub/sub: nothing PUBLISHed or SUBSCRIBEd on any master, every channel SSUBSCRIBEd', async () => {
+    const masters = await mastersOf(admin);
+    await Promise.all(masters.map((master) => master.config('RESETSTAT')));
+    const channels = partitionChannels();
+    const received = await listen(openFeed(channels));
+    await publishOnEach(channels, 1);
+    await take(received, channels.length);
+    for (const master of masters) {
+      const stats = await master.info('commandstats');
+      expect(stats).not.toMatch(/^cmdstat_(publish|subscribe|psubscribe):/m);
+      expect(stats).toMatch(/^cmdstat_ssubscribe:calls=\d+/m);
+      expect(stats).toMatch(/^cmdstat_spublish:calls=\d+/m);
+      expect(await master.pubsub('CHANNELS')).toEqual([]);
+      const classic = (await master.pubsub('NUMSUB', ...channels)) as (string | number)[];
+      expect(classic.filter((_, i) => i % 2 === 1).map(Number)).toEqual(channels.map(() => 0));
+    }
+  });
+
+  it('reports a restarted master once, refuses subscribers until its channels are back, and then delivers on them again', async () => {
+    const channels = partitionChannels();
+    const restarted = `127.0.0.1:${cluster.ports[1]}`;
+    const onRestarted = channels.filter((channel) => masterOf(channel) === restarted);
+    const elsewhere = channels.filter((channel) => masterOf(channel) !== restarted);
+    expect(onRestarted).toHaveLength(6);
+    const disconnects = new EventQueue<true>();
+    const feed = openFeed(channels, () => disconnects.push(true));
+    const received = await listen(feed);
+
+    const restarting = cluster.restartNode(1);
+    await disconnects.next(20_000, 'onDisconnect');
+    // Called as the outage is reported, before any I/O could bring the master back.
+    await expect(feed.subscribe(() => {})).rejects.toThrow(/resubscribing/);
+    // The other masters' channels are not part of the outage.
+    expect(await publishOnEach(elsewhere, 1)).toEqual(elsewhere.map(() => 1));
+    expect(sorted(await take(received, elsewhere.length))).toEqual(range(1, elsewhere.length));
+    await restarting;
+
+    // No event says "live again" but subscribe itself, which resolves once every channel is confirmed.
+    await waitUntil(() => feed.subscribe(() => {}).then(() => true, () => false), 20_000, { intervalMs: 50, what: 'the feed to take subscribers again' });
+    expect(await publishOnEach(channels, 101)).toEqual(channels.map(() => 1));
+    expect(sorted(await take(received, channels.length))).toEqual(range(101, 100 + channels.length));
+    expect(disconnects.seen).toHaveLength(1);
+    // Resubscribed once: one subscription per channel, on the restarted master too.
+    expect([...(await shardSubscribers(admin, onRestarted)).values()]).toEqual(onRestarted.map(() => 1));
+  }, 60_000);
+
+  it('reports a slot moved to another master, and resubscribes its channel there', async () => {
+    const channels = partitionChannels();
+    const [moved = ''] = channels;
+    const slot = calculateSlot(moved);
+    const masters = await mastersOf(admin);
+    const ids = await Promise.all(masters.map(async (master) => String(await master.cluster('MYID'))));
+    const from = masters.findIndex((master) => `${master.options.host}:${master.options.port}` === masterOf(moved));
+    const to = (from + 1) % masters.length;
+    const disconnects = new EventQueue<true>();
+    const feed = openFeed(channels, () => disconnects.push(true));
+    const received = await listen(feed);
+    // CLUSTER SETSLOT … NODE, on every master: an empty slot changes hands at once (a resharding's last step).
+    const moveSlot = (owner: number): Promise<unknown> => Promise.all(masters.map((master) => master.cluster('SETSLOT', slot, 'NODE', ids[owner] as string)));
+    await moveSlot(to);
+    try {
+      await disconnects.next(10_000, 'onDisconnect after the slot moved');
+      await waitUntil(() => feed.subscribe(() => {}).then(() => true, () => false), 10_000, { intervalMs: 50, what: 'the feed to take subscribers again' });
+      expect(await publish(moved, [started(1)])).toBe(1);
+      expect(await take(received, 1)).toEqual([1]);
+      expect(disconnects.seen).toHaveLength(1);
+      // Held by the new master alone.
+      const held = await Promise.all(masters.map(async (master) => ((await master.call('PUBSUB', 'SHARDNUMSUB', moved)) as [string, number])[1]));
+      expect(held).toEqual(masters.map((_, i) => (i === to ? 1 : 0)));
+    } finally {
+      await moveSlot(from);
+    }
+  }, 30_000);
 });

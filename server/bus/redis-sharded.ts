@@ -1,0 +1,116 @@
+import type { Cluster } from 'ioredis';
+import { decodeMessage } from './decode-message.js';
+import { ListenerSet } from './listeners.js';
+import { shardedSubscriptions } from './sharded-subscriptions.js';
+import type { ChangeFeed, ChangeListener } from './types.js';
+
+/** Options of {@link createShardedFeed}. */
+export interface ShardedFeedOptions {
+  /**
+   * A Redis Cluster client created with `shardedSubscribers: true` and a
+   * `slotsRefreshInterval`, dedicated to this feed (the feed leaves an
+   * `error` listener on it, and its SSUBSCRIBE bookkeeping must not meet
+   * anyone else's). Not quit by the feed: quit it after {@link ChangeFeed.close}.
+   *
+   * The interval is how a slot moved to another master (resharding) is
+   * noticed: ioredis 5.11 documents a 5 s default but has none, and a
+   * subscriber sends no command that a MOVED reply could correct, so without
+   * it such a channel would stay silent for good.
+   */
+  subscriber: Cluster;
+  /**
+   * Every partition's change channel (`RedisKeys.changesChannelOf` of each
+   * of `partitionTags(P)`); at least one. Channels of one slot share one
+   * SSUBSCRIBE.
+   */
+  channels: readonly string[];
+  /** Called with what a listener threw; must not throw. @defaultValue ignore */
+  onListenerError?: (error: unknown) => void;
+  /** Called with the parse error of a message that was dropped; must not throw. @defaultValue ignore */
+  onMalformed?: (error: unknown) => void;
+  /**
+   * Called once each time live channels stop being live: a master's
+   * subscriber connection was lost (the master restarted or failed over),
+   * a slot moved to another master, or the whole cluster connection closed.
+   * What is published on those channels until they are resubscribed never
+   * arrives, so listeners should make their clients resume. Must not throw.
+   * @defaultValue ignore
+   */
+  onDisconnect?: () => void;
+}
+
+const ignore = (): void => {};
+
+/**
+ * The change feed on Redis Cluster: sharded pub/sub, one channel per
+ * partition, each published on (SPUBLISH) by its partition's master alone,
+ * so that no event is broadcast to every node as a classic PUBLISH is.
+ *
+ * When the first listener subscribes, the feed SSUBSCRIBEs every channel
+ * once, through ioredis's subscriber group (one connection per master), and
+ * keeps that one subscription per channel until {@link ChangeFeed.close},
+ * however many listeners come and go; it fans out in memory. Messages are
+ * parsed by `parseChanges`; a malformed one is reported to `onMalformed` and
+ * dropped.
+ *
+ * Order: each message's changes are delivered together and in order, and
+ * the messages of one channel in the order its master accepted them. Order
+ * across channels is not defined: each partition keeps its own order, so
+ * cursors become per-partition positions (issue 12, item 4).
+ *
+ * Delivery is at-most-once, per channel: what is published on a channel
+ * while its master's subscriber connection is down is lost. The feed
+ * reports each such outage once to `onDisconnect`; `subscribe` rejects
+ * while any channel is not live (a listener added then would miss changes
+ * without knowing), and the feed resubscribes the lost channels in the
+ * background, live again once their masters have confirmed SSUBSCRIBE.
+ */
+export function createShardedFeed(options: ShardedFeedOptions): ChangeFeed {
+  const { subscriber, channels, onListenerError = ignore, onMalformed = ignore, onDisconnect = ignore } = options;
+  if (channels.length === 0) throw new RangeError('a sharded change feed needs at least one channel');
+  const { shardedSubscribers, slotsRefreshInterval } = subscriber.options;
+  if (!shardedSubscribers || !slotsRefreshInterval) {
+    throw new TypeError('the sharded change feed needs a Cluster created with shardedSubscribers: true and a slotsRefreshInterval');
+  }
+  const listeners = new ListenerSet(onListenerError);
+  const ours = new Set(channels);
+  let closed = false;
+  const subscriptions = shardedSubscriptions({
+    cluster: subscriber,
+    channels,
+    onLost: () => {
+      if (!closed) onDisconnect();
+    },
+  });
+  const onMessage = (channel: string, text: string): void => {
+    if (closed || !ours.has(channel)) return;
+    const changes = decodeMessage(text, onMalformed);
+    if (changes) listeners.deliver(changes);
+  };
+  subscriber.on('smessage', onMessage);
+
+  return {
+    async subscribe(listener: ChangeListener) {
+      assertOpen(closed);
+      if (subscriber.status === 'end') throw new Error('the change feed cannot subscribe: its Redis Cluster connection is closed');
+      if (subscriptions.recovering) throw new Error('the change feed lost a Redis Cluster master and is resubscribing; retry shortly');
+      await subscriptions.ensure();
+      // close() may have run while SSUBSCRIBE was in flight.
+      assertOpen(closed);
+      return listeners.add(listener);
+    },
+    get listenerCount() {
+      return listeners.size;
+    },
+    async close() {
+      closed = true;
+      listeners.clear();
+      subscriber.off('smessage', onMessage);
+      await subscriptions.release();
+    },
+  } satisfies ChangeFeed;
+}
+
+function assertOpen(closed: boolean): void {
+  if (closed) throw new Error('the change feed is closed');
+}
