@@ -25,7 +25,7 @@ export interface RedisKeys {
   readonly historyFloor: string;
   /** ZSET session id → last seen (ms): expiry order. */
   readonly sessionsByLastSeen: string;
-  /** HASH of one session's fields. */
+  /** STRING: one session's JSON, as `SessionRecord` goes on the wire (earlier versions wrote a HASH of its fields, still read). */
   session(sessionId: string): string;
   /** ZSET session id → last seen, of one user. */
   userSessions(userId: string): string;

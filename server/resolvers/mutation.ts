@@ -1,15 +1,22 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { pulseError } from '../core/errors.js';
+import type { ActivityRecordInput } from '../domain/activity.js';
+import type { ActivityStore, RecordResult } from '../store/types.js';
 import type { MutationResolvers } from './generated/resolvers.js';
 import type { PulseContext } from './context.js';
 import { MAX_LENGTH, NOT_WELL_FORMED, validateActivityInput, type RawActivityInput } from './activity-input.js';
 import { callBackend } from './backend.js';
+import { childFields } from './sessions-wanted.js';
 
 function timeBounds({ services }: PulseContext) {
   const { idleTimeoutMs, clockSkewMs } = services.limits;
   return { now: services.clock.now(), idleTimeoutMs, clockSkewMs };
 }
 
-async function record(context: PulseContext, inputs: readonly RawActivityInput[]) {
+/** One store write of a validated, masked batch: `record`, or `recordCount` when no session is wanted back. */
+type Write<T> = (store: ActivityStore, batch: readonly ActivityRecordInput[], now: number) => Promise<T>;
+
+async function record<T>(context: PulseContext, inputs: readonly RawActivityInput[], write: Write<T>): Promise<T> {
   const bounds = timeBounds(context);
   const batch = inputs.length === 1 && inputs[0] ? [validateActivityInput(inputs[0], bounds)] : inputs.map((input, i) => validateActivityInput(input, bounds, i));
   const { store, privacy } = context.services;
@@ -17,18 +24,26 @@ async function record(context: PulseContext, inputs: readonly RawActivityInput[]
   return callBackend(context, 'record', () => {
     const masked = privacy.addresses.mask(batch, bounds.now);
     // Only `hash` mode, on a day whose salt this process does not hold yet, has to wait before the write.
-    return masked instanceof Promise ? masked.then((ready) => store.record(ready, bounds.now)) : store.record(masked, bounds.now);
+    return masked instanceof Promise ? masked.then((ready) => write(store, ready, bounds.now)) : write(store, masked, bounds.now);
   });
+}
+
+const withSessions: Write<RecordResult[]> = (store, batch, now) => store.record(batch, now);
+const countOnly: Write<number> = (store, batch, now) => store.recordCount(batch, now);
+
+/** Whether a `recordActivities` selects `sessions` (under any alias or fragment): if not, the store sends none back. */
+function selectsSessions(info: GraphQLResolveInfo): boolean {
+  return childFields(info, info.fieldNodes, 'sessions').length > 0;
 }
 
 /** `Mutation` resolvers: validate everything first, then one atomic store write. */
 export const Mutation: MutationResolvers = {
   recordActivity: async (_parent, { input }, context) => {
-    const [result] = await record(context, [input]);
+    const [result] = await record(context, [input], withSessions);
     if (!result) throw new Error('store returned no result for a recorded event');
     return result.session;
   },
-  recordActivities: async (_parent, { inputs }, context) => {
+  recordActivities: async (_parent, { inputs }, context, info) => {
     const { maxBatchSize } = context.services.limits;
     if (inputs.length > maxBatchSize) {
       context.services.metrics.limitRefusals.inc({ limit: 'MAX_BATCH_SIZE' });
@@ -38,7 +53,9 @@ export const Mutation: MutationResolvers = {
       });
     }
     if (inputs.length === 0) return { recorded: 0, sessions: [] };
-    const results = await record(context, inputs);
+    // `sessions` unselected is never read: an empty list stands in for it.
+    if (!selectsSessions(info)) return { recorded: await record(context, inputs, countOnly), sessions: [] };
+    const results = await record(context, inputs, withSessions);
     return { recorded: results.length, sessions: results.map((r) => r.session) };
   },
   endSession: async (_parent, { sessionId }, context) => {

@@ -24,7 +24,7 @@ function firstOf(info: GraphQLResolveInfo, field: FieldNode): number {
 }
 
 /** Every field called `name` selected directly under `fields`, through inline fragments and fragment spreads. */
-function childFields(info: GraphQLResolveInfo, fields: readonly FieldNode[], name: string): FieldNode[] {
+export function childFields(info: GraphQLResolveInfo, fields: readonly FieldNode[], name: string): FieldNode[] {
   return fields.flatMap((field) => (field.selectionSet ? fieldsIn(info, field.selectionSet, name, new Set()) : []));
 }
 

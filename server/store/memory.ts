@@ -65,6 +65,7 @@ export function createMemoryStore({ deliver, onPublished = () => {}, history = D
 
   return {
     record: async (inputs, now) => publish(state.record(inputs, now), now),
+    recordCount: async (inputs, now) => publish(state.record(inputs, now), now).length,
     endSession: async (sessionId, now) => publish(state.endSession(sessionId, now), now),
     expireIdle: async (cutoff, now, limit) => publish(state.expireIdle(cutoff, now, limit), now),
     eraseUser: async (userId, now) => {

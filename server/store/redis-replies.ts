@@ -25,14 +25,21 @@ export interface WriteReply<T> {
   readonly published: number;
 }
 
-/** What `record.lua` answers. */
-export type RecordReply = { readonly mismatch: number[] } | { readonly sessions: SessionRecord[]; readonly published: number };
+/** What `record.lua` answers: the refused events' indexes, or how many changes it published and, when asked, each event's session. */
+export type RecordReply = { readonly mismatch: number[] } | { readonly published: number; readonly sessions: SessionRecord[] | null };
 
-/** Parses `record.lua`'s reply. */
+/**
+ * Parses `record.lua`'s reply, a Redis list rather than JSON: the tag
+ * `mismatch` and the refused indexes, or the tag `recorded` and how many
+ * changes were published, then the sessions' JSON array when they were asked for.
+ */
 export function parseRecordReply(raw: unknown): RecordReply {
-  const o = object(json(raw), 'record reply');
-  if (o.mismatch !== undefined) return { mismatch: list(o.mismatch, 'mismatch').map((i) => int(i, 'mismatch index')) };
-  return { sessions: list(o.sessions, 'sessions').map(parseSession), published: int(o.published, 'published') };
+  if (!Array.isArray(raw)) throw new MalformedReplyError('record reply: expected a list');
+  const [tag, ...rest] = raw as unknown[];
+  if (tag === 'mismatch') return { mismatch: rest.map((i) => int(i, 'mismatch index')) };
+  if (tag !== 'recorded' || rest.length > 2) throw new MalformedReplyError(`record reply: unexpected ${String(tag)} with ${rest.length} values`);
+  const [published, sessions] = rest;
+  return { published: int(published, 'published'), sessions: sessions === undefined ? null : list(json(sessions), 'sessions').map(parseSession) };
 }
 
 /** Parses `end.lua`'s reply: the ended session, or null when it was not active (and nothing was published). */

@@ -55,7 +55,8 @@ export interface ScriptPageQuery {
 
 /** The scripts bound to one client and one key set. Replies are raw; parse them with redis-replies.ts. */
 export interface StoreScripts {
-  record(inputsJson: string, now: number): Promise<unknown>;
+  /** `rowsJson`: the batch as record.lua reads it; `sessions`: whether to answer each event's session. */
+  record(rowsJson: string, now: number, sessions: boolean): Promise<unknown>;
   endSession(sessionId: string, now: number): Promise<unknown>;
   expireIdle(cutoff: number, now: number, limit: number): Promise<unknown>;
   stats(now: number, topPathsLimit: number): Promise<unknown>;
@@ -91,7 +92,7 @@ export function bindStoreScripts(redis: Redis, keys: RedisKeys, history: History
   const window = (now: number): string[] => [...eventWindowKeys(keys, now), ...minuteHistoryKeys(keys, now)];
   const counters = (now: number): string[] => [keys.eventsInSecond(epochSecond(now)), keys.eventsInMinute(epochMinute(now))];
   return {
-    record: (inputsJson, now) => run(RECORD, counters(now), [inputsJson, now]),
+    record: (rowsJson, now, sessions) => run(RECORD, counters(now), [rowsJson, now, sessions ? '1' : '0']),
     endSession: (sessionId, now) => run(END_SESSION, [], [sessionId, now]),
     expireIdle: (cutoff, now, limit) => run(EXPIRE_IDLE, [], [cutoff, now, limit]),
     stats: (now, topPathsLimit) => run(STATS, window(now), [now, topPathsLimit]),

@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
-import { SESSIONS_PER_USER, type ActivityRecordInput } from '../domain/activity.js';
+import { SESSIONS_PER_USER, type ActivityRecordInput, type SessionRecord } from '../domain/activity.js';
 import { SessionUserMismatchError } from '../core/errors.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { decodePageCursor, pageScanBound } from './paging.js';
 import { endSessionsOf, eraseHistoryOf, trimAll } from './redis-history.js';
 import { bindStoreScripts, type ScriptPageQuery } from './redis-scripts.js';
 import {
+  MalformedReplyError,
   parseEndReply,
   parseExpireReply,
   parsePageReply,
@@ -65,12 +66,23 @@ export function createRedisStore({ redis, keys, onPublished = () => {}, history 
     if (reply.published > 0) onPublished(reply.published);
     return reply.value;
   };
+  // A refused batch wrote nothing; a recorded one reports what it published.
+  const recorded = (raw: unknown): { readonly sessions: SessionRecord[] | null } => {
+    const reply = parseRecordReply(raw);
+    if ('mismatch' in reply) throw new SessionUserMismatchError(reply.mismatch);
+    return published({ published: reply.published, value: reply });
+  };
   return {
     record: async (inputs, now) => {
       if (inputs.length === 0) return [];
-      const reply = parseRecordReply(await scripts.record(encodeInputs(inputs), now));
-      if ('mismatch' in reply) throw new SessionUserMismatchError(reply.mismatch);
-      return published({ published: reply.published, value: reply.sessions.map((session): RecordResult => ({ session })) });
+      const { sessions } = recorded(await scripts.record(encodeRows(inputs), now, true));
+      if (sessions === null) throw new MalformedReplyError('record reply: the sessions asked for are missing');
+      return sessions.map((session): RecordResult => ({ session }));
+    },
+    recordCount: async (inputs, now) => {
+      if (inputs.length === 0) return 0;
+      recorded(await scripts.record(encodeRows(inputs), now, false));
+      return inputs.length;
     },
     endSession: async (sessionId, now) => published(parseEndReply(await scripts.endSession(sessionId, now))),
     expireIdle: async (cutoff, now, limit) => (limit > 0 ? published(parseExpireReply(await scripts.expireIdle(cutoff, now, limit))) : 0),
@@ -89,18 +101,15 @@ export function createRedisStore({ redis, keys, onPublished = () => {}, history 
   } satisfies ActivityStore;
 }
 
-/** Only the fields the script reads, in a stable shape (`null`, never absent). */
-function encodeInputs(inputs: readonly ActivityRecordInput[]): string {
+/**
+ * The batch as record.lua reads it: one JSON array per event, its fields in a
+ * fixed order (absent ones null), `at` as decimal text (the script stores and
+ * publishes times as the text they arrive as). Arrays rather than objects:
+ * no field names to send, nor for Lua to hash.
+ */
+function encodeRows(inputs: readonly ActivityRecordInput[]): string {
   return JSON.stringify(
-    inputs.map(({ sessionId, userId, userName, ipAddress, path, userAgent, at }) => ({
-      sessionId,
-      userId,
-      userName,
-      ipAddress,
-      path,
-      userAgent,
-      at,
-    })),
+    inputs.map(({ sessionId, userId, userName, ipAddress, path, userAgent, at }) => [sessionId, userId, userName, ipAddress, path, userAgent, String(at)]),
   );
 }
 

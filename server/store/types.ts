@@ -104,6 +104,13 @@ export interface ActivityStore {
    * @param now - receipt time, counted by `eventsLastMinute`
    */
   record(inputs: readonly ActivityRecordInput[], now: number): Promise<RecordResult[]>;
+  /**
+   * Exactly `record` (the same changes, history, figures and refusals),
+   * answering only how many events it recorded: for a caller that needs no
+   * session back, such as a `recordActivities` that selects `recorded` alone,
+   * so that the store neither builds nor sends the sessions.
+   */
+  recordCount(inputs: readonly ActivityRecordInput[], now: number): Promise<number>;
   /** Ends a session by logout. Resolves with its last state, or null when it was not active. */
   endSession(sessionId: string, now: number): Promise<SessionRecord | null>;
   /**

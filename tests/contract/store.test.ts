@@ -292,6 +292,50 @@ describe.each(engines)('ActivityStore contract: $engine', ({ harness }) => {
       await expectNothingMorePublished();
       expect(changes.received[0]?.cursor).toBe(1);
     });
+
+    it('records with recordCount exactly as with record, answering only how many events', async () => {
+      const batch = [event('s1', 'u1', T0, { path: '/a' }), event('s1', 'u1', T0 + 1, { path: '/b' }), event('s2', 'u2', T0 + 2)];
+      expect(await store.recordCount(batch, NOW)).toBe(3);
+      const all = await changes.next(5);
+      expect(all.map((c) => [c.type, c.cursor])).toEqual([
+        ['SessionStarted', 1],
+        ['UserJoined', 2],
+        ['SessionUpdated', 3],
+        ['SessionStarted', 4],
+        ['UserJoined', 5],
+      ]);
+      expect(all[2]).toEqual({ type: 'SessionUpdated', cursor: 3, at: T0 + 1, session: session('s1', 'u1', { path: '/b', lastSeen: T0 + 1, eventCount: 2 }), previousPath: '/a' });
+      expect([changes.publishes, h.reported]).toEqual([1, [5]]);
+      expect(await mismatchOf(store.recordCount([event('s3', 'u3', T0), event('s1', 'u9', T0)], NOW))).toEqual([1]);
+      expect(await store.recordCount([], NOW)).toBe(0);
+      expect((await store.stats(NOW, 10)).eventsLastMinute).toBe(3);
+      await expectNothingMorePublished();
+    });
+
+    it('keeps every string exactly, whether its batch needs JSON escapes or not', async () => {
+      const odd = 'a "quote", a \\ backslash, a / slash,\n\u0001 é 😀 \u2028';
+      // The first batch holds strings JSON escapes, the later ones none: a session written by one is read and moved by the other.
+      await store.record([event('s1', 'u1', T0, { userName: odd, path: '/p/1', userAgent: odd }), event('s2', 'u2', T0, { path: '/p/1' })], NOW);
+      const [result] = await store.record([event('s1', 'u1', T0 + 1, { ipAddress: '10.0.0.1' }), event('s2', 'u2', T0 + 1, { path: '/p/1' })], NOW);
+      const s1 = session('s1', 'u1', { userName: odd, ipAddress: '10.0.0.1', path: '/p/1', userAgent: odd, lastSeen: T0 + 1, eventCount: 2 });
+      expect(result?.session).toEqual(s1);
+      const [, joined, , , updated, moved] = await changes.next(6);
+      expect(joined).toEqual({ type: 'UserJoined', cursor: 2, at: T0, user: { id: 'u1', name: odd }, path: '/p/1' });
+      expect(updated).toEqual({ type: 'SessionUpdated', cursor: 5, at: T0 + 1, session: s1, previousPath: '/p/1' });
+      expect(moved).toMatchObject({ type: 'SessionUpdated', previousPath: '/p/1', session: { id: 's2', path: '/p/1' } });
+      // The same path, once sent escaped and once not, is one path.
+      expect((await store.stats(NOW, 10)).topPaths).toEqual([{ path: '/p/1', sessions: 2 }]);
+      const page = await store.activeUsers({ first: 10, filter: { pathPrefix: '/p/' } });
+      expect(page.edges.map((edge) => [edge.node.id, edge.node.name, edge.node.sessions])).toEqual([
+        ['u2', null, [session('s2', 'u2', { path: '/p/1', lastSeen: T0 + 1, eventCount: 2 })]],
+        ['u1', odd, [s1]],
+      ]);
+      expect(await store.endSession('s1', NOW)).toEqual(s1);
+      expect(await changes.next(2)).toEqual([
+        { type: 'SessionEnded', cursor: 7, at: NOW, session: s1, reason: 'LOGOUT' },
+        { type: 'UserLeft', cursor: 8, at: NOW, user: { id: 'u1', name: odd }, path: '/p/1' },
+      ]);
+    });
   });
 
   describe('ending sessions', () => {

@@ -71,6 +71,19 @@ describe.each(BACKENDS)('the resolvers, in process: %s', (backend) => {
     expect(await activeSessions()).toBe(before + 2);
   });
 
+  it('answers a batch’s sessions when they are selected, under an alias or in a fragment, and records the same when only `recorded` is', async () => {
+    const inputs = [activity('sel-s', 'sel-u', { path: '/a' }), activity('sel-s', 'sel-u', { path: '/b' })];
+    const batch = (selection: string, fragments = ''): string => `mutation ($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { ${selection} } } ${fragments}`;
+    expect((await app.graphql(ingest, batch('recorded'), { inputs })).body).toEqual({ data: { recordActivities: { recorded: 2 } } });
+    // Each answer counts the events recorded before it: the batch that selected no session was recorded all the same.
+    const aliased = await app.graphql(ingest, batch('recorded s: sessions { id eventCount path }'), { inputs });
+    expect(aliased.body.data?.recordActivities).toEqual({ recorded: 2, s: [{ id: 'sel-s', eventCount: 4, path: '/b' }, { id: 'sel-s', eventCount: 4, path: '/b' }] });
+    const inline = await app.graphql(ingest, batch('... on RecordActivitiesPayload { sessions { eventCount } }'), { inputs });
+    expect(inline.body.data?.recordActivities).toEqual({ sessions: [{ eventCount: 6 }, { eventCount: 6 }] });
+    const spread = await app.graphql(ingest, batch('...Counts', 'fragment Counts on RecordActivitiesPayload { sessions { eventCount } }'), { inputs });
+    expect(spread.body.data?.recordActivities).toEqual({ sessions: [{ eventCount: 8 }, { eventCount: 8 }] });
+  });
+
   it('refuses a batch that reuses a session of another user (SESSION_USER_MISMATCH), recording none of it', async () => {
     await app.graphql(ingest, RECORD, { input: activity('owned-s', 'owner') });
     const before = await activeSessions();

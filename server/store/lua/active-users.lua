@@ -1,2 +1,2 @@
 -- activeUsers: ARGV[4..10] the page query (see pageQuery).
-return cjson.encode(page(pageQuery(4)))
+return page(pageQuery(4))

@@ -3,23 +3,25 @@
 -- exactly one removes it, and only that one emits SessionEnded (and UserLeft).
 -- An ERASED end announces ids and times only (erasedSession in
 -- domain/activity.ts): nothing personal is published or kept again.
-local function erasedSessionJson(s)
-  return {
-    id = s.id, userId = s.userId, userName = cjson.null, ipAddress = cjson.null, path = cjson.null, userAgent = cjson.null,
-    startedAt = s.startedAt, lastSeen = s.lastSeen, eventCount = s.eventCount,
-  }
+-- Returns the ended session's JSON, or nil when it was not active.
+local function erasedSessionText(s)
+  local f = s.f
+  return sessionText({ f[1], f[2], 'null', 'null', 'null', 'null', f[7], f[8], f[9] })
 end
 
-local function endSession(id, reason, now)
+local function endSession(id, reason, nowText)
   if redis.call('ZREM', K.sessions, id) == 0 then return nil end
   local s = loadSession(id)
   local erased = reason == 'ERASED'
   redis.call('DEL', sessionKey(id))
-  movePath(s.path, nil)
+  movePath(pathOf(s), nil)
   local userKey = userSessionsKey(s.userId)
   redis.call('ZREM', userKey, id)
-  local ended = erased and erasedSessionJson(s) or sessionJson(s)
-  emit({ type = 'SessionEnded', at = now, session = ended, reason = reason })
+  local ended = erased and erasedSessionText(s) or s.text
+  local head = '"at":' .. nowText
+  local cursor = nextCursor()
+  emit(cursor, '{"cursor":' .. cursor .. ',"type":"SessionEnded",' .. head .. ',"session":' .. ended .. ',"reason":"' .. reason .. '"}',
+    not erased and s.userId or nil)
   local latest = redis.call('ZREVRANGE', userKey, 0, 0, 'WITHSCORES')
   if #latest > 0 then
     -- The user stays, as recent as their most recent remaining session.
@@ -27,13 +29,16 @@ local function endSession(id, reason, now)
     return ended
   end
   redis.call('ZREM', K.users, s.userId)
+  local user = '"user":{"id":' .. s.f[2] .. ',"name":'
   if erased then
     redis.call('HDEL', K.names, s.userId)
-    emit({ type = 'UserLeft', at = now, user = { id = s.userId, name = cjson.null }, path = cjson.null, erased = true })
+    cursor = nextCursor()
+    emit(cursor, '{"cursor":' .. cursor .. ',"type":"UserLeft",' .. head .. ',' .. user .. 'null},"path":null,"erased":true}', nil)
     return ended
   end
-  local user = { id = s.userId, name = orNull(userName(s.userId)) }
+  local name = jsonString(userName(s.userId))
   redis.call('HDEL', K.names, s.userId)
-  emit({ type = 'UserLeft', at = now, user = user, path = orNull(s.path) })
+  cursor = nextCursor()
+  emit(cursor, '{"cursor":' .. cursor .. ',"type":"UserLeft",' .. head .. ',' .. user .. name .. '},"path":' .. s.f[5] .. '}', s.userId)
   return ended
 end

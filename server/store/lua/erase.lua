@@ -6,9 +6,10 @@
 -- Returns JSON { ended = [session ids, in publish order], published = changes
 -- published, cursor = the newest cursor after this call }.
 local now, limit = tonumber(ARGV[5]), tonumber(ARGV[6])
+local nowText = int(now)
 local ended = {}
 for _, id in ipairs(redis.call('ZRANGE', userSessionsKey(ARGV[4]), 0, limit - 1)) do
-  if endSession(id, 'ERASED', now) then ended[#ended + 1] = id end
+  if endSession(id, 'ERASED', nowText) then ended[#ended + 1] = id end
 end
 publishChanges(now)
 -- An empty `ended` encodes as {}, which the reply's parser reads as an empty list.

@@ -74,7 +74,7 @@ local function rankAfter(from)
   return lo
 end
 
--- Iterates (member, score) of users by lastSeen descending, after `from`, `chunk` at a time.
+-- Iterates (member, score, score as text) of users by lastSeen descending, after `from`, `chunk` at a time.
 local function usersAfter(from, chunk)
   local rank = from and rankAfter(from) or 0
   local batch, i = {}, 1
@@ -85,18 +85,19 @@ local function usersAfter(from, chunk)
       if #batch == 0 then return nil end
     end
     i = i + 2
-    return batch[i - 2], tonumber(batch[i - 1])
+    return batch[i - 2], tonumber(batch[i - 1]), batch[i - 1]
   end
 end
 
 -- The userId filter: that one user, if active and past the cursor.
 local function oneUser(userId, from)
-  local score = tonumber(redis.call('ZSCORE', K.users, userId))
+  local text = redis.call('ZSCORE', K.users, userId)
+  local score = tonumber(text)
   return function()
     if score == nil or not pastCursor(score, userId, from) then return nil end
     local found = score
     score = nil
-    return userId, found
+    return userId, found, text
   end
 end
 
@@ -104,29 +105,35 @@ local function startsWith(text, prefix)
   return text ~= nil and string.sub(text, 1, #prefix) == prefix
 end
 
--- A user as listed: their `q.perUser` most recent sessions, or with a prefix
--- the matching ones among their SESSION_SCAN_BOUND most recent; nil when none
--- is left. Also what the user costs against the page's scan bound (sessions
--- looked at under a prefix, else 1): the same rule as the memory store's.
-local function activeUser(userId, lastSeen, q)
+-- Sessions listed by an index are active: one whose JSON is missing can only be a legacy hash.
+local function listed() return true end
+
+-- A user as listed, as JSON: their `q.perUser` most recent sessions, or with
+-- a prefix the matching ones among their SESSION_SCAN_BOUND most recent; nil
+-- when none is left. Also what the user costs against the page's scan bound
+-- (sessions looked at under a prefix, else 1): the same rule as the memory
+-- store's. Each chunk of sessions is read with one MGET.
+local function activeUser(userId, lastSeenText, q)
   local key = userSessionsKey(userId)
   local limit = q.prefix and SESSION_SCAN_BOUND or q.perUser
   local chunk = q.prefix and 50 or q.perUser
   local sessions, looked = {}, 0
   repeat
     local ids = redis.call('ZREVRANGE', key, looked, looked + chunk - 1)
+    local loaded = loadSessions(ids, sessionKeys(ids), listed)
     for _, id in ipairs(ids) do
       if #sessions >= q.perUser or looked >= limit then break end
       looked = looked + 1
-      local s = loadSession(id)
-      if s and (q.prefix == nil or startsWith(s.path, q.prefix)) then sessions[#sessions + 1] = sessionJson(s) end
+      local s = loaded[id]
+      if s and (q.prefix == nil or startsWith(pathOf(s), q.prefix)) then sessions[#sessions + 1] = s.text end
     end
   until #ids < chunk or #sessions >= q.perUser or looked >= limit
   local cost = q.prefix and math.max(1, looked) or 1
   if #sessions == 0 then return nil, cost end
   -- Without a prefix, a short first range was the whole set: its length is the count.
   local count = (q.prefix == nil and looked < q.perUser) and looked or redis.call('ZCARD', key)
-  return { id = userId, name = orNull(userName(userId)), lastSeen = lastSeen, sessionCount = count, sessions = sessions }, cost
+  return '{"id":' .. jsonString(userId) .. ',"name":' .. jsonString(userName(userId)) .. ',"lastSeen":' .. lastSeenText ..
+    ',"sessionCount":' .. int(count) .. ',"sessions":[' .. concat(sessions, ',') .. ']}', cost
 end
 
 -- Reads a page query from ARGV[i..i+6]: first, scan bound, after score, after
@@ -141,22 +148,27 @@ local function pageQuery(i)
   }
 end
 
+-- The page as JSON: { users, hasNextPage, resume? }.
+local function pageText(users, hasNextPage, resume)
+  local text = '{"users":[' .. concat(users, ',') .. '],"hasNextPage":' .. tostring(hasNextPage)
+  if resume then text = text .. ',"resume":[' .. resume[1] .. ',' .. jsonString(resume[2]) .. ']' end
+  return text .. '}'
+end
+
 -- Takes matching users until the page is full; one more match tells there is a
 -- next page (without a prefix every user matches, so one more need not be
 -- loaded). A scan stopped by the bound also has one, resuming after the last
--- user examined (`resume`, as [score, member]).
+-- user examined (`resume`, as [score, member]). Returns the page as JSON.
 local function page(q)
   local nextUser = q.userId and oneUser(q.userId, q.from) or usersAfter(q.from, q.prefix and 100 or q.first + 1)
   local users, examined, last = {}, 0, nil
-  for member, score in nextUser do
-    if examined >= q.bound or (q.prefix == nil and #users >= q.first) then
-      return { users = users, hasNextPage = true, resume = last }
-    end
-    local user, cost = activeUser(member, score, q)
-    if user and #users >= q.first then return { users = users, hasNextPage = true, resume = last } end
+  for member, _, scoreText in nextUser do
+    if examined >= q.bound or (q.prefix == nil and #users >= q.first) then return pageText(users, true, last) end
+    local user, cost = activeUser(member, scoreText, q)
+    if user and #users >= q.first then return pageText(users, true, last) end
     examined = examined + cost
-    last = { score, member }
+    last = { scoreText, member }
     if user then users[#users + 1] = user end
   end
-  return { users = users, hasNextPage = false }
+  return pageText(users, false, nil)
 end

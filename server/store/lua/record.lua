@@ -1,40 +1,86 @@
 -- record: KEYS[6] the counter of events received this second, KEYS[7] this minute's;
--- ARGV[4] the batch as a JSON array of ActivityRecordInput, ARGV[5] now (receipt time).
--- Returns JSON: { mismatch = [batch indexes] } having written nothing,
--- or { sessions = [each event's session after the batch], published = changes published }.
-local OVERWRITTEN = { 'userName', 'ipAddress', 'path', 'userAgent' }
-local EVENT_COUNTER_TTL_SECONDS = 120
+-- ARGV[4] the batch as JSON, one array per event: [sessionId, userId, userName,
+-- ipAddress, path, userAgent, at] (absent fields null, `at` as a decimal string);
+-- ARGV[5] now (receipt time); ARGV[6] '1' to answer the sessions, '0' not to.
+-- Returns { 'mismatch', batch indexes... } having written nothing, else
+-- { 'recorded', changes published } followed, when asked, by the JSON array of
+-- each event's session after the batch.
+local EVENT_COUNTER_TTL_SECONDS = '120'
 -- A minute's counter is read until MINUTE_HISTORY_LENGTH minutes after that
 -- minute began; one minute more leaves room for clocks that differ a little.
-local MINUTE_COUNTER_TTL_SECONDS = (MINUTE_HISTORY_LENGTH + 1) * 60
+local MINUTE_COUNTER_TTL_SECONDS = int((MINUTE_HISTORY_LENGTH + 1) * 60)
+local NULL = cjson.null
+-- The row columns.
+local SESSION_ID, USER_ID, USER_NAME, AT = 1, 2, 3, 7
+-- The row columns a later event overwrites when not null: userName, ipAddress, path, userAgent.
+local OVERWRITTEN_FIRST, OVERWRITTEN_LAST = 3, 6
 
-local function field(value)
-  if value == cjson.null then return nil end
+local rows = cjson.decode(ARGV[4])
+local wantSessions = ARGV[6] == '1'
+
+-- JSON escapes are written with a backslash, so a batch without one holds
+-- only strings that need none: they become JSON by adding quotes.
+local PLAIN = not find(ARGV[4], '\\', 1, true)
+
+-- The JSON text of a row's string field; null stays null.
+local function textOf(value)
+  if value == NULL then return 'null' end
+  if PLAIN then return '"' .. value .. '"' end
+  return cjson.encode(value)
+end
+
+local function valueOf(value)
+  if value == NULL then return nil end
   return value
 end
 
-local inputs = {}
-for i, e in ipairs(cjson.decode(ARGV[4])) do
-  inputs[i] = {
-    sessionId = e.sessionId, userId = e.userId, userName = field(e.userName), ipAddress = field(e.ipAddress),
-    path = field(e.path), userAgent = field(e.userAgent), at = e.at,
-  }
+-- Times arrive as text, which is how they are stored and published; the
+-- comparisons need their value, read once per distinct time.
+local times = {}
+local function timeOf(text)
+  local t = times[text]
+  if t == nil then
+    t = tonumber(text)
+    times[text] = t
+  end
+  return t
 end
 
--- Each session of the batch as stored before it (false when not active), read once.
-local stored = {}
+-- The batch's sessions, each once, in the order the batch first names them.
+local ids, seen = {}, {}
+for _, r in ipairs(rows) do
+  local id = r[SESSION_ID]
+  if not seen[id] then
+    seen[id] = true
+    ids[#ids + 1] = id
+  end
+end
+
+-- Each session as stored before the batch (false when not active), read with
+-- one MGET; an id missing from it may still be an active legacy hash, which
+-- the sessions index tells.
+local indexed = nil
+local function active(id)
+  if indexed == nil then
+    indexed = {}
+    for i, score in ipairs(chunked('ZMSCORE', K.sessions, ids)) do indexed[ids[i]] = score ~= false end
+  end
+  return indexed[id]
+end
+local keys = sessionKeys(ids)
+local stored = loadSessions(ids, keys, active)
 
 -- A session belongs to its stored user, or to the first user the batch names for it.
 local function mismatches()
   local owners, bad = {}, {}
-  for i, e in ipairs(inputs) do
-    local owner = owners[e.sessionId]
+  for i, r in ipairs(rows) do
+    local id = r[SESSION_ID]
+    local owner = owners[id]
     if owner == nil then
-      stored[e.sessionId] = loadSession(e.sessionId) or false
-      owner = stored[e.sessionId] and stored[e.sessionId].userId or e.userId
-      owners[e.sessionId] = owner
+      owner = stored[id] and stored[id].userId or r[USER_ID]
+      owners[id] = owner
     end
-    if owner ~= e.userId then bad[#bad + 1] = i - 1 end
+    if owner ~= r[USER_ID] then bad[#bad + 1] = i - 1 end
   end
   return bad
 end
@@ -42,38 +88,51 @@ end
 -- The batch's writes to the shared indexes (the sessions, users and paths
 -- sorted sets, the names hash) are gathered and made once per key at the
 -- end, not once per event: what the batch itself reads back (a user's score
--- and name) is answered from what it gathered.
+-- and name) is answered from what it gathered. Scores are kept as the text
+-- of the event's time.
 local sessionScores, userSessionScores, pathDeltas = {}, {}, {}
 local users, names = {}, {}
 
--- A user's score as the batch sees it: false when not active.
-local function userEntry(userId)
-  local u = users[userId]
-  if u == nil then
-    u = { score = tonumber(redis.call('ZSCORE', K.users, userId)) or false, changed = false }
-    users[userId] = u
+-- The batch's users' scores, read with one ZMSCORE when first needed.
+local function loadUsers()
+  local userIds, listed = {}, {}
+  for _, r in ipairs(rows) do
+    local userId = r[USER_ID]
+    if not listed[userId] then
+      listed[userId] = true
+      userIds[#userIds + 1] = userId
+    end
   end
-  return u
+  for i, score in ipairs(chunked('ZMSCORE', K.users, userIds)) do
+    users[userIds[i]] = { score = score and tonumber(score) or false, text = score or nil, changed = false }
+  end
 end
 
-local function nameOf(userId)
+-- A user's score as the batch sees it: false when not active.
+local function userEntry(userId)
+  if next(users) == nil then loadUsers() end
+  return users[userId]
+end
+
+-- The JSON text of a user's name as the batch sees it.
+local function nameText(userId)
   local pending = names[userId]
-  if pending ~= nil then return pending end
-  return userName(userId)
+  if pending ~= nil then return textOf(pending) end
+  return jsonString(userName(userId))
 end
 
 local function hasName(userId)
   return names[userId] ~= nil or redis.call('HEXISTS', K.names, userId) == 1
 end
 
-local function indexSession(s)
-  sessionScores[s.id] = s.lastSeen
+local function indexSession(s, atText)
+  sessionScores[s.id] = atText
   local mine = userSessionScores[s.userId]
   if mine == nil then
     mine = {}
     userSessionScores[s.userId] = mine
   end
-  mine[s.id] = s.lastSeen
+  mine[s.id] = atText
 end
 
 -- Moves one session between paths; nil is "no path" and is not counted.
@@ -84,64 +143,83 @@ local function shiftPath(from, to)
 end
 
 -- The user's lastSeen only grows; their name follows their latest event that names them.
-local function touchUser(userId, at, name)
+local function touchUser(userId, at, atText, name)
   local u = userEntry(userId)
   local lastSeen = u.score or nil
   if name ~= nil and (lastSeen == nil or at >= lastSeen or not hasName(userId)) then names[userId] = name end
   if lastSeen == nil or at > lastSeen then
-    u.score = at
+    u.score, u.text = at, atText
     u.changed = true
   end
 end
 
-local function startSession(e)
-  local s = {
-    id = e.sessionId, userId = e.userId, userName = e.userName, ipAddress = e.ipAddress, path = e.path,
-    userAgent = e.userAgent, startedAt = e.at, lastSeen = e.at, eventCount = 1,
-  }
+local function startSession(r, at)
+  local atText = r[AT]
+  local f = { textOf(r[1]), textOf(r[2]), textOf(r[3]), textOf(r[4]), textOf(r[5]), textOf(r[6]), atText, atText, '1' }
+  local s = { f = f, text = sessionText(f), id = r[SESSION_ID], userId = r[USER_ID], lastSeen = at, eventCount = 1 }
   local joined = userEntry(s.userId).score == false
-  saveSession(s)
-  indexSession(s)
-  shiftPath(nil, s.path)
-  touchUser(s.userId, e.at, e.userName)
-  emit({ type = 'SessionStarted', at = e.at, session = sessionJson(s) })
+  indexSession(s, atText)
+  shiftPath(nil, valueOf(r[5]))
+  touchUser(s.userId, at, atText, valueOf(r[USER_NAME]))
+  local cursor = nextCursor()
+  emit(cursor, '{"cursor":' .. cursor .. ',"type":"SessionStarted","at":' .. atText .. ',"session":' .. s.text .. '}', s.userId)
   if joined then
-    emit({ type = 'UserJoined', at = e.at, user = { id = s.userId, name = orNull(nameOf(s.userId)) }, path = orNull(s.path) })
+    cursor = nextCursor()
+    emit(cursor, '{"cursor":' .. cursor .. ',"type":"UserJoined","at":' .. atText .. ',"user":{"id":' .. f[2] .. ',"name":' ..
+      nameText(s.userId) .. '},"path":' .. f[5] .. '}', s.userId)
   end
   return s
 end
 
-local function updateSession(s, e)
-  local previousPath = s.path
+local function updateSession(s, r, at)
+  local atText, f = r[AT], s.f
+  local previousPath = f[5]
   s.eventCount = s.eventCount + 1
+  f[9] = int(s.eventCount)
   -- Only the latest event may move the session or rename it; an older one just counts.
-  if e.at >= s.lastSeen then
-    s.lastSeen = e.at
-    for _, f in ipairs(OVERWRITTEN) do
-      if e[f] ~= nil then s[f] = e[f] end
+  if at >= s.lastSeen then
+    s.lastSeen, f[8] = at, atText
+    for i = OVERWRITTEN_FIRST, OVERWRITTEN_LAST do
+      if r[i] ~= NULL then f[i] = textOf(r[i]) end
     end
-    indexSession(s)
+    indexSession(s, atText)
   end
-  saveSession(s)
-  shiftPath(previousPath, s.path)
-  touchUser(s.userId, e.at, e.userName)
-  emit({ type = 'SessionUpdated', at = e.at, session = sessionJson(s), previousPath = orNull(previousPath) })
+  s.text = sessionText(f)
+  -- Compared as JSON first: the strings are needed only when the session moved.
+  if f[5] ~= previousPath then shiftPath(plainString(previousPath), plainString(f[5])) end
+  touchUser(s.userId, at, atText, valueOf(r[USER_NAME]))
+  local cursor = nextCursor()
+  emit(cursor, '{"cursor":' .. cursor .. ',"type":"SessionUpdated","at":' .. atText .. ',"session":' .. s.text ..
+    ',"previousPath":' .. previousPath .. '}', s.userId)
 end
-
--- Redis takes a few thousand arguments per call comfortably; Lua's unpack has a limit too.
-local CHUNK = 1000
 
 local function zaddAll(key, scores)
   local args = {}
   for member, score in pairs(scores) do
     args[#args + 1] = score
     args[#args + 1] = member
-    if #args >= CHUNK then
-      redis.call('ZADD', key, unpack(args))
-      args = {}
+  end
+  if #args > 0 then chunked('ZADD', key, args) end
+end
+
+-- The paths' new counts, read with one ZMSCORE and written with one ZADD; a
+-- path no session is on any more is removed.
+local function writePathCounts()
+  local paths, deltas = {}, {}
+  for path, delta in pairs(pathDeltas) do
+    if delta ~= 0 then
+      paths[#paths + 1] = path
+      deltas[#deltas + 1] = delta
     end
   end
-  if #args > 0 then redis.call('ZADD', key, unpack(args)) end
+  if #paths == 0 then return end
+  local counts, gone = {}, {}
+  for i, stored in ipairs(chunked('ZMSCORE', K.paths, paths)) do
+    local total = (tonumber(stored) or 0) + deltas[i]
+    if total > 0 then counts[paths[i]] = int(total) else gone[#gone + 1] = paths[i] end
+  end
+  zaddAll(K.paths, counts)
+  if #gone > 0 then chunked('ZREM', K.paths, gone) end
 end
 
 local function writeIndexes()
@@ -149,40 +227,45 @@ local function writeIndexes()
   for userId, scores in pairs(userSessionScores) do zaddAll(userSessionsKey(userId), scores) end
   local userScores = {}
   for userId, u in pairs(users) do
-    if u.changed then userScores[userId] = u.score end
+    if u.changed then userScores[userId] = u.text end
   end
   zaddAll(K.users, userScores)
   local args = {}
   for userId, name in pairs(names) do
     args[#args + 1] = userId
     args[#args + 1] = name
-    if #args >= CHUNK then
-      redis.call('HSET', K.names, unpack(args))
-      args = {}
-    end
   end
-  if #args > 0 then redis.call('HSET', K.names, unpack(args)) end
-  for path, delta in pairs(pathDeltas) do
-    if delta ~= 0 and tonumber(redis.call('ZINCRBY', K.paths, delta, path)) <= 0 then redis.call('ZREM', K.paths, path) end
-  end
+  if #args > 0 then chunked('HSET', K.names, args) end
+  writePathCounts()
 end
 
 local bad = mismatches()
-if #bad > 0 then return cjson.encode({ mismatch = bad }) end
-
-local live = {}
-for _, e in ipairs(inputs) do
-  local s = live[e.sessionId] or stored[e.sessionId]
-  if s then updateSession(s, e) else s = startSession(e) end
-  live[e.sessionId] = s
+if #bad > 0 then
+  local reply = { 'mismatch' }
+  for i, index in ipairs(bad) do reply[i + 1] = index end
+  return reply
 end
+
+-- The batch's sessions as they end up, each once, in `ids` order.
+local live = {}
+for _, r in ipairs(rows) do
+  local id, at = r[SESSION_ID], timeOf(r[AT])
+  local s = live[id] or stored[id]
+  if s then updateSession(s, r, at) else s = startSession(r, at) end
+  live[id] = s
+end
+local touched = {}
+for i, id in ipairs(ids) do touched[i] = live[id] end
+saveSessions(touched, keys)
 writeIndexes()
-redis.call('INCRBY', KEYS[6], #inputs)
+local count = int(#rows)
+redis.call('INCRBY', KEYS[6], count)
 redis.call('EXPIRE', KEYS[6], EVENT_COUNTER_TTL_SECONDS)
-redis.call('INCRBY', KEYS[7], #inputs)
+redis.call('INCRBY', KEYS[7], count)
 redis.call('EXPIRE', KEYS[7], MINUTE_COUNTER_TTL_SECONDS)
 publishChanges(tonumber(ARGV[5]))
 
+if not wantSessions then return { 'recorded', #changes } end
 local sessions = {}
-for i, e in ipairs(inputs) do sessions[i] = sessionJson(live[e.sessionId]) end
-return cjson.encode({ sessions = sessions, published = #changes })
+for i, r in ipairs(rows) do sessions[i] = live[r[SESSION_ID]].text end
+return { 'recorded', #changes, '[' .. concat(sessions, ',') .. ']' }

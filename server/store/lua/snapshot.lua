@@ -3,4 +3,5 @@
 -- the stats and the cursor describe the same moment.
 local users = page(pageQuery(6))
 local cursor = tonumber(redis.call('GET', K.seq)) or 0
-return cjson.encode({ cursor = cursor, epoch = currentEpoch(), stats = stats(tonumber(ARGV[4]), tonumber(ARGV[5])), page = users })
+return '{"cursor":' .. int(cursor) .. ',"epoch":' .. jsonString(currentEpoch()) .. ',"stats":' ..
+  cjson.encode(stats(tonumber(ARGV[4]), tonumber(ARGV[5]))) .. ',"page":' .. users .. '}'
