@@ -64,6 +64,13 @@ const ignore = (): void => {};
  * while any channel is not live (a listener added then would miss changes
  * without knowing), and the feed resubscribes the lost channels in the
  * background, live again once their masters have confirmed SSUBSCRIBE.
+ *
+ * Not yet safe under resharding: when a slot moves, Redis 7 pushes an
+ * unsolicited `sunsubscribe` to the slot's subscribers, which ioredis 5.11.1
+ * can take for the reply to a command it never sent and throw from its
+ * socket handler ("Command queue state error"), an uncaught exception.
+ * Seen in a test that moved a slot with `CLUSTER SETSLOT … NODE`; it must be
+ * solved before this feed serves a cluster that reshards (issue 12).
  */
 export function createShardedFeed(options: ShardedFeedOptions): ChangeFeed {
   const { subscriber, channels, onListenerError = ignore, onMalformed = ignore, onDisconnect = ignore } = options;
