@@ -5,7 +5,7 @@ import { pulseError } from '../core/errors.js';
 import { errorResponse } from './error-response.js';
 
 /** Roles allowed per operation type: ingest tools may only write. */
-const ROLES_FOR: Record<'query' | 'mutation' | 'subscription', readonly Role[]> = {
+export const ROLES_FOR: Readonly<Record<'query' | 'mutation' | 'subscription', readonly Role[]>> = {
   query: ['admin'],
   subscription: ['admin'],
   mutation: ['admin', 'ingest'],

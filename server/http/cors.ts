@@ -16,12 +16,22 @@ export const CORS_EXPOSED_HEADERS: readonly string[] = ['x-request-id'];
 /** How long a browser may reuse a preflight's answer, in seconds (Chromium caps it at 7200). */
 const PREFLIGHT_MAX_AGE_S = 600;
 
-/** Options of {@link useCors}. */
+/** Options of {@link createCors}. */
 export interface CorsOptions {
   /** Exact origins allowed (`CORS_ORIGINS`), e.g. `https://dash.example.com`. Empty: same-origin only. */
   readonly origins: readonly string[];
   /** The only paths that ever answer CORS: the API's (`/graphql`, `/graphql/stream`). */
   readonly paths: readonly string[];
+}
+
+/** CORS of one server: the Yoga plugin, and the same response headers for a transport that answers before Yoga. */
+export interface Cors {
+  readonly plugin: Plugin;
+  /**
+   * The CORS headers of a response on an API path to a request with this
+   * `Origin` (not a preflight): `Vary`, and the allowance for a listed origin.
+   */
+  responseHeaders(origin: string | undefined): Record<string, string>;
 }
 
 /**
@@ -39,27 +49,33 @@ export interface CorsOptions {
  * - `Vary: Origin`, so no cache hands one origin's answer to another.
  * Every other path (`/metrics`, `/healthz`, the dashboard) never answers CORS.
  */
-export function useCors({ origins, paths }: CorsOptions): Plugin {
+export function createCors({ origins, paths }: CorsOptions): Cors {
   const allowed = new Set(origins);
   const applies = (url: URL): boolean => paths.includes(url.pathname);
   return {
-    onRequest({ request, url, endResponse }) {
-      if (request.method === 'OPTIONS' && applies(url)) endResponse(preflight(allowedOrigin(request, allowed)));
+    plugin: {
+      onRequest({ request, url, endResponse }) {
+        if (request.method === 'OPTIONS' && applies(url)) endResponse(preflight(allowedOrigin(request.headers.get('origin'), allowed)));
+      },
+      onResponse({ request, response }) {
+        if (request.method === 'OPTIONS' || !applies(new URL(request.url))) return;
+        response.headers.append('vary', 'Origin');
+        const origin = allowedOrigin(request.headers.get('origin'), allowed);
+        if (origin === undefined) return;
+        response.headers.set('access-control-allow-origin', origin);
+        response.headers.set('access-control-expose-headers', CORS_EXPOSED_HEADERS.join(', '));
+      },
     },
-    onResponse({ request, response }) {
-      if (request.method === 'OPTIONS' || !applies(new URL(request.url))) return;
-      response.headers.append('vary', 'Origin');
-      const origin = allowedOrigin(request, allowed);
-      if (origin === undefined) return;
-      response.headers.set('access-control-allow-origin', origin);
-      response.headers.set('access-control-expose-headers', CORS_EXPOSED_HEADERS.join(', '));
+    responseHeaders(origin): Record<string, string> {
+      const listed = allowedOrigin(origin ?? null, allowed);
+      if (listed === undefined) return { vary: 'Origin' };
+      return { vary: 'Origin', 'access-control-allow-origin': listed, 'access-control-expose-headers': CORS_EXPOSED_HEADERS.join(', ') };
     },
   };
 }
 
 /** The request's `Origin` when it is listed, compared as exact strings (the config holds exact origins). */
-function allowedOrigin(request: Request, allowed: ReadonlySet<string>): string | undefined {
-  const origin = request.headers.get('origin');
+function allowedOrigin(origin: string | null, allowed: ReadonlySet<string>): string | undefined {
   return origin !== null && allowed.has(origin) ? origin : undefined;
 }
 

@@ -45,7 +45,7 @@ export function createRequestIds(): RequestIds {
   };
 }
 
-/** Options of {@link useRequestLog}. */
+/** Options of {@link createRequestLog}. */
 export interface RequestLogOptions {
   readonly logger: Logger;
   readonly ids: RequestIds;
@@ -73,39 +73,72 @@ const LOGGED_HEADERS = ['accept', 'content-type', 'content-length'] as const;
 const PERSONAL_HEADERS = ['user-agent'] as const;
 const ADDRESS_HEADERS = ['x-forwarded-for'] as const;
 
+/** One request's log line, as {@link RequestLog.write} takes it from whoever answered the request. */
+export interface RequestLogEntry {
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  /** A request header's value, or null. */
+  header(name: string): string | null;
+  readonly statusCode: number;
+  /** Time from the request's arrival to its response's start, when known. */
+  readonly ms?: number;
+}
+
+/** The request log of one server: the Yoga plugin, and the same line for a transport that answers before Yoga. */
+export interface RequestLog {
+  readonly plugin: Plugin;
+  /** Writes one request's line, exactly as the plugin writes it for the requests Yoga answers. */
+  write(entry: RequestLogEntry): void;
+}
+
 /**
  * Gives every HTTP request an id, echoes it in the `x-request-id` response
  * header and writes one log line per request when its response starts
  * (for an event stream that is when it opens, not when it ends).
  */
-export function useRequestLog({ logger, ids, quietPaths, level = 'info', logAddresses = true }: RequestLogOptions): Plugin {
+export function createRequestLog({ logger, ids, quietPaths, level = 'info', logAddresses = true }: RequestLogOptions): RequestLog {
   const started = new WeakMap<Request, number>();
+  const write = ({ requestId, method, path, header, statusCode, ms }: RequestLogEntry): void => {
+    const lineLevel = quietPaths.includes(path) ? 'debug' : level;
+    // Most deployments log above this level: then the line is not even built.
+    if (!logger.isLevelEnabled(lineLevel)) return;
+    const line = {
+      requestId,
+      req: { method, path, headers: loggedHeaders(header, lineLevel === 'debug', logAddresses) },
+      res: { statusCode },
+      ...(ms === undefined ? {} : { ms: Math.round(ms) }),
+    };
+    logger[lineLevel](line, 'http request');
+  };
   return {
-    onRequest({ request }) {
-      started.set(request, performance.now());
+    plugin: {
+      onRequest({ request }) {
+        started.set(request, performance.now());
+      },
+      onResponse({ request, response }) {
+        const requestId = ids.of(request);
+        response.headers.set(REQUEST_ID_HEADER, requestId);
+        const start = started.get(request);
+        write({
+          requestId,
+          method: request.method,
+          path: new URL(request.url).pathname,
+          header: (name) => request.headers.get(name),
+          statusCode: response.status,
+          ...(start === undefined ? {} : { ms: performance.now() - start }),
+        });
+      },
     },
-    onResponse({ request, response }) {
-      const requestId = ids.of(request);
-      response.headers.set(REQUEST_ID_HEADER, requestId);
-      const path = new URL(request.url).pathname;
-      const start = started.get(request);
-      const lineLevel = quietPaths.includes(path) ? 'debug' : level;
-      const line = {
-        requestId,
-        req: { method: request.method, path, headers: loggedHeaders(request.headers, lineLevel === 'debug', logAddresses) },
-        res: { statusCode: response.status },
-        ...(start === undefined ? {} : { ms: Math.round(performance.now() - start) }),
-      };
-      logger[lineLevel](line, 'http request');
-    },
+    write,
   };
 }
 
-function loggedHeaders(headers: Headers, personal: boolean, addresses: boolean): Record<string, string> {
+function loggedHeaders(header: (name: string) => string | null, personal: boolean, addresses: boolean): Record<string, string> {
   const logged: Record<string, string> = {};
   const names: readonly string[] = personal ? [...LOGGED_HEADERS, ...PERSONAL_HEADERS, ...(addresses ? ADDRESS_HEADERS : [])] : LOGGED_HEADERS;
   for (const name of names) {
-    const value = headers.get(name);
+    const value = header(name);
     if (value !== null) logged[name] = value;
   }
   return logged;

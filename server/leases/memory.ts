@@ -1,34 +1,32 @@
-import { randomUUID } from 'node:crypto';
-import { HeldLeases, LeaseManagerClosedError } from './held.js';
-import type { Lease, LeaseManager } from './types.js';
+import { HeldLease, HeldLeases, LeaseManagerClosedError, type LeaseOwner } from './held.js';
+import type { LeaseManager } from './types.js';
 
 /**
- * Lease ids per holder, shared by the managers of one process: the memory
- * counterpart of the Redis ZSETs. A deployment needs one (the default);
- * tests share one between managers to act out several processes.
+ * Leases per holder, shared by the managers of one process: the memory
+ * counterpart of the Redis count HASHes. A deployment needs one (the
+ * default); tests share one between managers to act out several processes.
  */
 export class MemoryLeaseTable {
-  readonly #byHolder = new Map<string, Set<string>>();
+  readonly #byHolder = new Map<string, number>();
 
-  /** Adds the lease unless the holder already has `limit`; true when added. */
-  take(holder: string, id: string, limit: number): boolean {
-    const ids = this.#byHolder.get(holder) ?? new Set<string>();
-    if (ids.size >= limit) return false;
-    ids.add(id);
-    this.#byHolder.set(holder, ids);
+  /** Adds a lease unless the holder already has `limit`; true when added. */
+  take(holder: string, limit: number): boolean {
+    const count = this.#byHolder.get(holder) ?? 0;
+    if (count >= limit) return false;
+    this.#byHolder.set(holder, count + 1);
     return true;
   }
 
-  /** Removes the lease; removing an absent one does nothing. */
-  drop(holder: string, id: string): void {
-    const ids = this.#byHolder.get(holder);
-    ids?.delete(id);
-    if (ids?.size === 0) this.#byHolder.delete(holder);
+  /** Removes a lease; removing from a holder with none does nothing. */
+  drop(holder: string): void {
+    const count = this.#byHolder.get(holder) ?? 0;
+    if (count <= 1) this.#byHolder.delete(holder);
+    else this.#byHolder.set(holder, count - 1);
   }
 
   /** Leases of a holder. */
   count(holder: string): number {
-    return this.#byHolder.get(holder)?.size ?? 0;
+    return this.#byHolder.get(holder) ?? 0;
   }
 }
 
@@ -36,8 +34,6 @@ export class MemoryLeaseTable {
 export interface MemoryLeasesOptions {
   /** Where leases are counted. @defaultValue a new table of this manager's own */
   table?: MemoryLeaseTable;
-  /** Makes lease ids. @defaultValue crypto.randomUUID */
-  idFactory?: () => string;
 }
 
 /**
@@ -45,29 +41,39 @@ export interface MemoryLeasesOptions {
  * this process. Leases never expire: they live exactly as long as the
  * process unless released. Never rejects, except `acquire` after `close`.
  */
-export function createMemoryLeases({ table = new MemoryLeaseTable(), idFactory = randomUUID }: MemoryLeasesOptions = {}): LeaseManager {
-  const held = new HeldLeases();
-  let closed = false;
-  const release = async (holder: string, id: string): Promise<void> => {
-    if (held.delete(holder, id)) table.drop(holder, id);
-  };
-  return {
-    async acquire(holder: string, limit: number) {
-      if (closed) throw new LeaseManagerClosedError();
-      const id = idFactory();
-      if (!table.take(holder, id, limit)) return null;
-      held.add(holder, id);
-      return { holder, id, release: () => release(holder, id) } satisfies Lease;
-    },
-    async count(holder: string) {
-      return table.count(holder);
-    },
-    get heldCount() {
-      return held.size;
-    },
-    async close() {
-      closed = true;
-      for (const [holder, ids] of held.snapshot()) for (const id of ids) await release(holder, id);
-    },
-  } satisfies LeaseManager;
+export function createMemoryLeases({ table = new MemoryLeaseTable() }: MemoryLeasesOptions = {}): LeaseManager {
+  return new MemoryLeases(table);
+}
+
+class MemoryLeases implements LeaseManager, LeaseOwner {
+  readonly #held = new HeldLeases();
+  #closed = false;
+  #issued = 0;
+
+  constructor(private readonly table: MemoryLeaseTable) {}
+
+  async acquire(holder: string, limit: number): Promise<HeldLease | null> {
+    if (this.#closed) throw new LeaseManagerClosedError();
+    if (!this.table.take(holder, limit)) return null;
+    const lease = new HeldLease(holder, ++this.#issued, this);
+    this.#held.add(holder, lease.number);
+    return lease;
+  }
+
+  async releaseOne(holder: string, lease: number): Promise<void> {
+    if (this.#held.delete(holder, lease)) this.table.drop(holder);
+  }
+
+  async count(holder: string): Promise<number> {
+    return this.table.count(holder);
+  }
+
+  get heldCount(): number {
+    return this.#held.size;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const holder of this.#held.holders()) for (const lease of this.#held.leasesOf(holder)) await this.releaseOne(holder, lease);
+  }
 }

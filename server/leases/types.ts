@@ -1,8 +1,13 @@
 /** One held subscription slot. */
 export interface Lease {
   readonly holder: string;
+  /** Unique among the leases its manager handed out. */
   readonly id: string;
-  /** Frees the slot. Idempotent; never rejects (a failure is logged and the slot lapses by expiry). */
+  /**
+   * Frees the slot. Idempotent; never rejects (a failure is reported, and
+   * the process's next check of the holder puts its count right, or the
+   * slot lapses with the process).
+   */
   release(): Promise<void>;
 }
 
@@ -15,7 +20,11 @@ export interface Lease {
  * process stops renewing it (a crash), until its time to live lapses.
  */
 export interface LeaseManager {
-  /** Takes a slot, or resolves with null when the holder already has `limit`. Rejects on backend failure. */
+  /**
+   * Takes a slot, or resolves with null when the holder already has `limit`.
+   * Rejects on backend failure. Acquires made together may reach the
+   * backend as one batch; each is decided on its own, in the order made.
+   */
   acquire(holder: string, limit: number): Promise<Lease | null>;
   /** Live leases of a holder across all processes. */
   count(holder: string): Promise<number>;

@@ -3,21 +3,27 @@ import type { Viewer } from '../auth/authenticator.js';
 import type { LiveServices } from './live-services.js';
 import type { ActivityFilter } from '../domain/activity.js';
 import type { CursorPosition } from '../domain/cursor.js';
-import type { StreamFailure, StreamItem } from '../domain/events.js';
+import type { StreamItem, SubscriptionEvent } from '../domain/events.js';
 import { pulseError } from '../core/errors.js';
-import type { GroupSpec, Membership } from './fanout/fanout-hub.js';
-import { Member } from './fanout/member.js';
-import { SinkOutput, type MemberOutput } from './fanout/member-output.js';
-import { ResultBatch, type ResultSink } from './fanout/result-sink.js';
+import type { GroupSpec } from './fanout/fanout-hub.js';
+import { Member, type MemberObserver } from './fanout/member.js';
+import type { MemberOutput } from './fanout/member-output.js';
+import { ResultBatch, type ResultSink, type SinkHolder } from './fanout/result-sink.js';
 import type { Lease } from '../leases/types.js';
 import type { PulseTransport } from '../observability/metrics.js';
 import type { ReplayResult } from '../store/types.js';
-import { createBoundedChannel, type BoundedChannel } from './fanout/bounded-channel.js';
 import { estimateBytes } from './fanout/event-weight.js';
-import type { DropConnection, DropReason } from './open-streams.js';
+import type { DropConnection, DropReason, DroppableStream } from './open-streams.js';
 
 /** The most `Stats.topPaths(limit)` may ask for; stats are computed this deep. */
 export const TOP_PATHS_MAX = 50;
+
+/**
+ * How long a snapshot read may serve subscribers that start after it, while
+ * their group hears no change meanwhile (see `FanoutGroup.quietRead`): the
+ * figures it carries (`eventsLastMinute`) age without any change.
+ */
+export const SNAPSHOT_REUSE_MS = 1000;
 
 /** What one `activityChanged` subscription asks for. */
 export interface ActivityStreamRequest {
@@ -55,7 +61,7 @@ export interface ActivityStreamRequest {
  * Opens one subscriber's stream and resolves once its first event is
  * written to the sink, so that a refusal (`TOO_MANY_SUBSCRIPTIONS`) or a
  * failing backend rejects the subscription itself instead of failing the
- * stream later.
+ * stream later. A rejected subscription has let go of everything it took.
  *
  * Every result reaches the client one way: executed once by the fan-out
  * group and written to `request.sink`, a failure after the first event
@@ -70,131 +76,259 @@ export interface ActivityStreamRequest {
  *   client `complete`, a `DELETE`) ends the stream, and its end (after the
  *   final result, if any, is written) is the operation's `complete`.
  *
- * Everything the stream holds (lease, fan-out membership) is taken inside
- * one `try` in {@link runStream} and given back in its `finally`, which runs
- * as soon as the consumer calls `return()`, on any error, and on abort. A
- * stream that must end while its client should come back (too slow, Redis
- * lost, shutdown) drops its connection instead, see {@link dropStream}.
+ * What the stream holds (lease, fan-out membership, its place among the
+ * open streams) is taken while it opens and given back as soon as it ends:
+ * when its client leaves, on any failure, on abort. A stream that must end
+ * while its client should come back (too slow, Redis lost, shutdown, token
+ * expired) drops its connection instead of completing.
  */
 export async function openActivityStream(services: LiveServices, request: ActivityStreamRequest): Promise<AsyncIterableIterator<StreamItem>> {
-  // Carries no items: it is the stream's lifetime, and how it ended (a failure, or nothing).
-  const lifetime = createBoundedChannel<never>(0);
-  const { sink, group } = request;
-  const output = new SinkOutput(sink, lifetime, services.limits.subscriberBufferBytes);
-  const firstWritten = new Promise<void>((resolve, reject) => {
-    // The channel fails only after `finally` has run, so a rejected subscription has already let go of everything.
-    runStream(services, request, lifetime, output, resolve).then(
-      () => {
-        lifetime.end();
-        resolve();
-      },
-      (error: unknown) => {
-        lifetime.fail(error);
-        reject(error);
-      },
-    );
-  });
-  const end = sink.hold?.(() => void lifetime.return());
-  // A refused subscription lets go of a held connection at once: the transport answers it as an error.
-  await firstWritten.catch((error: unknown) => {
-    end?.();
-    throw error;
-  });
-  const last = lastWords(lifetime).then((failure) => (failure === undefined ? undefined : group.execute(failure)));
-  if (end) {
-    void last.then(end);
-    return ENDED();
-  }
-  const written = last.then((final) => {
-    if (final !== undefined) sink.write(new ResultBatch([final]));
-  });
-  return untilWritten(lifetime, written);
-}
-
-/** How a stream's lifetime ended: its failure, or nothing for a plain end (or a consumer that left). */
-function lastWords(lifetime: BoundedChannel<never>): Promise<StreamFailure | undefined> {
-  return lifetime.next().then(
-    () => undefined,
-    (error: unknown) => ({ type: 'StreamFailure', error }),
-  );
-}
-
-/** The iterator of a held stream: ended from the start. */
-function ENDED(): AsyncIterableIterator<StreamItem> {
-  const iterator: AsyncIterableIterator<StreamItem> = {
-    next: () => Promise.resolve({ value: undefined, done: true }),
-    return: () => Promise.resolve({ value: undefined, done: true }),
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
+  const stream = new ActivityStream(services, request);
+  await stream.start(request);
+  return stream.iterator();
 }
 
 /**
- * An iterator that yields nothing and ends once the stream's last result is
- * written; `return()` ends the stream at once (its `finally` runs without
- * waiting for anything).
+ * How a stream ended: with nothing to add, with a failure its client is
+ * told of in a final result, or dropped for a reason (whose error is made
+ * only if the client can still read it: shutting down ten thousand dropped
+ * streams builds no error at all).
  */
-function untilWritten(lifetime: BoundedChannel<never>, written: Promise<void>): AsyncIterableIterator<StreamItem> {
-  const iterator: AsyncIterableIterator<StreamItem> = {
-    next: () => written.then(() => ({ value: undefined, done: true })),
-    return: () => lifetime.return(),
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
+type Ending = { readonly failure: unknown } | { readonly dropped: DropReason } | null;
+
+/** What only some streams need: an abort signal to follow, an iterator waiting for the end. */
+interface Extras {
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  /** Settles once the stream has ended and said its last word. */
+  ended?: { promise: Promise<void>; resolve: () => void };
 }
 
-async function runStream(
-  services: LiveServices,
-  request: ActivityStreamRequest,
-  channel: BoundedChannel<never>,
-  output: MemberOutput,
-  onStarted: () => void,
-): Promise<void> {
-  const { viewer, signal, requestId } = request;
-  const { leases, limits, metrics, fanout } = services;
-  const onAbort = (): void => void channel.return();
-  let lease: Lease | null = null;
-  let membership: Membership | undefined;
-  let counted = false;
-  // Dropped at its token's expiry too: nothing outlives the token that opened it.
-  const unregister = services.openStreams.add((reason) => dropStream(channel, request, reason), viewer.acceptedUntil);
-  try {
-    signal?.addEventListener('abort', onAbort);
-    if (signal?.aborted) return;
-    lease = await leases.acquire(viewer.sub, limits.maxSubscriptionsPerAdmin);
-    if (!lease) {
-      services.metrics.limitRefusals.inc({ limit: 'MAX_SUBSCRIPTIONS_PER_ADMIN' });
+/**
+ * One subscriber's stream, as one object whose methods are shared on the
+ * prototype: an open stream costs its fields, not a suspended async
+ * function, a queue and a chain of closures, nor the request that opened it
+ * (`SUBSCRIBER_BUFFER_BYTES` is enforced on the sink's own buffer, so the
+ * stream queues nothing itself). It is the member's output (the bound on
+ * what the connection has not taken) and its observer, the holder of a
+ * held sink, and what {@link OpenStreams} drops.
+ */
+class ActivityStream implements MemberOutput, MemberObserver, DroppableStream, SinkHolder {
+  readonly #sink: ResultSink;
+  readonly #group: GroupSpec;
+  readonly #transport: PulseTransport;
+  readonly #requestId: string | undefined;
+  readonly #dropConnection: DropConnection | undefined;
+  #lease: Lease | null = null;
+  #member: Member | null = null;
+  /** How it ended, once it has; `undefined` while it runs. */
+  #ending: Ending | undefined = undefined;
+  /** Set while it opens: it ends for good only once the opening has settled. */
+  #opening = true;
+  #registered = false;
+  #counted = false;
+  #extras: Extras | null = null;
+
+  constructor(
+    private readonly services: LiveServices,
+    { sink, group, transport, requestId, dropConnection }: ActivityStreamRequest,
+  ) {
+    this.#sink = sink;
+    this.#group = group;
+    this.#transport = transport;
+    this.#requestId = requestId;
+    this.#dropConnection = dropConnection;
+    sink.hold?.(this);
+  }
+
+  /** Takes the lease, joins the group and writes the first event; see {@link openActivityStream}. */
+  async start(request: ActivityStreamRequest): Promise<void> {
+    try {
+      await this.#open(request);
+    } catch (error) {
+      this.#ending ??= null;
+      await this.#letGo();
+      // A refused subscription lets go of a held connection at once: the transport answers it as an error.
+      this.#sink.end?.();
+      throw error;
+    }
+    this.#opening = false;
+    if (this.#ending !== undefined) this.#finish();
+  }
+
+  /** The operation's iterator (see {@link openActivityStream}). */
+  iterator(): AsyncIterableIterator<StreamItem> {
+    if (this.#sink.hold !== undefined) return ENDED;
+    return new UntilEnded(this);
+  }
+
+  /** Resolves once the stream has ended and its last result is written. */
+  ended(): Promise<void> {
+    if (this.#ending !== undefined && !this.#opening) return Promise.resolve();
+    const extras = (this.#extras ??= {});
+    if (extras.ended === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((settle) => (resolve = settle));
+      extras.ended = { promise, resolve };
+    }
+    return extras.ended.promise;
+  }
+
+  /** Ends the stream without a last word: its client left (or asked to end it). Idempotent. */
+  close(): void {
+    this.#end(null);
+  }
+
+  /** The held connection closed: its client left. */
+  connectionClosed(): void {
+    this.close();
+  }
+
+  // MemberObserver
+
+  onBug(error: unknown): void {
+    this.services.logger.error({ err: error, requestId: this.#requestId }, 'activity stream failed');
+    this.#end({ failure: error });
+  }
+
+  onTooSlow(): void {
+    this.services.metrics.slowConsumerDisconnects.inc();
+    this.drop('slow_consumer');
+  }
+
+  /** Its token's deadline passed (see `OpenStreams`). */
+  expire(): void {
+    this.drop('token_expired');
+  }
+
+  /**
+   * Ends a stream whose client should reconnect and resume: drops the
+   * connection first (no `complete`, which clients take as final), then
+   * ends with the reason's error, which only reaches a client whose
+   * transport had nothing to drop.
+   */
+  drop(reason: DropReason): void {
+    if (this.#ending !== undefined) return;
+    if (this.#dropConnection) this.#dropConnection(reason);
+    else this.#sink.dropConnection?.(reason);
+    this.#end({ dropped: reason });
+  }
+
+  // MemberOutput: the group's JSON straight to the sink, bounded by what the connection has not taken.
+
+  write(_event: SubscriptionEvent, _epoch: string, json: () => string): boolean {
+    return this.writeBatch(new ResultBatch([json()]));
+  }
+
+  writeBatch(batch: ResultBatch): boolean {
+    if (!this.open) return true;
+    const sink = this.#sink;
+    sink.write(batch);
+    return sink.bufferedBytes <= this.services.limits.subscriberBufferBytes;
+  }
+
+  get open(): boolean {
+    return this.#ending === undefined && this.#sink.open;
+  }
+
+  async #open(request: ActivityStreamRequest): Promise<void> {
+    const { services } = this;
+    const { leases, limits, metrics, fanout } = services;
+    const { viewer, signal } = request;
+    // Dropped at its token's expiry too: nothing outlives the token that opened it.
+    services.openStreams.register(this, viewer.acceptedUntil);
+    this.#registered = true;
+    if (signal) {
+      if (signal.aborted) return this.close();
+      const onAbort = (): void => this.close();
+      (this.#extras ??= {}).signal = signal;
+      this.#extras.onAbort = onAbort;
+      signal.addEventListener('abort', onAbort);
+    }
+    this.#lease = await leases.acquire(viewer.sub, limits.maxSubscriptionsPerAdmin);
+    if (this.#lease === null) {
+      metrics.limitRefusals.inc({ limit: 'MAX_SUBSCRIPTIONS_PER_ADMIN' });
       throw pulseError(
         'TOO_MANY_SUBSCRIPTIONS',
         `At most ${limits.maxSubscriptionsPerAdmin} concurrent subscriptions per admin; close one before opening another.`,
         { limit: limits.maxSubscriptionsPerAdmin },
       );
     }
-    membership = await fanout.join(request.group, (group) =>
-      new Member(group, output, limits, {
-        onBug: (err) => {
-          services.logger.error({ err, requestId }, 'activity stream failed');
-          channel.fail(err);
-        },
-        onTooSlow: () => {
-          metrics.slowConsumerDisconnects.inc();
-          dropStream(channel, request, 'slow_consumer');
-        },
-      }),
-    );
-    await startMember(services, request, membership.member);
+    if (this.#ending !== undefined) return;
+    this.#member = await fanout.join(this.#group, (group) => new Member(group, this, limits, this));
+    if (this.#ending !== undefined) return;
+    await startMember(services, request, this.#member);
+    if (this.#ending !== undefined) return;
     // Counted here, not by the transport: a held stream outlives its operation's iterator.
     metrics.subscriptionsOpened.inc();
-    metrics.subscriptions.inc({ transport: request.transport });
-    counted = true;
-    onStarted();
-    await channel.closed;
-  } finally {
-    if (counted) metrics.subscriptions.dec({ transport: request.transport });
-    signal?.removeEventListener('abort', onAbort);
-    membership?.leave();
-    unregister();
+    metrics.subscriptions.inc({ transport: this.#transport });
+    this.#counted = true;
+  }
+
+  #end(ending: Ending): void {
+    if (this.#ending !== undefined) return;
+    this.#ending = ending;
+    // While it opens, the opening finishes the stream once it has settled.
+    if (!this.#opening) this.#finish();
+  }
+
+  /** Lets go of everything, then says the last word: a final result for a failure, then the end. */
+  #finish(): void {
+    void this.#letGo();
+    const sink = this.#sink;
+    // No one reads the last word of a connection that is gone (a drop, a shutdown): it is not even executed.
+    const ending = sink.open ? this.#ending : null;
+    const failure = ending ? { type: 'StreamFailure' as const, error: 'dropped' in ending ? DROP_ERRORS[ending.dropped]() : ending.failure } : null;
+    const final = failure === null ? undefined : this.#group.execute(failure);
+    if (sink.hold !== undefined) return sink.end?.(final);
+    if (final !== undefined) sink.write(new ResultBatch([final]));
+    this.#extras?.ended?.resolve();
+  }
+
+  /** Gives back what the stream took, each once; the lease last, since releasing it may wait for the backend. */
+  async #letGo(): Promise<void> {
+    const { metrics, fanout, openStreams } = this.services;
+    if (this.#counted) metrics.subscriptions.dec({ transport: this.#transport });
+    this.#counted = false;
+    const extras = this.#extras;
+    if (extras?.onAbort) extras.signal?.removeEventListener('abort', extras.onAbort);
+    if (extras) extras.onAbort = undefined;
+    if (this.#member) fanout.leave(this.#member);
+    this.#member = null;
+    if (this.#registered) openStreams.delete(this);
+    this.#registered = false;
+    const lease = this.#lease;
+    this.#lease = null;
     await lease?.release();
+  }
+}
+
+/** The iterator of a held stream: ended from the start. */
+const ENDED: AsyncIterableIterator<StreamItem> = {
+  next: () => Promise.resolve({ value: undefined, done: true }),
+  return: () => Promise.resolve({ value: undefined, done: true }),
+  [Symbol.asyncIterator]: () => ENDED,
+};
+
+/**
+ * The iterator of a stream whose transport drives it: yields nothing and
+ * ends once the stream's last result is written; `return()` ends the
+ * stream at once.
+ */
+class UntilEnded implements AsyncIterableIterator<StreamItem> {
+  constructor(private readonly stream: ActivityStream) {}
+
+  next(): Promise<IteratorResult<StreamItem>> {
+    return this.stream.ended().then(() => ({ value: undefined, done: true }));
+  }
+
+  return(): Promise<IteratorResult<StreamItem>> {
+    this.stream.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
   }
 }
 
@@ -204,18 +338,6 @@ const DROP_ERRORS: Record<DropReason, () => GraphQLError> = {
   backend_lost: () => pulseError('SERVICE_UNAVAILABLE', 'The connection to Redis was lost; reconnect to resume.'),
   token_expired: () => pulseError('UNAUTHENTICATED', 'The token of this subscription has expired; reconnect with a fresh token to resume.'),
 };
-
-/**
- * Ends a stream whose client should reconnect and resume: drops the
- * connection first (no `complete`, which clients take as final), then fails
- * the channel, which frees its queue at once and runs the `finally`. The
- * final error only reaches a client whose transport had nothing to drop.
- */
-function dropStream(channel: BoundedChannel<never>, { dropConnection }: ActivityStreamRequest, reason: DropReason): void {
-  if (!channel.open) return;
-  dropConnection?.(reason);
-  channel.fail(DROP_ERRORS[reason]());
-}
 
 /**
  * Most changes one resume replays: half the subscriber's queue, so that live
@@ -229,7 +351,9 @@ export function replayLimit(subscriberBufferSize: number): number {
 /**
  * Sends the member's first event, once its group holds changes back for it:
  * `Resumed` and the replayed changes when `since` can be resumed from, else
- * a `Snapshot` that says why not.
+ * a `Snapshot` that says why not. Snapshot reads are shared: by the
+ * subscribers that start together (`SharedSnapshots`), and by those of one
+ * group that start while it hears no change (`FanoutGroup.quietRead`).
  */
 async function startMember(services: LiveServices, { since, first, filter }: ActivityStreamRequest, member: Member): Promise<void> {
   const { store, clock, limits } = services;
@@ -239,7 +363,7 @@ async function startMember(services: LiveServices, { since, first, filter }: Act
     const stats = await store.stats(clock.now(), TOP_PATHS_MAX);
     return member.resume({ type: 'Resumed', cursor: since.seq, at: clock.now(), stats }, since.epoch, replay.changes);
   }
-  const shared = await services.snapshots.read({ first, filter });
+  const shared = await member.group.quietRead(() => services.snapshots.read({ first, filter }), clock.now(), SNAPSHOT_REUSE_MS);
   const { epoch, ...snapshot } = shared;
   // Stamped with when it was read, so subscribers that share a read share its executed bytes too.
   member.goLive({ type: 'Snapshot', at: snapshot.stats.at, ...snapshot, resume: replay?.recovered === false ? replay.reason : 'FRESH' }, epoch, shared);

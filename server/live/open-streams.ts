@@ -1,4 +1,4 @@
-import { Deadlines } from './deadlines.js';
+import { Deadlines, type DeadlineHandle, type Expiring } from './deadlines.js';
 
 /**
  * Why Pulse drops a subscriber's connection instead of ending its stream
@@ -24,40 +24,63 @@ export type DropReason = 'slow_consumer' | 'shutdown' | 'backend_lost' | 'token_
 export type DropConnection = (reason: DropReason) => boolean;
 
 /**
+ * An open stream as {@link OpenStreams} keeps it: what drops it, and what
+ * its token's deadline calls (which drops it with `token_expired`).
+ */
+export interface DroppableStream extends Expiring {
+  drop(reason: DropReason): void;
+}
+
+/**
  * The `activityChanged` streams open in this process, each with the way to
  * drop it, so that a process-wide event (Redis lost, shutdown) reaches all of
  * them at once, and each is dropped when its viewer's token expires (one
  * timer for all of them).
  */
 export class OpenStreams {
-  readonly #drops = new Set<(reason: DropReason) => void>();
+  /** Each stream, with its token's deadline if it has one. */
+  readonly #streams = new Map<DroppableStream, DeadlineHandle | null>();
 
   constructor(private readonly deadlines = new Deadlines()) {}
 
   /**
    * Registers a stream, dropped with `token_expired` at `acceptedUntil`
-   * (epoch ms) when given; the returned function unregisters it (idempotent).
+   * (epoch ms) when given, until {@link OpenStreams.delete}. A stream
+   * registered twice counts once.
+   */
+  register(stream: DroppableStream, acceptedUntil?: number): void {
+    if (this.#streams.has(stream)) return;
+    this.#streams.set(stream, acceptedUntil === undefined ? null : this.deadlines.schedule(acceptedUntil, stream));
+  }
+
+  /** Unregisters a stream (idempotent). */
+  delete(stream: DroppableStream): void {
+    const deadline = this.#streams.get(stream);
+    if (deadline === undefined) return;
+    this.#streams.delete(stream);
+    if (deadline !== null) this.deadlines.cancel(deadline);
+  }
+
+  /**
+   * Registers a drop function (see {@link OpenStreams.register}); the
+   * returned function unregisters it (idempotent). One function registered
+   * twice counts twice.
    */
   add(drop: (reason: DropReason) => void, acceptedUntil?: number): () => void {
-    // Wrapped so that one function registered twice counts twice.
-    const entry = (reason: DropReason): void => drop(reason);
-    this.#drops.add(entry);
-    const cancelExpiry = acceptedUntil === undefined ? undefined : this.deadlines.add(acceptedUntil, () => entry('token_expired'));
-    return () => {
-      this.#drops.delete(entry);
-      cancelExpiry?.();
-    };
+    const stream: DroppableStream = { drop, expire: () => drop('token_expired') };
+    this.register(stream, acceptedUntil);
+    return () => this.delete(stream);
   }
 
   /** Drops every open stream; each is unregistered by its own cleanup. */
   dropAll(reason: DropReason): number {
-    const drops = [...this.#drops];
-    for (const drop of drops) drop(reason);
-    return drops.length;
+    const streams = [...this.#streams.keys()];
+    for (const stream of streams) stream.drop(reason);
+    return streams.length;
   }
 
   /** Open streams in this process. */
   get count(): number {
-    return this.#drops.size;
+    return this.#streams.size;
   }
 }

@@ -75,6 +75,12 @@ export interface PulseMetrics {
    * after the metrics (the backends report into them), hence a setter.
    */
   readLeasesFrom(count: () => number): void;
+  /**
+   * `pulse_direct_streams_total{outcome}`: distinct-mode subscription
+   * requests Pulse looked at before Yoga (see `transports/sse-direct/`):
+   * `served`, or handed to Yoga, by why (see `DirectOutcome`).
+   */
+  readonly directStreams: Counter<'outcome'>;
   /** `pulse_subscription_groups`: fan-out groups (subscribers sharing one execution per event), read at each scrape. */
   readonly subscriptionGroups: Gauge;
   /** Tells `pulse_subscription_groups` where to read (the hub is built after the metrics). */
@@ -118,6 +124,12 @@ export function createPulseMetrics(): PulseMetrics {
       name: 'pulse_limit_refusals_total',
       help: 'Requests refused by a per-client bound, by the setting that bounds it.',
       labelNames: ['limit'],
+      registers,
+    }),
+    directStreams: new Counter({
+      name: 'pulse_direct_streams_total',
+      help: 'Distinct-mode subscription requests looked at before Yoga: served there, or handed to Yoga and why.',
+      labelNames: ['outcome'],
       registers,
     }),
     leasesHeld: new Gauge({

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { Viewer } from '../auth/authenticator.js';
 import type { ChangeFeed } from '../bus/types.js';
@@ -65,6 +66,14 @@ export interface PulseContext {
    * executes events with.
    */
   readonly resultSink?: ResultSink;
+  /**
+   * Why this subscription was refused when its transport opened it itself
+   * (distinct-mode SSE served before Yoga, `transports/sse-direct/`), which
+   * then hands the request to Yoga: `activityChanged` answers with this
+   * error instead of opening again, so the refusal goes through the one
+   * pipeline (masking, metrics, response) and nothing is taken or counted twice.
+   */
+  readonly streamRefusal?: GraphQLError;
 }
 
 /**
@@ -83,4 +92,6 @@ export interface PulseServerContext {
   readonly req?: IncomingMessage;
   /** Node's response, from Yoga's node adapter: what a distinct-mode SSE drop destroys. */
   readonly res?: ServerResponse;
+  /** See {@link PulseContext.streamRefusal}. */
+  readonly streamRefusal?: GraphQLError;
 }

@@ -3,9 +3,8 @@ import { requireRole, type Viewer } from '../auth/authenticator.js';
 import type { PulseContext } from './context.js';
 import type { ActivityFilter } from '../domain/activity.js';
 import type { StreamItem } from '../domain/events.js';
-import { createEventExecutor, planFromInfo } from '../live/fanout/event-executor.js';
 import type { GroupSpec } from '../live/fanout/fanout-hub.js';
-import { groupKey } from '../live/fanout/group-key.js';
+import { groupSpecOf } from '../live/fanout/group-spec.js';
 import type { SubscriptionResolvers } from './generated/resolvers.js';
 import { openActivityStream } from '../live/activity-stream.js';
 import { callBackend } from './backend.js';
@@ -25,11 +24,8 @@ function groupSpec(context: PulseContext & { params?: { variables?: unknown } },
   // Shared by every member for as long as the group lives: only what resolvers of events read, nothing of one request.
   const { services, transport } = context;
   const groupContext: PulseContext = { services, transport, viewer, requestId: 'fan-out group', logger: services.logger };
-  return {
-    key: groupKey(info.operation, rawVariables, viewer.roles),
-    filter,
-    execute: createEventExecutor(planFromInfo(info, rawVariables, groupContext), services.logger),
-  };
+  const { schema, operation } = info;
+  return groupSpecOf({ schema, operation, fragments: Object.values(info.fragments), variables: rawVariables, roles: viewer.roles, filter, context: groupContext, logger: services.logger });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -41,6 +37,8 @@ export const Subscription: SubscriptionResolvers = {
   activityChanged: {
     // `since` arrives parsed by the Cursor scalar, which refuses a malformed one with BAD_USER_INPUT.
     subscribe: (_parent, { filter, first, since }, context, info) => {
+      // Opened already by the transport, and refused: answered here, as if opened now (see `streamRefusal`).
+      if (context.streamRefusal) throw context.streamRefusal;
       const { services, viewer, signal, requestId, dropConnection, resultSink, transport } = context;
       const admin = requireRole(viewer, ['admin'], 'activityChanged');
       // Every transport hands one (Yoga-written responses an iterated one, see `root/app.ts`).

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator, Viewer } from '../auth/authenticator.js';
@@ -10,9 +10,9 @@ import { createPulseSchema } from './schema.js';
 import type { DropConnection } from '../live/open-streams.js';
 import { useAuth } from '../http/auth-plugin.js';
 import { useBodyLimit } from '../http/body-limit.js';
-import { useCors } from '../http/cors.js';
+import { createCors } from '../http/cors.js';
 import { ASSET_PATH, useDashboard } from '../http/dashboard.js';
-import { useDocumentLimits } from '../http/document-limits.js';
+import { createDocumentLimits } from '../http/document-limits.js';
 import { frontDoor, useGraphQLPathsOnly, type RefusedRequest } from '../http/front-door.js';
 import { createGraphiQL } from '../http/graphiql.js';
 import { IteratedSink } from '../live/fanout/iterated-sink.js';
@@ -22,12 +22,13 @@ import { useStreamingHeaders } from '../http/streaming-headers.js';
 import { countHttpConnections, useMetricsEndpoint, useSubscriptionMetrics, type MetricsAccess } from '../http/metrics-endpoint.js';
 import { outputBoundsOf } from '../transports/output-bounds.js';
 import { useExplicitNullDataOnRefusal } from '../http/refusal-shape.js';
-import { createRequestIds, useRequestLog, type RequestIds } from '../http/request-id.js';
+import { createRequestIds, createRequestLog, type RequestIds } from '../http/request-id.js';
 import type { RequestLimits } from '../http/request-limits.js';
 import type { SingleConnectionBackend } from '../transports/sse-single/backend.js';
 import { useSingleConnectionSse } from '../transports/sse-single/plugin.js';
 import { isDistinctModeRequest } from '../transports/sse-single/requests.js';
 import { attachWsTransport, type WsTransport } from '../transports/ws.js';
+import { createDirectSse, type HandedBack } from '../transports/sse-direct/handler.js';
 
 /** Where each transport lives. */
 export const ENDPOINTS = { graphql: '/graphql', stream: '/graphql/stream', health: '/healthz', ready: '/readyz', metrics: '/metrics' } as const;
@@ -68,7 +69,10 @@ export interface PulseServer {
 /**
  * One Yoga instance (one execution pipeline, auth, masking) served over
  * GraphQL over HTTP, graphql-sse in distinct mode (`/graphql`) and single
- * connection mode (`/graphql/stream`), and graphql-ws (`/graphql`).
+ * connection mode (`/graphql/stream`), and graphql-ws (`/graphql`). Plain
+ * distinct-mode subscriptions are served before Yoga's adapter, with the
+ * same checks, documents and answers (`transports/sse-direct/`); anything
+ * else they meet goes on to Yoga.
  */
 export function createPulseServer(options: PulseServerOptions): PulseServer {
   const { services, authenticator, isReady, graphiqlToken, requestLogLevel, metricsAccess, corsOrigins = [], limits, singleConnection } = options;
@@ -89,15 +93,25 @@ export function createPulseServer(options: PulseServerOptions): PulseServer {
   const distinctSse = createDistinctSse({ keepAliveMs: limits.sseKeepAliveMs });
   const graphiql = createGraphiQL({ path: ENDPOINTS.graphql, token: graphiqlToken });
   const { logger, metrics } = services;
+  const schema = createPulseSchema();
+  const documents = createDocumentLimits(limits, onLimit);
+  const cors = createCors({ origins: corsOrigins, paths: [ENDPOINTS.graphql, ENDPOINTS.stream] });
+  const requestLog = createRequestLog({
+    logger,
+    ids: requestIds,
+    quietPaths: [ENDPOINTS.health, ENDPOINTS.ready, ENDPOINTS.metrics],
+    level: requestLogLevel,
+    logAddresses: services.privacy.addresses.mode === 'full',
+  });
   const yoga = createYoga<PulseServerContext, PulseContext>({
-    schema: createPulseSchema(),
+    schema,
     graphqlEndpoint: ENDPOINTS.graphql,
     healthCheckEndpoint: ENDPOINTS.health,
     landingPage: false,
     // Never dev-mode masking (it would put stack traces in responses when NODE_ENV=development).
     maskedErrors: { isDev: false },
     logging: pinoForYoga(services),
-    context: ({ request, viewer, transport, requestId, dropConnection, resultSink, res }): PulseContext => {
+    context: ({ request, viewer, transport, requestId, dropConnection, resultSink, res, streamRefusal }): PulseContext => {
       const via = transport ?? (request ? transportOf(request) : 'http');
       const distinctStream = via === 'sse-distinct' && request && res;
       const id = requestId ?? requestIdOf(requestIds, request);
@@ -113,36 +127,31 @@ export function createPulseServer(options: PulseServerOptions): PulseServer {
         // graphql-ws and single-connection SSE bring their own; a distinct-mode stream writes to its response;
         // a response Yoga writes itself (in process, multipart) reads the results from an iterated sink.
         resultSink: resultSink ?? (distinctStream ? distinctSse.sinkFor(request, res) : new IteratedSink(services.limits.subscriberBufferSize, services.limits.subscriberBufferBytes)),
+        streamRefusal,
       };
     },
     // Rendered by Pulse (nothing from a CDN); the token is prefilled in dev mode only. Only on the exact
     // path: Yoga matches its endpoint by suffix, query included (`/metrics?x=/graphql`).
     graphiql: (request) => (new URL(request.url).pathname === ENDPOINTS.graphql ? graphiql.options : false),
     renderGraphiQL: graphiql.render,
-    // Yoga's default reflects any Origin: CORS is useCors's allow-list instead.
+    // Yoga's default reflects any Origin: CORS is createCors's allow-list instead.
     cors: false,
     // Order matters: plugins that answer in onRequest stop the ones after them.
     plugins: [
       // onSubscribe only, listed before the role check so that role refusals are counted too.
       useSubscriptionMetrics(metrics),
       // Preflights are answered here, before auth; /metrics is not an API path, so it never answers CORS.
-      useCors({ origins: corsOrigins, paths: [ENDPOINTS.graphql, ENDPOINTS.stream] }),
+      cors.plugin,
       // Before any body is read: a protected request's token is checked from its headers alone (401 at once).
       useAuth({ authenticator, viewers, protectedPaths: [ENDPOINTS.graphql, ENDPOINTS.stream] }),
       // The first to read a body, and only up to its limit; the viewer follows the buffered request.
       useBodyLimit(limits.maxRequestBodyBytes, { onReplaced: (from, to) => carry(viewers, from, to), onRefused: () => onLimit('MAX_REQUEST_BODY_BYTES') }),
-      useRequestLog({
-        logger,
-        ids: requestIds,
-        quietPaths: [ENDPOINTS.health, ENDPOINTS.ready, ENDPOINTS.metrics],
-        level: requestLogLevel,
-        logAddresses: services.privacy.addresses.mode === 'full',
-      }),
+      requestLog.plugin,
       useMetricsEndpoint({ metrics, path: ENDPOINTS.metrics, access: metricsAccess, text: clusterMetricsText(metrics.registry) }),
       graphiql.plugin,
       useDashboard(),
       useExplicitNullDataOnRefusal(),
-      useDocumentLimits(limits, onLimit),
+      documents.plugin,
       singleConnectionSse.plugin,
       useReadinessCheck({ endpoint: ENDPOINTS.ready, check: isReady }),
       // Last to answer in onRequest: what is left is GraphQL only at its exact paths.
@@ -160,7 +169,24 @@ export function createPulseServer(options: PulseServerOptions): PulseServer {
     belongsToGraphQL: isDistinctModeRequest,
     onRefused: ({ method, path, requestId }: RefusedRequest) => logger.info({ requestId, req: { method, path }, res: { statusCode: 404 } }, 'http request'),
   };
-  const httpServer = createServer(frontDoor(door, yoga));
+  const direct = createDirectSse({
+    path: ENDPOINTS.graphql,
+    schema,
+    services,
+    authenticator,
+    documents,
+    maxBodyBytes: limits.maxRequestBodyBytes,
+    keepAliveMs: limits.sseKeepAliveMs,
+    corsHeaders: (origin) => cors.responseHeaders(origin),
+    requestLog,
+  });
+  // What the fast path hands back goes to Yoga with what it learned: the body it read, a refusal to answer.
+  // Yoga's Node adapter takes a body already read from `req.body` (as behind Express's parsers), as a plain Uint8Array.
+  const toYoga = (req: IncomingMessage, res: ServerResponse, { body, streamRefusal }: HandedBack = {}): void => {
+    if (body !== undefined) (req as IncomingMessage & { body?: Uint8Array }).body = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    void yoga.handle(req, res, streamRefusal === undefined ? {} : { streamRefusal });
+  };
+  const httpServer = createServer(frontDoor(door, (req, res) => direct.serve(req, res, (learned) => toYoga(req, res, learned))));
   countHttpConnections(httpServer, metrics);
   const ws = attachWsTransport({
     httpServer,

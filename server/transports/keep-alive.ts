@@ -15,7 +15,7 @@ export class KeepAlive {
 
   constructor(private readonly periodMs: number) {}
 
-  /** Pings `target` every period until the returned function is called. */
+  /** Pings `target` every period until the returned function is called (or {@link KeepAlive.delete}). */
   add(target: KeepAliveTarget): () => void {
     this.#targets.add(target);
     if (this.#timer === null) {
@@ -23,13 +23,16 @@ export class KeepAlive {
       // Idle streams alone must not keep the process alive.
       this.#timer.unref();
     }
-    return () => {
-      this.#targets.delete(target);
-      if (this.#targets.size === 0 && this.#timer !== null) {
-        clearInterval(this.#timer);
-        this.#timer = null;
-      }
-    };
+    return () => this.delete(target);
+  }
+
+  /** Stops pinging `target`; the timer stops with the last one. Idempotent. */
+  delete(target: KeepAliveTarget): void {
+    this.#targets.delete(target);
+    if (this.#targets.size === 0 && this.#timer !== null) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
   }
 
   #tick(): void {

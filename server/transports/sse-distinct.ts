@@ -1,19 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { ExecutionResult } from 'graphql';
-import { ResultBatch, type ResultSink } from '../live/fanout/result-sink.js';
+import { ResultBatch, type ResultSink, type SinkHolder } from '../live/fanout/result-sink.js';
 import { serializeResult } from '../live/fanout/serialize-result.js';
 import { KeepAlive, type KeepAliveTarget } from './keep-alive.js';
-
-const PING = ':\n\n';
-const COMPLETE = 'event: complete\ndata:\n\n';
-/** The headers of Yoga's own event streams; Yoga's response hooks (CORS, ours) add theirs as usual. */
-const STREAM_HEADERS = { 'content-type': 'text/event-stream', connection: 'keep-alive', 'cache-control': 'no-cache', 'content-encoding': 'none' };
-
-/** A batch as distinct-mode `next` events: one buffer, shared by every member that writes the batch. */
-function nextEvents(results: readonly string[]): Buffer {
-  return Buffer.from(results.map((json) => `event: next\ndata: ${json}\n\n`).join(''));
-}
+import { COMPLETE, DISTINCT_FRAMING, nextEvents, PING, STREAM_HEADERS } from './sse-frames.js';
 
 /**
  * One distinct-mode event stream, written straight to Node's response.
@@ -25,22 +16,30 @@ class EventStream implements ResultSink, KeepAliveTarget {
   #pendingBytes = 0;
   /** Set while an operation holds the stream beyond its iterator (see {@link ResultSink.hold}); resolves when it ends it. */
   #held: Promise<void> | null = null;
+  /** Ends the held stream (see {@link ResultSink.end}); null when not held, or ended. */
+  #release: ((final?: string) => void) | null = null;
 
   constructor(private readonly res: ServerResponse) {}
 
-  hold(onClosed: () => void): (final?: string) => void {
+  hold(holder: SinkHolder): void {
     let release!: () => void;
     this.#held = new Promise<void>((resolve) => (release = resolve));
     const closed = (): void => {
       release();
-      onClosed();
+      holder.connectionClosed();
     };
     this.res.once('close', closed);
-    return (final) => {
+    this.#release = (final) => {
       this.res.off('close', closed);
       if (final !== undefined) this.write(new ResultBatch([final]));
       release();
     };
+  }
+
+  end(final?: string): void {
+    const release = this.#release;
+    this.#release = null;
+    release?.(final);
   }
 
   /** Resolves when the operation that holds the stream ends it (at once if none does). */
@@ -49,7 +48,7 @@ class EventStream implements ResultSink, KeepAliveTarget {
   }
 
   write(batch: ResultBatch): void {
-    this.#write(batch.framed('sse-distinct', nextEvents));
+    this.#write(batch.framed(DISTINCT_FRAMING, nextEvents));
   }
 
   get bufferedBytes(): number {

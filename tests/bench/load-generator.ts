@@ -7,7 +7,7 @@
 import type { GeneratorApi, GeneratorReply, GeneratorRequest, Target } from './protocol.js';
 import { Publisher } from './publisher.js';
 import { timeQueries } from './queries.js';
-import { seed } from './seed.js';
+import { mixedIngest, recordPool, seed } from './seed.js';
 import { runStep } from './step.js';
 import { SubscriptionPool } from './subscription-pool.js';
 
@@ -39,6 +39,8 @@ const handlers: { [K in keyof GeneratorApi]: (args: Parameters<GeneratorApi[K]>[
   },
   step: (args) => runStep(args, pool, publisherFor(args.target)),
   seed: (args) => seed(args),
+  recordPool: (args) => recordPool(args),
+  mixedIngest: (args) => mixedIngest(args),
   queries: ({ target, count }) => timeQueries(target, count),
 };
 

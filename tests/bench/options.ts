@@ -13,6 +13,12 @@ export type Scenario = 'throughput' | 'open' | 'queries' | 'privacy';
  */
 export const SCENARIOS: readonly Scenario[] = ['open', 'throughput', 'queries', 'privacy'];
 
+/** Where Pulse keeps its state in a run: Redis (shared by processes, as deployed) or its own memory (one process). */
+export type PulseBackend = 'redis' | 'memory';
+
+/** Every backend, the default first. */
+export const PULSE_BACKENDS: readonly PulseBackend[] = ['redis', 'memory'];
+
 /** Everything one run does; every figure bounds a loop in count or time. */
 export interface BenchOptions {
   readonly quick: boolean;
@@ -20,6 +26,8 @@ export interface BenchOptions {
   readonly scenarios: readonly Scenario[];
   /** Where Pulse runs from (`--pulse-root`). @defaultValue undefined: this checkout */
   readonly pulseRoot: string | undefined;
+  /** Pulse's backend (`--pulse-backend`); the baselines always use Redis pub/sub. @defaultValue 'redis' */
+  readonly pulseBackend: PulseBackend;
   /** Subscribers during the rate search. @defaultValue 1000 (quick: 200) */
   readonly subscribers: number;
   /** Subscriptions opened for memory, open rate, idle cost and the 1 event/s latency. @defaultValue 10000 (quick: 1000) */
@@ -34,6 +42,8 @@ export interface BenchOptions {
   readonly seedBatch: number;
   /** Seeding requests in flight. @defaultValue 8 */
   readonly seedConcurrency: number;
+  /** Events timed in the mixed ingest (20k sessions of 5k users, `seedConcurrency` clients, `seedBatch` per request). @defaultValue 400000 (quick: 40000) */
+  readonly mixedEvents: number;
   /** Timed requests of each query. @defaultValue 500 (quick: 200) */
   readonly queryCount: number;
   /** Warm-up and measuring time of each rate step, in ms. @defaultValue 1000 and 3000 (quick: 500 and 1500) */
@@ -51,7 +61,7 @@ export interface BenchOptions {
   readonly slowRateMs: number;
 }
 
-const FULL: Omit<BenchOptions, 'quick' | 'servers' | 'scenarios' | 'pulseRoot'> = {
+const FULL: Omit<BenchOptions, 'quick' | 'servers' | 'scenarios' | 'pulseRoot' | 'pulseBackend'> = {
   subscribers: 1000,
   openCount: 10_000,
   openConcurrency: 100,
@@ -59,6 +69,7 @@ const FULL: Omit<BenchOptions, 'quick' | 'servers' | 'scenarios' | 'pulseRoot'> 
   privacySessions: 100_000,
   seedBatch: 500,
   seedConcurrency: 8,
+  mixedEvents: 400_000,
   queryCount: 500,
   stepWarmMs: 1000,
   stepMeasureMs: 3000,
@@ -74,6 +85,7 @@ const QUICK: Partial<typeof FULL> = {
   openCount: 1000,
   sessions: 20_000,
   privacySessions: 10_000,
+  mixedEvents: 40_000,
   queryCount: 200,
   stepWarmMs: 500,
   stepMeasureMs: 1500,
@@ -92,6 +104,7 @@ const NUMERIC = {
   'privacy-sessions': 'privacySessions',
   'seed-batch': 'seedBatch',
   'seed-concurrency': 'seedConcurrency',
+  'mixed-events': 'mixedEvents',
   queries: 'queryCount',
   'step-warm-ms': 'stepWarmMs',
   'step-ms': 'stepMeasureMs',
@@ -104,9 +117,10 @@ const NUMERIC = {
 
 /** Printed for `--help` and with every usage error. */
 export const USAGE = [
-  'usage: npm run bench -- [--quick] [--only pulse,raw,yoga] [--scenarios open,throughput,queries,privacy] [--pulse-root DIR] [--<number flag> N]',
+  'usage: npm run bench -- [--quick] [--only pulse,raw,yoga] [--scenarios open,throughput,queries,privacy] [--pulse-root DIR] [--pulse-backend redis|memory] [--<number flag> N]',
   `  number flags: ${Object.keys(NUMERIC).map((flag) => `--${flag}`).join(' ')}`,
   '  --pulse-root: run Pulse from another checkout (e.g. `git archive` of another commit, node_modules linked)',
+  '  --pulse-backend: memory runs Pulse without Redis (one process); the baselines still use Redis pub/sub',
   '  REDIS_URL: use that Redis instead of starting one (keys go under a fresh prefix and are deleted at the end).',
 ].join('\n');
 
@@ -119,7 +133,15 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
   const numeric = Object.fromEntries(Object.keys(NUMERIC).map((flag) => [flag, { type: 'string' as const }]));
   const { values } = parseArgs({
     args: [...argv],
-    options: { ...numeric, quick: { type: 'boolean' }, only: { type: 'string' }, scenarios: { type: 'string' }, 'pulse-root': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      ...numeric,
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      scenarios: { type: 'string' },
+      'pulse-root': { type: 'string' },
+      'pulse-backend': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   });
   if (values.help === true) return 'help';
@@ -139,7 +161,16 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     servers: list('only', values.only, SERVER_KINDS),
     scenarios: list('scenarios', values.scenarios, SCENARIOS),
     pulseRoot: values['pulse-root'],
+    pulseBackend: one('pulse-backend', values['pulse-backend'], PULSE_BACKENDS),
   };
+}
+
+/** One name of `known`, or the first of them when the flag is absent. */
+function one<T extends string>(flag: string, raw: unknown, known: readonly T[]): T {
+  if (typeof raw !== 'string') return known[0] as T;
+  const name = known.find((candidate) => candidate === raw.trim());
+  if (name === undefined) throw new Error(`--${flag} takes one of ${known.join(', ')}; got ${raw}`);
+  return name;
 }
 
 function list<T extends string>(flag: string, raw: unknown, known: readonly T[]): readonly T[] {

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { BenchContext, ServerUnderTest } from './scenarios.js';
 import type { SeedResult } from './protocol.js';
+import { redisCpuSeconds } from './redis-commands.js';
 
 /**
  * What personal-data handling costs per event (issue 10): the same seeding
@@ -66,10 +66,4 @@ export function describePrivacyRuns(runs: readonly PrivacyRun[]): string[] {
         `Redis ${signed(run.redisCpuMicrosPerEvent - base.redisCpuMicrosPerEvent)} µs CPU per event; ` +
         `${Math.round(run.seed.eventsPerSec)} against ${Math.round(base.seed.eventsPerSec)} events/s`,
     );
-}
-
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
-  return field('used_cpu_user') + field('used_cpu_sys');
 }

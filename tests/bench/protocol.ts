@@ -9,8 +9,15 @@ import type { LatencySummary } from './stats.js';
 export interface Target {
   /** `http://host:port/graphql`: subscriptions, the mutation and the queries all go here. */
   readonly graphqlUrl: string;
-  /** Sent with subscriptions and queries (the baselines ignore it). */
+  /** Sent with queries (the baselines ignore it). */
   readonly adminToken: string;
+  /**
+   * The secret every server under test verifies with: the generator mints
+   * one admin token per subscription with it, each of its own subject, so
+   * that no token cache and no per-admin state is shared between two
+   * subscriptions (the baselines ignore the header, but get the same bytes).
+   */
+  readonly tokenSecret: string;
   /** Sent with `recordActivities` (the baselines ignore it). */
   readonly ingestToken: string;
 }
@@ -78,7 +85,22 @@ export interface SeedArgs {
   readonly concurrency: number;
 }
 
-/** Outcome of seeding. */
+/** Arguments of the mixed ingest (see `mixedIngest` in seed.ts). */
+export interface MixedIngestArgs {
+  readonly target: Target;
+  /** Sessions in the pool. */
+  readonly sessions: number;
+  /** Users they belong to. */
+  readonly users: number;
+  /** Events sent by `mixedIngest`, each for a session of the pool. */
+  readonly events: number;
+  /** Events per `recordActivities`. */
+  readonly batchSize: number;
+  /** Clients sending at once, one request in flight each. */
+  readonly clients: number;
+}
+
+/** Outcome of seeding (or of the mixed ingest). */
 export interface SeedResult {
   readonly recorded: number;
   readonly elapsedMs: number;
@@ -105,6 +127,10 @@ export interface GeneratorApi {
   close(args: Record<string, never>): { readonly closed: number };
   step(args: StepArgs): StepResult;
   seed(args: SeedArgs): SeedResult;
+  /** Records the mixed ingest's pool of sessions. */
+  recordPool(args: MixedIngestArgs): SeedResult;
+  /** Sends events spread at random over the pool `recordPool` recorded. */
+  mixedIngest(args: MixedIngestArgs): SeedResult;
   /** `count` sequential `activeUsers(first: 50)` requests, then `count` `stats` requests, after a short warm-up. */
   queries(args: { readonly target: Target; readonly count: number }): QueryResult;
 }

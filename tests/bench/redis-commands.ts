@@ -29,3 +29,10 @@ export async function countCommands<T>(redis: Redis, during: () => Promise<T>): 
   }
   return { value, commands: Object.values(byCommand).reduce((total, n) => total + n, 0), byCommand };
 }
+
+/** CPU Redis has used so far (user + system, all its threads), in seconds, from `INFO cpu`. */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? Number.NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}

@@ -20,7 +20,7 @@ import { Redis } from 'ioredis';
 import { mintToken } from '../../server/auth/authenticator.js';
 import { spawnRedis, type SpawnedRedis } from '../support/redis-server.js';
 import { GeneratorClient } from './generator-client.js';
-import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
+import { parseBenchOptions, USAGE, type BenchOptions, type PulseBackend } from './options.js';
 import { describePrivacyRuns, PRIVACY_VARIANTS, privacyRun, type PrivacyRun } from './privacy.js';
 import type { Target } from './protocol.js';
 import { openScenario, queriesScenario, throughputScenario, type BenchContext, type ServerUnderTest } from './scenarios.js';
@@ -39,13 +39,15 @@ interface RunSetup {
   readonly secret: string;
   readonly tokens: { readonly admin: string; readonly ingest: string };
   readonly pulseRoot: string | undefined;
+  readonly pulseBackend: PulseBackend;
 }
 
 function serverEnv(kind: ServerKind, setup: RunSetup, prefix: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   if (kind !== 'pulse') return { REDIS_URL: setup.redisUrl, BENCH_CHANNEL: `${prefix}changes` };
+  // Without REDIS_URL Pulse keeps everything in its own memory.
+  const redis: Record<string, string> = setup.pulseBackend === 'redis' ? { REDIS_URL: setup.redisUrl, REDIS_PREFIX: prefix } : {};
   return {
-    REDIS_URL: setup.redisUrl,
-    REDIS_PREFIX: prefix,
+    ...redis,
     JWT_SECRET: setup.secret,
     LOG_LEVEL: 'warn',
     // The targets are for one process on two cores (the generator and Redis take the rest); ignored by a Pulse without workers.
@@ -71,7 +73,7 @@ async function withServer<T>(
 ): Promise<{ value: T; problems: Record<string, number> }> {
   const prefix = `bench:${setup.runId}:${label}:`;
   const server = await startServer(kind, serverEnv(kind, setup, prefix, env), setup.pulseRoot);
-  const target: Target = { graphqlUrl: server.graphqlUrl, adminToken: setup.tokens.admin, ingestToken: setup.tokens.ingest };
+  const target: Target = { graphqlUrl: server.graphqlUrl, adminToken: setup.tokens.admin, tokenSecret: setup.secret, ingestToken: setup.tokens.ingest };
   try {
     return { value: await body({ server, target }), problems: server.problems() };
   } finally {
@@ -174,13 +176,14 @@ async function run(options: BenchOptions, redisUrl: string): Promise<number> {
     mintToken({ secret, sub: 'bench-admin', roles: ['admin'], expiresIn: '2h' }),
     mintToken({ secret, sub: 'bench-ingest', roles: ['ingest'], expiresIn: '2h' }),
   ]);
-  const setup: RunSetup = { redisUrl, runId: startedAt.getTime().toString(36), secret, tokens: { admin, ingest }, pulseRoot: options.pulseRoot };
+  const setup: RunSetup = { redisUrl, runId: startedAt.getTime().toString(36), secret, tokens: { admin, ingest }, pulseRoot: options.pulseRoot, pulseBackend: options.pulseBackend };
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   const gen = GeneratorClient.start();
   const ctx: BenchContext = { gen, redis, options, log: (line) => console.log(line) };
   try {
     const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
     console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores; others' work skews every figure alike)`);
+    console.log(`Pulse's backend: ${options.pulseBackend}`);
     const results: Results = {};
     for (const kind of options.servers) results[kind] = await measureServer(kind, setup, ctx);
     if (options.servers.includes('pulse') && options.scenarios.includes('queries')) await measureQueries(setup, ctx, (results.pulse ??= { problems: {}, errors: [] }));

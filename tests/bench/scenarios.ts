@@ -5,7 +5,7 @@ import type { GeneratorClient } from './generator-client.js';
 import type { BenchOptions } from './options.js';
 import type { OpenResult, QueryResult, SeedResult, StepResult, Target } from './protocol.js';
 import { held, searchRate } from './rate-search.js';
-import { countCommands, type CommandCount } from './redis-commands.js';
+import { countCommands, redisCpuSeconds, type CommandCount } from './redis-commands.js';
 import type { BenchServer } from './servers.js';
 
 /** Drain of the one-event-per-second step. */
@@ -69,18 +69,72 @@ export interface OpenScenarioResult {
   readonly oneEventPerSec: StepRecord;
 }
 
+/** An ingest run with what it cost. */
+export interface IngestRecord {
+  readonly seed: SeedResult;
+  /** CPU Pulse used meanwhile, in percent of one core. */
+  readonly serverCpuPct: number;
+  /** Pulse's and Redis's CPU (user + system) per recorded event, in µs: what the rate costs, whatever else the machine runs. */
+  readonly pulseCpuMicrosPerEvent: number;
+  readonly redisCpuMicrosPerEvent: number;
+  /** Redis commands per recorded event (scripts' inner commands included). */
+  readonly redisCommandsPerEvent: number;
+}
+
+/**
+ * Runs one ingest through the generator and measures what it cost Pulse and
+ * Redis, per recorded event, and the Redis commands it caused.
+ */
+async function measuredIngest(ctx: BenchContext, sut: ServerUnderTest, send: () => Promise<SeedResult>): Promise<IngestRecord & { readonly commands: CommandCount }> {
+  const pulseBefore = sut.server.cpuSeconds();
+  const redisBefore = await redisCpuSeconds(ctx.redis);
+  const { value: seed, ...commands } = await countCommands(ctx.redis, send);
+  const pulseSeconds = sut.server.cpuSeconds() - pulseBefore;
+  const redisSeconds = (await redisCpuSeconds(ctx.redis)) - redisBefore;
+  const events = Math.max(1, seed.recorded);
+  return {
+    seed,
+    serverCpuPct: (pulseSeconds / (seed.elapsedMs / 1000)) * 100,
+    pulseCpuMicrosPerEvent: (pulseSeconds * 1e6) / events,
+    redisCpuMicrosPerEvent: (redisSeconds * 1e6) / events,
+    redisCommandsPerEvent: commands.commands / events,
+    commands,
+  };
+}
+
+/** The progress line of an ingest run. */
+function describeIngest({ seed, serverCpuPct, pulseCpuMicrosPerEvent, redisCpuMicrosPerEvent, redisCommandsPerEvent }: IngestRecord): string {
+  return (
+    `  ${seed.recorded} recorded in ${(seed.elapsedMs / 1000).toFixed(1)} s: ${Math.round(seed.eventsPerSec)} events/s, server CPU ${Math.round(serverCpuPct)} %, ` +
+    `CPU per event: Pulse ${pulseCpuMicrosPerEvent.toFixed(1)} µs, Redis ${redisCpuMicrosPerEvent.toFixed(1)} µs; ${redisCommandsPerEvent.toFixed(1)} Redis commands per event` +
+    `${seed.failures > 0 ? `, ${seed.failures} failed batches: ${seed.errors[0]}` : ''}`
+  );
+}
+
 /** Seeding (the ingest figure) and the query latencies over the seeded state. */
 export interface QueriesResult {
   readonly seed: SeedResult;
   /** CPU Pulse used while seeding, in percent of one core. */
   readonly seedServerCpuPct: number;
+  /** Pulse's and Redis's CPU (user + system) per seeded event, in µs. */
+  readonly seedPulseCpuMicrosPerEvent: number;
+  readonly seedRedisCpuMicrosPerEvent: number;
   /** Redis commands per recorded event while seeding (scripts' inner commands included). */
   readonly redisCommandsPerEvent: number;
   readonly seedCommands: CommandCount;
   readonly queries: QueryResult;
   /** Redis `used_memory` after seeding. */
   readonly redisUsedMemoryBytes: number;
+  /** The mixed ingest, after the queries (see {@link MIXED_POOL}), with the commands it caused. */
+  readonly mixed: IngestRecord & { readonly commands?: CommandCount };
 }
+
+/**
+ * The mixed ingest's pool, shaped like the independent measurement of issue
+ * 11: 20k sessions of 5k users, `seedConcurrency` clients sending
+ * `seedBatch` events per request.
+ */
+export const MIXED_POOL = { sessions: 20_000, users: 5_000 } as const;
 
 /** Opens subscriptions and fails loudly when none could be: the rest would measure nothing. */
 async function open(ctx: BenchContext, { target }: ServerUnderTest, count: number): Promise<OpenResult> {
@@ -180,18 +234,34 @@ export async function throughputScenario(ctx: BenchContext, sut: ServerUnderTest
 export async function queriesScenario(ctx: BenchContext, sut: ServerUnderTest): Promise<QueriesResult> {
   const { sessions, seedBatch, seedConcurrency, queryCount } = ctx.options;
   ctx.log(`  seeding ${sessions} sessions (batches of ${seedBatch}, ${seedConcurrency} in flight)`);
-  const cpuBefore = sut.server.cpuSeconds();
-  const { value: seed, ...seedCommands } = await countCommands(ctx.redis, () =>
-    ctx.gen.call('seed', { target: sut.target, sessions, batchSize: seedBatch, concurrency: seedConcurrency }),
-  );
-  const seedServerCpuPct = ((sut.server.cpuSeconds() - cpuBefore) / (seed.elapsedMs / 1000)) * 100;
-  const redisCommandsPerEvent = seedCommands.commands / Math.max(1, seed.recorded);
-  ctx.log(
-    `  ${seed.recorded} recorded in ${(seed.elapsedMs / 1000).toFixed(1)} s: ${Math.round(seed.eventsPerSec)} events/s, server CPU ${Math.round(seedServerCpuPct)} %, ` +
-      `${redisCommandsPerEvent.toFixed(1)} Redis commands per event${seed.failures > 0 ? `, ${seed.failures} failed batches: ${seed.errors[0]}` : ''}`,
-  );
+  const seeded = await measuredIngest(ctx, sut, () => ctx.gen.call('seed', { target: sut.target, sessions, batchSize: seedBatch, concurrency: seedConcurrency }));
+  ctx.log(describeIngest(seeded));
   const memory = /used_memory:(\d+)/.exec(await ctx.redis.info('memory'));
   const queries = await ctx.gen.call('queries', { target: sut.target, count: queryCount });
   ctx.log(`  activeUsers p99 ${queries.activeUsers.p99.toFixed(2)} ms, stats p99 ${queries.stats.p99.toFixed(2)} ms${queries.failures > 0 ? `, ${queries.failures} failed: ${queries.errors[0]}` : ''}`);
-  return { seed, seedServerCpuPct, redisCommandsPerEvent, seedCommands, queries, redisUsedMemoryBytes: Number(memory?.[1] ?? 0) };
+  const mixed = await mixedIngestRun(ctx, sut);
+  return {
+    seed: seeded.seed,
+    seedServerCpuPct: seeded.serverCpuPct,
+    seedPulseCpuMicrosPerEvent: seeded.pulseCpuMicrosPerEvent,
+    seedRedisCpuMicrosPerEvent: seeded.redisCpuMicrosPerEvent,
+    redisCommandsPerEvent: seeded.redisCommandsPerEvent,
+    seedCommands: seeded.commands,
+    queries,
+    redisUsedMemoryBytes: Number(memory?.[1] ?? 0),
+    mixed,
+  };
+}
+
+/** Records the mixed ingest's pool on the seeded server, then times the mixed ingest and what it cost. */
+async function mixedIngestRun(ctx: BenchContext, sut: ServerUnderTest): Promise<QueriesResult['mixed']> {
+  const { mixedEvents, seedBatch, seedConcurrency } = ctx.options;
+  const args = { target: sut.target, ...MIXED_POOL, events: mixedEvents, batchSize: seedBatch, clients: seedConcurrency };
+  ctx.log(`  mixed ingest: ${mixedEvents} events over ${MIXED_POOL.sessions} sessions of ${MIXED_POOL.users} users (${seedConcurrency} clients x ${seedBatch} events)`);
+  const pool = await ctx.gen.call('recordPool', args);
+  // Without its whole pool the load would start sessions instead of updating them: reported as failed, not timed.
+  if (pool.failures > 0) return { seed: { ...pool, recorded: 0, eventsPerSec: 0 }, serverCpuPct: 0, pulseCpuMicrosPerEvent: 0, redisCpuMicrosPerEvent: 0, redisCommandsPerEvent: 0 };
+  const mixed = await measuredIngest(ctx, sut, () => ctx.gen.call('mixedIngest', args));
+  ctx.log(describeIngest(mixed));
+  return mixed;
 }

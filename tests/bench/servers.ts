@@ -62,12 +62,13 @@ export interface BenchServer {
  * development checks; Yoga would ping every 300 ms under `test`), and resolves once it prints the
  * URL it listens on. Pulse runs from `pulseRoot` (another checkout, to
  * compare versions; it needs its own node_modules or a link to these).
+ * @param nodeArgs - flags for `node` itself, e.g. `--cpu-prof` (which `NODE_OPTIONS` may not carry) @defaultValue none
  * @throws Error with its output when it exits or stays silent for 30 s
  */
-export async function startServer(kind: ServerKind, env: Record<string, string>, pulseRoot: string = ROOT): Promise<BenchServer> {
+export async function startServer(kind: ServerKind, env: Record<string, string>, pulseRoot: string = ROOT, nodeArgs: readonly string[] = []): Promise<BenchServer> {
   const { NODE_ENV: _ignored, ...inherited } = process.env;
   const cwd = kind === 'pulse' ? pulseRoot : ROOT;
-  const child = spawn(process.execPath, kind === 'pulse' ? pulseEntry(pulseRoot) : ['--import', 'tsx', BASELINE_ENTRY[kind]], {
+  const child = spawn(process.execPath, [...nodeArgs, ...(kind === 'pulse' ? pulseEntry(pulseRoot) : ['--import', 'tsx', BASELINE_ENTRY[kind]])], {
     cwd,
     env: { ...inherited, NODE_ENV: 'production', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,6 +2,7 @@
 import { DeliveryCounter } from './delivery-counter.js';
 import type { OpenResult, Target } from './protocol.js';
 import { openSseSubscription, type SseSubscription } from './sse-subscriber.js';
+import { mintSubscriberTokens } from './subscriber-tokens.js';
 
 const MAX_ERRORS_KEPT = 5;
 
@@ -19,11 +20,13 @@ export class SubscriptionPool {
   }
 
   /**
-   * Opens subscriptions until `count` are open, `concurrency` at a time, and
-   * times it from the first request to the last response headers.
+   * Opens subscriptions until `count` are open, `concurrency` at a time, each
+   * with a token of its own subject (minted first, untimed), and times it
+   * from the first request to the last response headers.
    */
   async topUp(target: Target, count: number, concurrency: number): Promise<OpenResult> {
     const wanted = Math.max(0, count - this.size);
+    const tokens = await mintSubscriberTokens(target.tokenSecret, wanted);
     const errors: string[] = [];
     let opened = 0;
     let failed = 0;
@@ -31,9 +34,10 @@ export class SubscriptionPool {
     const started = performance.now();
     const worker = async (): Promise<void> => {
       while (next < wanted) {
+        const token = tokens[next] as string;
         next += 1;
         try {
-          this.subscriptions.add(await openSseSubscription(target, this.counter, () => this.onEnded()));
+          this.subscriptions.add(await openSseSubscription(target, token, this.counter, () => this.onEnded()));
           opened += 1;
         } catch (error) {
           failed += 1;

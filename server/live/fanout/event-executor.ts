@@ -1,4 +1,4 @@
-import { execute, Kind, type DocumentNode, type GraphQLError, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import { execute, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { isPromise, maskError } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { StreamItem } from '../../domain/events.js';
@@ -18,21 +18,6 @@ export interface SubscriptionPlan {
   /** The variables as the client sent them (execution coerces them again, as `subscribe` does per event). */
   readonly variableValues: Readonly<Record<string, unknown>> | undefined;
   readonly contextValue: unknown;
-}
-
-/**
- * The plan of the subscription a resolver is running: its operation and
- * fragments (the rest of the document plays no part in executing it) and
- * the client's raw variables.
- */
-export function planFromInfo(info: GraphQLResolveInfo, variableValues: Readonly<Record<string, unknown>> | undefined, contextValue: unknown): SubscriptionPlan {
-  return {
-    schema: info.schema,
-    document: { kind: Kind.DOCUMENT, definitions: [info.operation, ...Object.values(info.fragments)] },
-    operationName: info.operation.name?.value,
-    variableValues,
-    contextValue,
-  };
 }
 
 /**

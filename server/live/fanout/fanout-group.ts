@@ -24,10 +24,14 @@ export class FanoutGroup implements MemberGroup {
   /** Matching changes not yet written to the members, in cursor order. */
   #pending: ActivityChange[] = [];
   #flushScheduled = false;
-  /** Executed first events by the shared read they came from; forgotten with the read. */
-  readonly #sharedFirsts = new WeakMap<object, Map<string, string>>();
+  /** Executed first events by the shared read they came from, as batches every member writes; forgotten with the read. */
+  readonly #sharedFirsts = new WeakMap<object, Map<string, ResultBatch>>();
+  /** The read shared by members that start while the group hears nothing (see {@link FanoutGroup.quietRead}); forgotten at the next change. */
+  #quiet: { readonly read: Promise<unknown>; readonly at: number } | null = null;
 
   constructor(
+    /** The group's key (see `groupKey`): how its hub finds it. */
+    readonly key: string,
     readonly filter: ActivityFilter | null,
     private readonly execute: EventExecutor,
     private readonly onDelivered: DeliveryReporter,
@@ -37,8 +41,9 @@ export class FanoutGroup implements MemberGroup {
     this.#members.add(member);
   }
 
-  delete(member: Member): void {
-    this.#members.delete(member);
+  /** Removes a member; false when it was not in the group. */
+  delete(member: Member): boolean {
+    return this.#members.delete(member);
   }
 
   /** Executes one event for one member alone (a first event, a replay, figures at a cursor of its own). */
@@ -47,16 +52,39 @@ export class FanoutGroup implements MemberGroup {
   }
 
   /**
-   * Executes a first event that other members may have too (a snapshot from
-   * a shared read): once per `source`, epoch and resume outcome.
+   * A first event that other members may have too (a snapshot from a shared
+   * read), executed and batched once per `source`, epoch and resume outcome,
+   * so that every member writes the same bytes.
    */
-  executeShared(source: object, event: SnapshotEvent, epoch: string): string {
+  sharedFirst(source: object, event: SnapshotEvent, epoch: string): ResultBatch {
     let executed = this.#sharedFirsts.get(source);
     if (executed === undefined) this.#sharedFirsts.set(source, (executed = new Map()));
     const key = `${epoch}\u0000${event.resume}`;
-    let json = executed.get(key);
-    if (json === undefined) executed.set(key, (json = this.executeOne(event, epoch)));
-    return json;
+    let batch = executed.get(key);
+    if (batch === undefined) executed.set(key, (batch = new ResultBatch([this.executeOne(event, epoch)])));
+    return batch;
+  }
+
+  /**
+   * A read of the store (a snapshot) for a member that has joined: the one
+   * another member started, if the group has heard no change since it
+   * started and it is at most `maxAgeMs` old, else a new one from `read`.
+   * Sharing it loses nothing: the group listened before the shared read
+   * started (it listens before anyone joins), so a change the read misses
+   * arrives after it started, and either the group heard it (then the read
+   * is not shared) or it arrives after this member joined, which holds it
+   * back until its first event is out. A failed read is never shared.
+   */
+  quietRead<T>(read: () => Promise<T>, now: number, maxAgeMs: number): Promise<T> {
+    const quiet = this.#quiet;
+    if (quiet !== null && now - quiet.at <= maxAgeMs) return quiet.read as Promise<T>;
+    const fresh = read();
+    const entry = { read: fresh, at: now };
+    this.#quiet = entry;
+    fresh.catch(() => {
+      if (this.#quiet === entry) this.#quiet = null;
+    });
+    return fresh;
   }
 
   /** Counts writes made outside the group's batches (a member's replayed and held changes). */
@@ -65,6 +93,8 @@ export class FanoutGroup implements MemberGroup {
   }
 
   onChange(change: ActivityChange): void {
+    // A read that may not reflect this change (matching or not) must start no one else.
+    this.#quiet = null;
     let matches: boolean;
     try {
       matches = changeMatches(change, this.filter);

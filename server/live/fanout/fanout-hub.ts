@@ -14,13 +14,6 @@ export interface GroupSpec {
   readonly execute: EventExecutor;
 }
 
-/** A member in its group, and the way out. */
-export interface Membership {
-  readonly member: Member;
-  /** Leaves the group (idempotent); the last member out closes it. */
-  leave(): void;
-}
-
 interface Entry {
   readonly group: FanoutGroup;
   /** Settles once the group's bus and stats listeners are live. */
@@ -53,37 +46,40 @@ export class FanoutHub {
   }
 
   /**
-   * Joins the group of `spec`, creating it if needed, and resolves once the
-   * group hears every change published from then on: a member added then
-   * misses nothing that its snapshot does not already hold. Rejects, having
-   * joined nothing, when the bus cannot subscribe.
+   * Joins the group of `spec`, creating it if needed, and resolves with the
+   * member (in its group) once the group hears every change published from
+   * then on: a member added then misses nothing that its snapshot does not
+   * already hold. Rejects, having joined nothing, when the bus cannot
+   * subscribe. The member is in until {@link FanoutHub.leave}.
    */
-  async join(spec: GroupSpec, createMember: (group: FanoutGroup) => Member): Promise<Membership> {
+  async join(spec: GroupSpec, createMember: (group: FanoutGroup) => Member): Promise<Member> {
     const entry = this.#groups.get(spec.key) ?? this.#open(spec);
     entry.refs++;
-    const release = (): void => {
-      if (--entry.refs === 0) this.#close(spec.key, entry);
-    };
     try {
       await entry.ready;
     } catch (error) {
-      release();
+      this.#release(entry);
       throw error;
     }
     const member = createMember(entry.group);
     entry.group.add(member);
-    let left = false;
-    const leave = (): void => {
-      if (left) return;
-      left = true;
-      entry.group.delete(member);
-      release();
-    };
-    return { member, leave };
+    return member;
+  }
+
+  /** Takes a member out of its group (idempotent); the last member out closes the group. */
+  leave(member: Member): void {
+    const group = member.group as FanoutGroup;
+    const entry = this.#groups.get(group.key);
+    // A member is in only an open group, which its hub still holds under its key.
+    if (entry?.group === group && group.delete(member)) this.#release(entry);
+  }
+
+  #release(entry: Entry): void {
+    if (--entry.refs === 0) this.#close(entry.group.key, entry);
   }
 
   #open(spec: GroupSpec): Entry {
-    const group = new FanoutGroup(spec.filter, spec.execute, this.options.onDelivered);
+    const group = new FanoutGroup(spec.key, spec.filter, spec.execute, this.options.onDelivered);
     const entry: Entry = { group, ready: Promise.resolve(), stop: null, refs: 0 };
     entry.ready = this.#listen(group).then(
       (stop) => {

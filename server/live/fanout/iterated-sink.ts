@@ -1,6 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import { createBoundedChannel, type BoundedChannel } from './bounded-channel.js';
-import type { ResultBatch, ResultSink } from './result-sink.js';
+import type { ResultBatch, ResultSink, SinkHolder } from './result-sink.js';
 
 /**
  * An executed result as Yoga's result processors take it: its JSON text,
@@ -28,7 +28,7 @@ class FinalResult {
 export class IteratedSink implements ResultSink {
   #channel: BoundedChannel<string> | null = null;
   #overflowed = false;
-  #onClosed: (() => void) | null = null;
+  #holder: SinkHolder | null = null;
 
   /** Cheap until used: every operation of a Yoga-written response gets one, and most are no subscription. */
   constructor(
@@ -54,14 +54,15 @@ export class IteratedSink implements ResultSink {
     return this.#queue.open;
   }
 
-  hold(onClosed: () => void): (final?: string) => void {
-    this.#onClosed = onClosed;
-    return (final) => {
-      this.#onClosed = null;
-      // A final (error) result goes next: what the reader has not taken is dropped, as a slow reader's must be.
-      if (final === undefined) this.#queue.end();
-      else this.#queue.fail(new FinalResult(final));
-    };
+  hold(holder: SinkHolder): void {
+    this.#holder = holder;
+  }
+
+  end(final?: string): void {
+    this.#holder = null;
+    // A final (error) result goes next: what the reader has not taken is dropped, as a slow reader's must be.
+    if (final === undefined) this.#queue.end();
+    else this.#queue.fail(new FinalResult(final));
   }
 
   /**
@@ -80,10 +81,10 @@ export class IteratedSink implements ResultSink {
           },
         ),
       return: () => {
-        const onClosed = this.#onClosed;
-        this.#onClosed = null;
+        const holder = this.#holder;
+        this.#holder = null;
         void queue.return();
-        onClosed?.();
+        holder?.connectionClosed();
         return Promise.resolve({ value: undefined, done: true });
       },
       [Symbol.asyncIterator]: () => iterator,

@@ -5,7 +5,7 @@ import { statsDiffer } from '../stats-feed.js';
 import { changeMatches } from '../activity-filter.js';
 import { estimateBytes } from './event-weight.js';
 import type { MemberOutput } from './member-output.js';
-import type { ResultBatch } from './result-sink.js';
+import { ResultBatch } from './result-sink.js';
 
 /** What a {@link Member} reports besides its events. */
 export interface MemberObserver {
@@ -26,15 +26,25 @@ export interface MemberGroup {
   readonly filter: ActivityFilter | null;
   /** The event executed for the group's operation, as JSON; the same string for every member. */
   executeOne(event: SubscriptionEvent, epoch: string): string;
-  /** Like {@link MemberGroup.executeOne}, once per `source` (a shared snapshot read) for every member that shares it. */
-  executeShared(source: object, event: SnapshotEvent, epoch: string): string;
+  /** Like {@link MemberGroup.executeOne}, once per `source` (a shared snapshot read) for every member that shares it, as one batch. */
+  sharedFirst(source: object, event: SnapshotEvent, epoch: string): ResultBatch;
   /** Counts `writes` deliveries of a change that happened at `at`. */
   reportDelivered(writes: number, at: number): void;
+  /**
+   * A read of the store for a member that has joined (its snapshot): one a
+   * member started before, while the group has heard no change since, else
+   * a new one from `read` (see `FanoutGroup.quietRead`).
+   */
+  quietRead<T>(read: () => Promise<T>, now: number, maxAgeMs: number): Promise<T>;
 }
 
-/** Per stats tick: the JSON of a `StatsChanged` per (epoch, cursor), and whether figures differ per previous figures. */
+/**
+ * Per stats tick: the executed `StatsChanged` per (epoch, cursor), as one
+ * batch every member that gets it writes (so its framing is shared too),
+ * and whether figures differ per previous figures.
+ */
 export interface StatsTick {
-  readonly frames: Map<string, string>;
+  readonly frames: Map<string, ResultBatch>;
   readonly differs: Map<StatsRecord, boolean>;
 }
 
@@ -115,11 +125,9 @@ export class Member {
     this.#stats = stats;
     const event: SubscriptionEvent = { type: 'StatsChanged', cursor: Math.max(this.#cursor, groupCursor), at: stats.at, stats };
     const key = `${this.#epoch}:${event.cursor}`;
-    this.#write(event, () => {
-      let json = tick.frames.get(key);
-      if (json === undefined) tick.frames.set(key, (json = this.group.executeOne(event, this.#epoch)));
-      return json;
-    });
+    let batch = tick.frames.get(key);
+    if (batch === undefined) tick.frames.set(key, (batch = new ResultBatch([this.group.executeOne(event, this.#epoch)])));
+    this.writeBatch(batch);
   }
 
   /**
@@ -143,7 +151,7 @@ export class Member {
     this.#cursor = first.cursor;
     this.#stats = first.stats;
     if (read === undefined || first.type !== 'Snapshot') this.#writeOwn(first);
-    else this.#write(first, () => this.group.executeShared(read, first, epoch));
+    else this.writeBatch(this.group.sharedFirst(read, first, epoch));
     for (const change of [...replayed, ...held]) {
       if (change.cursor <= this.#cursor) continue;
       this.#cursor = change.cursor;

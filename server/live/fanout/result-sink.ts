@@ -1,3 +1,11 @@
+import type { DropReason } from '../open-streams.js';
+
+/** What holds a sink's stream (see {@link ResultSink.hold}). */
+export interface SinkHolder {
+  /** The connection closed before the holder ended the stream. */
+  connectionClosed(): void;
+}
+
 /**
  * Results written together: the JSON texts of one or more execution
  * results, in order (a fan-out group's changes of one tick, or one event of
@@ -48,13 +56,25 @@ export interface ResultSink {
   readonly open: boolean;
   /**
    * Present on sinks that can end their stream themselves (graphql-sse
-   * distinct connections, whose connection is the stream). The operation
-   * then lets its transport's iterator end right after the first event, so
-   * that nothing of the request (Yoga's context, the executor's state, the
-   * web stream) stays in memory for the stream's life; the stream goes on
-   * until the returned function ends it: with `final` (the JSON of a last,
-   * error result) if given, then `complete`. `onClosed` runs once if the
-   * connection closes first.
+   * distinct connections, whose connection is the stream), with
+   * {@link ResultSink.end}. The operation then lets its transport's
+   * iterator end right after the first event, so that nothing of the
+   * request (Yoga's context, the executor's state, the web stream) stays in
+   * memory for the stream's life; the stream goes on until the holder ends
+   * it. `holder.connectionClosed()` runs once if the connection closes
+   * first. An object, not a callback, so that holding costs no closure.
    */
-  hold?(onClosed: () => void): (final?: string) => void;
+  hold?(holder: SinkHolder): void;
+  /**
+   * Ends a held stream (see {@link ResultSink.hold}): with `final` (the JSON
+   * of a last, error result) if given, then `complete`. Ending one that
+   * never started (a refused subscription) writes nothing.
+   */
+  end?(final?: string): void;
+  /**
+   * Present on sinks that are their connection (a distinct-mode stream
+   * served before Yoga): drops it, as a transport's `DropConnection` does,
+   * for a stream whose request brings none.
+   */
+  dropConnection?(reason: DropReason): boolean;
 }
