@@ -1,11 +1,12 @@
 import type { Cluster } from 'ioredis';
 import { decodeMessage } from './decode-message.js';
+import { assertOpen, type FeedReports } from './feed-reports.js';
 import { ListenerSet } from './listeners.js';
 import { shardedSubscriptions } from './sharded-subscriptions.js';
 import type { ChangeFeed, ChangeListener } from './types.js';
 
 /** Options of {@link createShardedFeed}. */
-export interface ShardedFeedOptions {
+export interface ShardedFeedOptions extends FeedReports {
   /**
    * A Redis Cluster client created with `shardedSubscribers: true` and a
    * `slotsRefreshInterval`, dedicated to this feed (the feed leaves an
@@ -24,19 +25,6 @@ export interface ShardedFeedOptions {
    * SSUBSCRIBE.
    */
   channels: readonly string[];
-  /** Called with what a listener threw; must not throw. @defaultValue ignore */
-  onListenerError?: (error: unknown) => void;
-  /** Called with the parse error of a message that was dropped; must not throw. @defaultValue ignore */
-  onMalformed?: (error: unknown) => void;
-  /**
-   * Called once each time live channels stop being live: a master's
-   * subscriber connection was lost (the master restarted or failed over),
-   * a slot moved to another master, or the whole cluster connection closed.
-   * What is published on those channels until they are resubscribed never
-   * arrives, so listeners should make their clients resume. Must not throw.
-   * @defaultValue ignore
-   */
-  onDisconnect?: () => void;
 }
 
 const ignore = (): void => {};
@@ -116,8 +104,4 @@ export function createShardedFeed(options: ShardedFeedOptions): ChangeFeed {
       await subscriptions.release();
     },
   } satisfies ChangeFeed;
-}
-
-function assertOpen(closed: boolean): void {
-  if (closed) throw new Error('the change feed is closed');
 }

@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
 import { decodeMessage } from './decode-message.js';
+import { assertOpen, type FeedReports } from './feed-reports.js';
 import { ListenerSet } from './listeners.js';
 import { channelSubscription } from './redis-pubsub.js';
 import type { ChangeFeed, ChangeListener } from './types.js';
 
 /** Options of {@link createRedisFeed}. */
-export interface RedisFeedOptions {
+export interface RedisFeedOptions extends FeedReports {
   /**
    * Dedicated to pub/sub (a subscribed connection accepts no other commands).
    * Use one per feed: the feed leaves its message handler on it. Not quit by the feed.
@@ -13,17 +14,6 @@ export interface RedisFeedOptions {
   subscriber: Redis;
   /** The channel the store's scripts publish changes on, e.g. `RedisKeys.changesChannel`. */
   channel: string;
-  /** Called with what a listener threw; must not throw. @defaultValue ignore */
-  onListenerError?: (error: unknown) => void;
-  /** Called with the parse error of a message that was dropped; must not throw. @defaultValue ignore */
-  onMalformed?: (error: unknown) => void;
-  /**
-   * Called once each time the subscriber connection is lost (ioredis `close`
-   * or `end` after it was ready): what is published until it is back never
-   * arrives, so listeners should make their clients resume. Must not throw.
-   * @defaultValue ignore
-   */
-  onDisconnect?: () => void;
 }
 
 const ignore = (): void => {};
@@ -101,8 +91,4 @@ function watchConnection(client: Redis, onLost: () => void): { readonly lost: bo
       return lost;
     },
   };
-}
-
-function assertOpen(closed: boolean): void {
-  if (closed) throw new Error('the change feed is closed');
 }
