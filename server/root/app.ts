@@ -18,6 +18,7 @@ import { createGraphiQL } from '../http/graphiql.js';
 import { IteratedSink } from '../live/fanout/iterated-sink.js';
 import { useIteratedSinks } from '../transports/yoga-written.js';
 import { createDistinctSse } from '../transports/sse-distinct.js';
+import { usePlainIngest } from '../http/plain-ingest.js';
 import { useStreamingHeaders } from '../http/streaming-headers.js';
 import { countHttpConnections, useMetricsEndpoint, useSubscriptionMetrics, type MetricsAccess } from '../http/metrics-endpoint.js';
 import { outputBoundsOf } from '../transports/output-bounds.js';
@@ -159,6 +160,8 @@ export function createPulseServer(options: PulseServerOptions): PulseServer {
       useStreamingHeaders(),
       distinctSse.plugin,
       useIteratedSinks(),
+      // After the role check, whose refusal stops execution before it.
+      usePlainIngest(),
     ],
   });
   // Only Pulse's own paths, exactly as sent, reach Yoga; distinct-mode streams at the stream path go to /graphql.

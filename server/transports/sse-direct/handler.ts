@@ -147,6 +147,7 @@ class DirectSseHandler implements DirectSse {
     sink.start(headHeaders(req, requestId, corsHeaders));
     this.#outcome('served');
     requestLog.write({ requestId, method: 'POST', path, header: (name) => headerOf(req, name), statusCode: 200, ms: performance.now() - arrived });
+    forgetHeaders(req);
   }
 
   /** The stream a body asks for, or null when Yoga or the resolver would have a word to say about it. */
@@ -193,6 +194,21 @@ function openingContext(services: PulseServices, viewer: Viewer, requestId: stri
 /** Yoga's event-stream head, with what its response hooks add: streaming headers, CORS, the request id. */
 function headHeaders(req: IncomingMessage, requestId: string, corsHeaders: (origin: string | undefined) => Record<string, string>): OutgoingHttpHeaders {
   return { ...STREAM_HEADERS, ...STREAMING_HEADERS, ...corsHeaders(headerOf(req, 'origin') ?? undefined), [REQUEST_ID_HEADER]: requestId };
+}
+
+/** Stands for the headers of every request whose stream is open. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_RAW_HEADERS: readonly string[] = Object.freeze([]);
+
+/**
+ * Drops a served request's headers: Node keeps the request for as long as
+ * its response, hours for a stream, and nothing reads them again. That is a
+ * tenth of what a stream holds (its bearer token alone is a few hundred
+ * bytes), and a credential kept no longer than it is needed.
+ */
+function forgetHeaders(req: IncomingMessage): void {
+  req.headers = NO_HEADERS;
+  req.rawHeaders = NO_RAW_HEADERS as string[];
 }
 
 /** A request header as fetch's `Headers.get` reads Node's: repeated ones joined. */
