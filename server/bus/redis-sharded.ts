@@ -8,15 +8,19 @@ import type { ChangeFeed, ChangeListener } from './types.js';
 /** Options of {@link createShardedFeed}. */
 export interface ShardedFeedOptions extends FeedReports {
   /**
-   * A Redis Cluster client created with `shardedSubscribers: true` and a
-   * `slotsRefreshInterval`, dedicated to this feed (the feed leaves an
-   * `error` listener on it, and its SSUBSCRIBE bookkeeping must not meet
-   * anyone else's). Not quit by the feed: quit it after {@link ChangeFeed.close}.
+   * A Redis Cluster client created with a `slotsRefreshInterval`, dedicated
+   * to this feed. The feed follows its slot map and opens its own subscriber
+   * connections with its `redisOptions`, one per master serving some of
+   * `channels` (ioredis's sharded subscriber group, `shardedSubscribers`, is
+   * not used: see ./sharded-subscriptions.ts). Not quit by the feed: quit it
+   * after {@link ChangeFeed.close}.
    *
-   * The interval is how a slot moved to another master (resharding) is
-   * noticed: ioredis 5.11 documents a 5 s default but has none, and a
-   * subscriber sends no command that a MOVED reply could correct, so without
-   * it such a channel would stay silent for good.
+   * The interval is how a slot moved to another master is noticed when its
+   * old master said nothing (it failed over, say): ioredis 5.11 documents a
+   * 5 s default but has none, and a subscriber sends no command that a
+   * MOVED reply could correct, so without it such a channel would stay
+   * silent for good. It also bounds how long a moved channel waits for the
+   * map to name its new master.
    */
   subscriber: Cluster;
   /**
@@ -35,11 +39,10 @@ const ignore = (): void => {};
  * so that no event is broadcast to every node as a classic PUBLISH is.
  *
  * When the first listener subscribes, the feed SSUBSCRIBEs every channel
- * once, through ioredis's subscriber group (one connection per master), and
- * keeps that one subscription per channel until {@link ChangeFeed.close},
- * however many listeners come and go; it fans out in memory. Messages are
- * parsed by `parseChanges`; a malformed one is reported to `onMalformed` and
- * dropped.
+ * once, on connections of its own (one per master), and keeps that one
+ * subscription per channel until {@link ChangeFeed.close}, however many
+ * listeners come and go; it fans out in memory. Messages are parsed by
+ * `parseChanges`; a malformed one is reported to `onMalformed` and dropped.
  *
  * Order: each message's changes are delivered together and in order, and
  * the messages of one channel in the order its master accepted them. Order
@@ -47,42 +50,43 @@ const ignore = (): void => {};
  * cursors become per-partition positions (issue 12, item 4).
  *
  * Delivery is at-most-once, per channel: what is published on a channel
- * while its master's subscriber connection is down is lost. The feed
- * reports each such outage once to `onDisconnect`; `subscribe` rejects
- * while any channel is not live (a listener added then would miss changes
- * without knowing), and the feed resubscribes the lost channels in the
- * background, live again once their masters have confirmed SSUBSCRIBE.
+ * while it is not subscribed at its master is lost. The feed reports each
+ * such outage once to `onDisconnect`; `subscribe` rejects while any channel
+ * is not live (a listener added then would miss changes without knowing),
+ * and the feed resubscribes the lost channels in the background, live again
+ * once their masters have confirmed SSUBSCRIBE.
  *
- * Not yet safe under resharding: when a slot moves, Redis 7 pushes an
- * unsolicited `sunsubscribe` to the slot's subscribers, which ioredis 5.11.1
- * can take for the reply to a command it never sent and throw from its
- * socket handler ("Command queue state error"), an uncaught exception.
- * Seen in a test that moved a slot with `CLUSTER SETSLOT … NODE`; it must be
- * solved before this feed serves a cluster that reshards (issue 12).
+ * During a resharding: while a slot migrates its channels stay live at the
+ * source. When the source gives the slot up (`CLUSTER SETSLOT … NODE`), it
+ * pushes an unsolicited `sunsubscribe` for them; the feed takes that as the
+ * outage it is (one `onDisconnect`, `subscribe` rejecting) and SSUBSCRIBEs
+ * them at the master the slot map names next, as soon as the map (reloaded
+ * every `slotsRefreshInterval`) names the new one. What was SPUBLISHed on
+ * them meanwhile is lost; the other channels are not touched. A move whose
+ * push never came (the old master died) is found by the map reload alone.
  */
 export function createShardedFeed(options: ShardedFeedOptions): ChangeFeed {
   const { subscriber, channels, onListenerError = ignore, onMalformed = ignore, onDisconnect = ignore } = options;
   if (channels.length === 0) throw new RangeError('a sharded change feed needs at least one channel');
-  const { shardedSubscribers, slotsRefreshInterval } = subscriber.options;
-  if (!shardedSubscribers || !slotsRefreshInterval) {
-    throw new TypeError('the sharded change feed needs a Cluster created with shardedSubscribers: true and a slotsRefreshInterval');
+  if (!subscriber.options.slotsRefreshInterval) {
+    throw new TypeError('the sharded change feed needs a Cluster created with a slotsRefreshInterval');
   }
   const listeners = new ListenerSet(onListenerError);
   const ours = new Set(channels);
   let closed = false;
-  const subscriptions = shardedSubscriptions({
-    cluster: subscriber,
-    channels,
-    onLost: () => {
-      if (!closed) onDisconnect();
-    },
-  });
   const onMessage = (channel: string, text: string): void => {
     if (closed || !ours.has(channel)) return;
     const changes = decodeMessage(text, onMalformed);
     if (changes) listeners.deliver(changes);
   };
-  subscriber.on('smessage', onMessage);
+  const subscriptions = shardedSubscriptions({
+    cluster: subscriber,
+    channels,
+    onMessage,
+    onLost: () => {
+      if (!closed) onDisconnect();
+    },
+  });
 
   return {
     async subscribe(listener: ChangeListener) {
@@ -100,7 +104,6 @@ export function createShardedFeed(options: ShardedFeedOptions): ChangeFeed {
     async close() {
       closed = true;
       listeners.clear();
-      subscriber.off('smessage', onMessage);
       await subscriptions.release();
     },
   } satisfies ChangeFeed;

@@ -11,33 +11,34 @@ export type LossFilter = (confirmedBy: string | null, ownerNow: string | null) =
 export interface ShardLossHandlers {
   /** The subscriptions of the groups `affected` selects may have ended. */
   lose(affected: LossFilter): void;
-  /** ioredis has (re)started its sharded subscriber connections and sent its own SSUBSCRIBEs (not awaited, maybe refused). */
-  subscribersReady(): void;
-  /** The cluster connection ended for good: nothing will come back. */
+  /** The slot map was reloaded: a lost group may be subscribed at its new master now. */
+  refreshed(): void;
+  /** The cluster connection ended for good: the slot map will not be followed any more. */
   ended(): void;
 }
 
 /**
- * Turns the events of an ioredis 5.11 Cluster with sharded subscribers
- * into subscription losses:
- * - `-node` with a node key: the sharded subscriber connection to that
- *   master ended (ioredis does not reconnect it; its subscriber group opens
- *   a new one). The connection pool emits `-node` without the key for
- *   command connections, which hold no subscription: ignored.
+ * Turns the slot map events of an ioredis 5.11 Cluster into subscription
+ * losses of the feed's own subscriber connections:
  * - `refresh`: the slot map was reloaded; a live slot whose master changed
  *   (a failover, a resharding) lost its subscription with the old master.
- * - `close`: the whole cluster connection closed, every subscriber with it.
+ *   This is the backstop for a move whose unsolicited `sunsubscribe` was not
+ *   seen (its master died first, say): the map is reloaded every
+ *   `slotsRefreshInterval`.
+ * - `end`: the cluster connection ended for good, and with it the slot map
+ *   the subscriptions follow: every group is lost.
  * @returns `stop`, which removes the listeners
  */
 export function watchShardLosses(cluster: Cluster, handlers: ShardLossHandlers): { stop(): void } {
-  const listeners: Record<string, (...args: unknown[]) => void> = {
-    '-node': (_node, nodeKey) => {
-      if (typeof nodeKey === 'string') handlers.lose((confirmedBy, ownerNow) => confirmedBy === nodeKey || ownerNow === nodeKey);
+  const listeners: Record<string, () => void> = {
+    refresh: () => {
+      handlers.lose((confirmedBy, ownerNow) => confirmedBy !== null && confirmedBy !== ownerNow);
+      handlers.refreshed();
     },
-    refresh: () => handlers.lose((confirmedBy, ownerNow) => confirmedBy !== null && confirmedBy !== ownerNow),
-    close: () => handlers.lose(() => true),
-    subscribersReady: () => handlers.subscribersReady(),
-    end: () => handlers.ended(),
+    end: () => {
+      handlers.lose(() => true);
+      handlers.ended();
+    },
   };
   for (const [event, listener] of Object.entries(listeners)) cluster.on(event, listener);
   return {

@@ -38,3 +38,25 @@ export function redactUrl(url: string): string {
     return '<invalid url>';
   }
 }
+
+/**
+ * Opens a subscriber connection to one master of a Redis Cluster (`node`
+ * as `host:port`), with the Cluster's `redisOptions` (credentials, TLS),
+ * for a sharded change feed that manages its connections itself: it never
+ * reconnects and never resubscribes by itself, and it connects at once,
+ * queueing commands until it is ready. The caller listens for `error`
+ * before anything can arrive (see bus/shard-connection.ts).
+ */
+export function openClusterNodeSubscriber(node: string, redisOptions: RedisOptions): Redis {
+  const separator = node.lastIndexOf(':');
+  return new Redis({
+    ...redisOptions,
+    host: node.slice(0, separator),
+    port: Number(node.slice(separator + 1)),
+    lazyConnect: false,
+    enableReadyCheck: false,
+    enableOfflineQueue: true,
+    autoResubscribe: false,
+    retryStrategy: () => null,
+  });
+}

@@ -11,7 +11,7 @@ import { MalformedChangeError, encodeChanges } from '../../server/domain/change-
 import { redisKeys } from '../../server/redis/keys.js';
 import { DEFAULT_PARTITIONS, partitionTags } from '../../server/redis/partitions.js';
 import { EventQueue } from '../support/event-queue.js';
-import { spawnRedisCluster, type SpawnedCluster } from '../support/redis-cluster.js';
+import { connectTestCluster, spawnRedisCluster, type SpawnedCluster } from '../support/redis-cluster.js';
 import { connectTestRedis, testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -136,22 +136,6 @@ afterAll(async () => {
   await (await spawning)?.dispose();
 });
 
-/**
- * A client of the test cluster. `sharded` ones SSUBSCRIBE (one connection per
- * master, opened on demand) and reload the slot map every half second, which
- * is how they notice a slot that moved.
- */
-function connectCluster(cluster: SpawnedCluster, sharded = false): Cluster {
-  const nodes = cluster.ports.map((port) => ({ host: '127.0.0.1', port }));
-  const client = new Cluster(nodes, {
-    shardedSubscribers: sharded,
-    slotsRefreshInterval: sharded ? 500 : undefined,
-    redisOptions: { maxRetriesPerRequest: 1 },
-  });
-  // Commands report their own failures; without a listener ioredis would print every node's reconnect attempt.
-  client.on('error', () => {});
-  return client;
-}
 
 /** The partition channels of one feed: the default 18, named under a prefix of their own. */
 function partitionChannels(): string[] {
@@ -187,14 +171,14 @@ function openRedisCluster(): FeedFixture {
   const channels = partitionChannels();
   // The contract's order is one ordered stream's: its cases publish on one partition's channel.
   const channel = channels[clusterFixtures++ % channels.length] as string;
-  const admin = connectCluster(cluster);
+  const admin = connectTestCluster(cluster);
   const clients: Cluster[] = [admin];
   const feeds: ChangeFeed[] = [];
   const listenerErrors = new EventQueue<unknown>();
   const malformed = new EventQueue<unknown>();
   return {
     process() {
-      const subscriber = connectCluster(cluster, true);
+      const subscriber = connectTestCluster(cluster, { forFeed: true });
       clients.push(subscriber);
       const feed = createShardedFeed({ subscriber, channels, onListenerError: listenerErrors.push, onMalformed: malformed.push });
       feeds.push(feed);
@@ -210,7 +194,7 @@ function openRedisCluster(): FeedFixture {
       };
     },
     publisher() {
-      const client = connectCluster(cluster);
+      const client = connectTestCluster(cluster);
       clients.push(client);
       return async (changes) => void (await client.spublish(channel, encodeChanges(changes)));
     },
@@ -412,7 +396,7 @@ describe('ChangeFeed on Redis Cluster: one sharded channel per partition', () =>
   let closing: (() => Promise<void>)[] = [];
   beforeAll(async () => {
     cluster = await testCluster();
-    admin = connectCluster(cluster);
+    admin = connectTestCluster(cluster);
     await once(admin, 'ready');
   }, 60_000);
   afterAll(async () => {
@@ -425,7 +409,7 @@ describe('ChangeFeed on Redis Cluster: one sharded channel per partition', () =>
 
   /** A feed on `channels` in a process of its own, closed after the test. */
   function openFeed(channels: readonly string[], onDisconnect?: () => void): ChangeFeed {
-    const subscriber = connectCluster(cluster, true);
+    const subscriber = connectTestCluster(cluster, { forFeed: true });
     const feed = createShardedFeed({ subscriber, channels, onDisconnect });
     closing.push(async () => {
       await feed.close();
@@ -453,14 +437,11 @@ describe('ChangeFeed on Redis Cluster: one sharded channel per partition', () =>
 
   const sorted = (cursors: number[]): number[] => [...cursors].sort((a, b) => a - b);
 
-  it('refuses a Cluster that cannot follow its channels: no sharded subscribers, or no slot map refresh', () => {
+  it('refuses a Cluster that cannot follow its channels: one that never reloads its slot map', () => {
     const nodes = cluster.ports.map((port) => ({ host: '127.0.0.1', port }));
-    const channels = partitionChannels();
-    for (const options of [{ slotsRefreshInterval: 500 }, { shardedSubscribers: true }]) {
-      const subscriber = new Cluster(nodes, { ...options, lazyConnect: true });
-      expect(() => createShardedFeed({ subscriber, channels })).toThrow(/shardedSubscribers: true and a slotsRefreshInterval/);
-      subscriber.disconnect();
-    }
+    const subscriber = new Cluster(nodes, { lazyConnect: true });
+    expect(() => createShardedFeed({ subscriber, channels: partitionChannels() })).toThrow(/a slotsRefreshInterval/);
+    subscriber.disconnect();
   });
 
   it('spreads the 18 partition channels evenly over the three masters, and each delivers', async () => {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { freePort, startRedisProcess, stopRedisProcess, type RedisProcess } from './redis-server.js';
 import { waitUntil } from './wait.js';
 
@@ -80,4 +80,92 @@ async function waitForClusterOk(ports: readonly number[]): Promise<void> {
   } finally {
     clients.forEach((client) => client.disconnect());
   }
+}
+
+/** A slot migration begun by {@link beginSlotMigration}: its keys are on the target, the slot has not changed hands yet. */
+export interface SlotMigration {
+  readonly slot: number;
+  /** Indexes in `ports` of the master that owned the slot and of the one taking it. */
+  readonly from: number;
+  readonly to: number;
+  /**
+   * `CLUSTER SETSLOT … NODE` naming the target, on the target, then on the source
+   * (the moment the source drops the slot's shard channels and pushes
+   * `sunsubscribe` to their subscribers), then on the other masters; resolves
+   * once every master names the target as the slot's owner.
+   */
+  finish(): Promise<void>;
+}
+
+/**
+ * Starts moving `slot` to the master at `to` the way
+ * `redis-cli --cluster reshard` does: `SETSLOT IMPORTING` on the target,
+ * `SETSLOT MIGRATING` on the source, then `MIGRATE` of every key in the slot, a batch at a time. The
+ * source keeps serving the slot (and its shard channels) until
+ * {@link SlotMigration.finish}.
+ * @throws Error when the slot already belongs to `to`
+ */
+export async function beginSlotMigration(ports: readonly number[], slot: number, to: number): Promise<SlotMigration> {
+  const masters = ports.map((port) => new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 }));
+  try {
+    const ids = await Promise.all(masters.map(async (master) => String(await master.cluster('MYID'))));
+    const from = ports.indexOf(await slotOwnerPort(masters[0] as Redis, slot));
+    if (from === to) throw new Error(`slot ${slot} is already on master ${to}`);
+    const [source, target] = [masters[from] as Redis, masters[to] as Redis];
+    await target.cluster('SETSLOT', slot, 'IMPORTING', ids[from] as string);
+    await source.cluster('SETSLOT', slot, 'MIGRATING', ids[to] as string);
+    for (;;) {
+      const keys = (await source.cluster('GETKEYSINSLOT', slot, 100)) as string[];
+      if (keys.length === 0) break;
+      await source.migrate('127.0.0.1', ports[to] as number, '', 0, 5_000, 'KEYS', ...keys);
+    }
+    return { slot, from, to, finish: () => finishSlotMigration(ports, slot, [to, from], ids[to] as string) };
+  } finally {
+    masters.forEach((master) => master.disconnect());
+  }
+}
+
+/** Moves `slot` to the master at `to` (a whole {@link beginSlotMigration}); resolves once every master agrees. */
+export async function migrateSlot(ports: readonly number[], slot: number, to: number): Promise<void> {
+  await (await beginSlotMigration(ports, slot, to)).finish();
+}
+
+/** The port of the master that owns `slot`, as `node` sees the cluster. */
+async function slotOwnerPort(node: Redis, slot: number): Promise<number> {
+  const range = (await node.cluster('SLOTS')).find(([first, last]) => slot >= first && slot <= last);
+  const port = range?.[2]?.[1];
+  if (port === undefined) throw new Error(`no master owns slot ${slot}`);
+  return Number(port);
+}
+
+async function finishSlotMigration(ports: readonly number[], slot: number, [to, from]: [number, number], targetId: string): Promise<void> {
+  const masters = ports.map((port) => new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 }));
+  try {
+    // Target first, so that it bumps its epoch and claims the slot before the source lets it go.
+    const order = [to, from, ...ports.keys()].filter((index, i, all) => all.indexOf(index) === i);
+    for (const index of order) await (masters[index] as Redis).cluster('SETSLOT', slot, 'NODE', targetId);
+    await waitUntil(
+      async () => (await Promise.all(masters.map((master) => slotOwnerPort(master, slot).catch(() => -1)))).every((port) => port === ports[to]),
+      20_000,
+      { intervalMs: 20, what: `every master to name ${ports[to]} as the owner of slot ${slot}` },
+    );
+  } finally {
+    masters.forEach((master) => master.disconnect());
+  }
+}
+
+/**
+ * A client of a test cluster. A `forFeed` one is what the sharded change
+ * feed needs: it reloads the slot map every half second, which is how the
+ * feed notices a slot that moved.
+ */
+export function connectTestCluster(cluster: SpawnedCluster, { forFeed = false }: { forFeed?: boolean } = {}): Cluster {
+  const nodes = cluster.ports.map((port) => ({ host: '127.0.0.1', port }));
+  const client = new Cluster(nodes, {
+    slotsRefreshInterval: forFeed ? 500 : undefined,
+    redisOptions: { maxRetriesPerRequest: 1 },
+  });
+  // Commands report their own failures; without a listener ioredis would print every node's reconnect attempt.
+  client.on('error', () => {});
+  return client;
 }
