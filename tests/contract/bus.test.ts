@@ -9,8 +9,8 @@ import type { ChangeFeed } from '../../server/bus/types.js';
 import type { ActivityChange } from '../../server/domain/activity.js';
 import { MalformedChangeError, encodeChanges } from '../../server/domain/change-codec.js';
 import { redisKeys } from '../../server/redis/keys.js';
-import { DEFAULT_PARTITIONS, partitionTags } from '../../server/redis/partitions.js';
 import { EventQueue } from '../support/event-queue.js';
+import { listen, partitionChannels, range, started, take } from '../support/feed-changes.js';
 import { connectTestCluster, spawnRedisCluster, type SpawnedCluster } from '../support/redis-cluster.js';
 import { connectTestRedis, testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { waitUntil } from '../support/wait.js';
@@ -137,12 +137,6 @@ afterAll(async () => {
 });
 
 
-/** The partition channels of one feed: the default 18, named under a prefix of their own. */
-function partitionChannels(): string[] {
-  const keys = redisKeys(uniquePrefix('sharded-feed'));
-  return partitionTags(DEFAULT_PARTITIONS).map((tag) => keys.changesChannelOf(tag));
-}
-
 /** The masters of the test cluster, once `admin` knows them all. */
 async function mastersOf(admin: Cluster): Promise<Redis[]> {
   if (admin.status !== 'ready') await once(admin, 'ready');
@@ -168,7 +162,7 @@ let clusterFixtures = 0;
 function openRedisCluster(): FeedFixture {
   const cluster = spawned;
   if (!cluster) throw new Error('the Redis Cluster engine was not prepared');
-  const channels = partitionChannels();
+  const channels = partitionChannels('sharded-feed');
   // The contract's order is one ordered stream's: its cases publish on one partition's channel.
   const channel = channels[clusterFixtures++ % channels.length] as string;
   const admin = connectTestCluster(cluster);
@@ -224,36 +218,10 @@ const engines: FeedEngine[] = [
   },
 ];
 
-function started(cursor: number): ActivityChange {
-  const at = 1_700_000_000_000 + cursor;
-  return {
-    type: 'SessionStarted',
-    cursor,
-    at,
-    session: { id: `s${cursor}`, userId: 'u1', userName: 'Ann', ipAddress: null, path: '/home', userAgent: null, startedAt: at, lastSeen: at, eventCount: 1 },
-  };
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
-}
-
 function chunk<T>(items: readonly T[], size: number): T[][] {
   return range(0, Math.ceil(items.length / size) - 1).map((i) => items.slice(i * size, (i + 1) * size));
 }
 
-async function listen(feed: ChangeFeed): Promise<EventQueue<ActivityChange>> {
-  const queue = new EventQueue<ActivityChange>();
-  await feed.subscribe(queue.push);
-  return queue;
-}
-
-/** The cursors of the next `n` changes. */
-async function take(queue: EventQueue<ActivityChange>, n: number): Promise<number[]> {
-  const cursors: number[] = [];
-  while (cursors.length < n) cursors.push((await queue.next(5_000, `change ${cursors.length + 1} of ${n}`)).cursor);
-  return cursors;
-}
 
 describe.each(engines.map((engine) => [engine.name, engine] as const))('ChangeFeed contract: %s', (_name, engine) => {
   let fixture: FeedFixture;
@@ -440,12 +408,12 @@ describe('ChangeFeed on Redis Cluster: one sharded channel per partition', () =>
   it('refuses a Cluster that cannot follow its channels: one that never reloads its slot map', () => {
     const nodes = cluster.ports.map((port) => ({ host: '127.0.0.1', port }));
     const subscriber = new Cluster(nodes, { lazyConnect: true });
-    expect(() => createShardedFeed({ subscriber, channels: partitionChannels() })).toThrow(/a slotsRefreshInterval/);
+    expect(() => createShardedFeed({ subscriber, channels: partitionChannels('sharded-feed') })).toThrow(/a slotsRefreshInterval/);
     subscriber.disconnect();
   });
 
   it('spreads the 18 partition channels evenly over the three masters, and each delivers', async () => {
-    const channels = partitionChannels();
+    const channels = partitionChannels('sharded-feed');
     const perMaster = new Map<string, number>();
     for (const channel of channels) perMaster.set(masterOf(channel), (perMaster.get(masterOf(channel)) ?? 0) + 1);
     expect([...perMaster.values()]).toEqual([6, 6, 6]);
@@ -459,7 +427,7 @@ describe('ChangeFeed on Redis Cluster: one sharded channel per partition', () =>
   it('uses no classic pub/sub: nothing PUBLISHed or SUBSCRIBEd on any master, every channel SSUBSCRIBEd', async () => {
     const masters = await mastersOf(admin);
     await Promise.all(masters.map((master) => master.config('RESETSTAT')));
-    const channels = partitionChannels();
+    const channels = partitionChannels('sharded-feed');
     const received = await listen(openFeed(channels));
     await publishOnEach(channels, 1);
     await take(received, channels.length);
@@ -475,7 +443,7 @@ describe('ChangeFeed on Redis Cluster: one sharded channel per partition', () =>
   });
 
   it('reports a restarted master once, refuses subscribers until its channels are back, and then delivers on them again', async () => {
-    const channels = partitionChannels();
+    const channels = partitionChannels('sharded-feed');
     const restarted = `127.0.0.1:${cluster.ports[1]}`;
     const onRestarted = channels.filter((channel) => masterOf(channel) === restarted);
     const elsewhere = channels.filter((channel) => masterOf(channel) !== restarted);

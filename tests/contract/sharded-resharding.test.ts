@@ -4,13 +4,10 @@ import { Redis, type Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createShardedFeed } from '../../server/bus/redis-sharded.js';
 import type { ChangeFeed } from '../../server/bus/types.js';
-import type { ActivityChange } from '../../server/domain/activity.js';
 import { encodeChanges } from '../../server/domain/change-codec.js';
-import { redisKeys } from '../../server/redis/keys.js';
-import { DEFAULT_PARTITIONS, partitionTags } from '../../server/redis/partitions.js';
 import { EventQueue } from '../support/event-queue.js';
+import { listen, partitionChannels, range, started, take } from '../support/feed-changes.js';
 import { beginSlotMigration, connectTestCluster, migrateSlot, spawnRedisCluster, type SpawnedCluster } from '../support/redis-cluster.js';
-import { uniquePrefix } from '../support/redis.js';
 import { waitUntil } from '../support/wait.js';
 
 /**
@@ -84,7 +81,7 @@ describe('ChangeFeed on Redis Cluster: a slot moves to another master', () => {
 
   it('ioredis 5 meets the unsolicited sunsubscribe as a reply to no command: an error event, fatal on a connection without a listener', async () => {
     // The root cause, pinned: the feed relies on ioredis reporting it this way (and on having a listener).
-    const channel = partitionChannels()[0] as string;
+    const channel = partitionChannels('resharding')[0] as string;
     const owner = await masterIndexOf(channel);
     const connection = new Redis({ port: cluster.ports[owner] as number, host: '127.0.0.1', retryStrategy: () => null });
     const errors = new EventQueue<Error>();
@@ -101,7 +98,7 @@ describe('ChangeFeed on Redis Cluster: a slot moves to another master', () => {
   }, 30_000);
 
   it('reports the move once, delivers on the moved channel at its new master, and on the others throughout; then moves back', async () => {
-    const channels = partitionChannels();
+    const channels = partitionChannels('resharding');
     const moved = channels[0] as string;
     const others = channels.slice(1);
     const from = await masterIndexOf(moved);
@@ -132,7 +129,7 @@ describe('ChangeFeed on Redis Cluster: a slot moves to another master', () => {
   }, 60_000);
 
   it('delivers every change a client received under a steady publish loop while the slot moves, and reports the loss once', async () => {
-    const channels = partitionChannels();
+    const channels = partitionChannels('resharding');
     const moved = channels[1] as string;
     const disconnects = new EventQueue<true>();
     const { feed } = openFeed(channels, () => disconnects.push(true));
@@ -170,7 +167,7 @@ describe('ChangeFeed on Redis Cluster: a slot moves to another master', () => {
   }, 60_000);
 
   it('closes cleanly in the middle of a migration, holding no subscription anywhere afterwards', async () => {
-    const channels = partitionChannels();
+    const channels = partitionChannels('resharding');
     const moved = channels[2] as string;
     const disconnects = new EventQueue<true>();
     const { feed } = openFeed(channels, () => disconnects.push(true));
@@ -208,37 +205,5 @@ async function slotOwner(node: Redis, slot: number): Promise<number> {
   return Number(port);
 }
 
-/** The partition channels of one feed: the default 18, named under a prefix of their own. */
-function partitionChannels(): string[] {
-  const keys = redisKeys(uniquePrefix('resharding'));
-  return partitionTags(DEFAULT_PARTITIONS).map((tag) => keys.changesChannelOf(tag));
-}
-
-function started(cursor: number): ActivityChange {
-  const at = 1_700_000_000_000 + cursor;
-  return {
-    type: 'SessionStarted',
-    cursor,
-    at,
-    session: { id: `s${cursor}`, userId: 'u1', userName: 'Ann', ipAddress: null, path: '/home', userAgent: null, startedAt: at, lastSeen: at, eventCount: 1 },
-  };
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
-}
-
 const sorted = (cursors: number[]): number[] => [...cursors].sort((a, b) => a - b);
 
-async function listen(feed: ChangeFeed): Promise<EventQueue<ActivityChange>> {
-  const queue = new EventQueue<ActivityChange>();
-  await feed.subscribe(queue.push);
-  return queue;
-}
-
-/** The cursors of the next `n` changes. */
-async function take(queue: EventQueue<ActivityChange>, n: number): Promise<number[]> {
-  const cursors: number[] = [];
-  while (cursors.length < n) cursors.push((await queue.next(5_000, `change ${cursors.length + 1} of ${n}`)).cursor);
-  return cursors;
-}

@@ -129,6 +129,20 @@ async function redisHarness(): Promise<Harness> {
 const T0 = 1_700_000_000_123;
 const NOW = T0 + 1_000;
 
+/** A batch of three events: session s1 of u1 on /a, then moved to /b, then u2's s2. */
+function movingBatch(): ActivityRecordInput[] {
+  return [event('s1', 'u1', T0, { path: '/a' }), event('s1', 'u1', T0 + 1, { path: '/b' }), event('s2', 'u2', T0 + 2)];
+}
+
+/** The changes {@link movingBatch} publishes, as `[type, cursor]`, on an empty store. */
+const MOVING_BATCH_CHANGES = [
+  ['SessionStarted', 1],
+  ['UserJoined', 2],
+  ['SessionUpdated', 3],
+  ['SessionStarted', 4],
+  ['UserJoined', 5],
+];
+
 function event(sessionId: string, userId: string, at: number, fields: Partial<ActivityRecordInput> = {}): ActivityRecordInput {
   return { sessionId, userId, userName: null, ipAddress: null, path: null, userAgent: null, at, ...fields };
 }
@@ -243,20 +257,11 @@ describe.each(engines)('ActivityStore contract: $engine', ({ harness }) => {
     });
 
     it('applies a batch in order as one publish with increasing cursors; results show the state after the batch', async () => {
-      const results = await store.record(
-        [event('s1', 'u1', T0, { path: '/a' }), event('s1', 'u1', T0 + 1, { path: '/b' }), event('s2', 'u2', T0 + 2)],
-        NOW,
-      );
+      const results = await store.record(movingBatch(), NOW);
       const s1 = session('s1', 'u1', { path: '/b', lastSeen: T0 + 1, eventCount: 2 });
       expect(results.map((r) => r.session)).toEqual([s1, s1, session('s2', 'u2', { startedAt: T0 + 2, lastSeen: T0 + 2 })]);
       const all = await changes.next(5);
-      expect(all.map((c) => [c.type, c.cursor])).toEqual([
-        ['SessionStarted', 1],
-        ['UserJoined', 2],
-        ['SessionUpdated', 3],
-        ['SessionStarted', 4],
-        ['UserJoined', 5],
-      ]);
+      expect(all.map((c) => [c.type, c.cursor])).toEqual(MOVING_BATCH_CHANGES);
       expect(all[2]).toMatchObject({ previousPath: '/a', session: s1 });
       expect(changes.publishes).toBe(1);
     });
@@ -294,16 +299,9 @@ describe.each(engines)('ActivityStore contract: $engine', ({ harness }) => {
     });
 
     it('records with recordCount exactly as with record, answering only how many events', async () => {
-      const batch = [event('s1', 'u1', T0, { path: '/a' }), event('s1', 'u1', T0 + 1, { path: '/b' }), event('s2', 'u2', T0 + 2)];
-      expect(await store.recordCount(batch, NOW)).toBe(3);
+      expect(await store.recordCount(movingBatch(), NOW)).toBe(3);
       const all = await changes.next(5);
-      expect(all.map((c) => [c.type, c.cursor])).toEqual([
-        ['SessionStarted', 1],
-        ['UserJoined', 2],
-        ['SessionUpdated', 3],
-        ['SessionStarted', 4],
-        ['UserJoined', 5],
-      ]);
+      expect(all.map((c) => [c.type, c.cursor])).toEqual(MOVING_BATCH_CHANGES);
       expect(all[2]).toEqual({ type: 'SessionUpdated', cursor: 3, at: T0 + 1, session: session('s1', 'u1', { path: '/b', lastSeen: T0 + 1, eventCount: 2 }), previousPath: '/a' });
       expect([changes.publishes, h.reported]).toEqual([1, [5]]);
       expect(await mismatchOf(store.recordCount([event('s3', 'u3', T0), event('s1', 'u9', T0)], NOW))).toEqual([1]);
