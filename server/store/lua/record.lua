@@ -46,15 +46,21 @@ local function timeOf(text)
   return t
 end
 
--- The batch's sessions, each once, in the order the batch first names them.
-local ids, seen = {}, {}
-for _, r in ipairs(rows) do
-  local id = r[SESSION_ID]
-  if not seen[id] then
-    seen[id] = true
-    ids[#ids + 1] = id
+-- The values of one column of the batch, each once, in the order the batch first names them.
+local function distinct(column)
+  local values, seen = {}, {}
+  for _, r in ipairs(rows) do
+    local value = r[column]
+    if not seen[value] then
+      seen[value] = true
+      values[#values + 1] = value
+    end
   end
+  return values
 end
+
+-- The batch's sessions.
+local ids = distinct(SESSION_ID)
 
 -- Each session as stored before the batch (false when not active), read with
 -- one MGET; an id missing from it may still be an active legacy hash, which
@@ -95,14 +101,7 @@ local users, names = {}, {}
 
 -- The batch's users' scores, read with one ZMSCORE when first needed.
 local function loadUsers()
-  local userIds, listed = {}, {}
-  for _, r in ipairs(rows) do
-    local userId = r[USER_ID]
-    if not listed[userId] then
-      listed[userId] = true
-      userIds[#userIds + 1] = userId
-    end
-  end
+  local userIds = distinct(USER_ID)
   for i, score in ipairs(chunked('ZMSCORE', K.users, userIds)) do
     users[userIds[i]] = { score = score and tonumber(score) or false, text = score or nil, changed = false }
   end
