@@ -28,9 +28,18 @@ async function devTokens(config: Config, secret: string | undefined): Promise<De
   return { secret, admin, ingest };
 }
 
+/** Where the state lives, for the banner: never a password. */
+function describeBackend({ redisUrl, redisClusterNodes, redisPartitions }: Config): string {
+  if (redisClusterNodes) {
+    const seeds = redisClusterNodes.map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`)).join(',');
+    return `Redis Cluster at ${seeds}, ${redisPartitions} partitions`;
+  }
+  return redisUrl ? `Redis at ${redactUrl(redisUrl)}` : 'in memory';
+}
+
 /** Plain lines on stdout (not log records), meant for a person or a script to copy. */
 function printBanner(url: string, config: Config, tokens: DevTokens | undefined): void {
-  const backend = config.redisUrl ? `Redis at ${redactUrl(config.redisUrl)}` : 'in memory';
+  const backend = describeBackend(config);
   const lines = ['', `Pulse is running on ${url} (${backend}${config.workers > 1 ? `, ${config.workers} workers` : ''})`, `GraphiQL:   ${url}/graphql`];
   if (tokens) {
     lines.push(

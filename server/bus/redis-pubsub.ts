@@ -2,8 +2,8 @@ import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { Redis } from 'ioredis';
 
 /**
- * graphql-redis-subscriptions 2.7 as the Redis change feed uses it: one
- * channel, raw text, no publishing. Every workaround the library needs is
+ * graphql-redis-subscriptions 2.7 as the Redis change feed uses it: a fixed
+ * list of channels (one per partition), raw text, no publishing. Every workaround the library needs is
  * here, so that the feed (./redis.ts) reads as if the library had none:
  *
  * 1. `RedisPubSub` opens two connections of its own unless it is given both
@@ -24,19 +24,22 @@ import type { Redis } from 'ioredis';
  *    subscriber connection per feed.
  */
 export interface ChannelSubscription {
-  /** Resolves once Redis has confirmed SUBSCRIBE (at once if it already has); retries after a failure. */
+  /** Resolves once Redis has confirmed SUBSCRIBE of every channel (at once if it already has); retries after a failure. */
   ensure(): Promise<void>;
-  /** Sends UNSUBSCRIBE once the subscription is confirmed, if it is pending. Final: call once, on close. */
+  /** Sends UNSUBSCRIBE once the subscriptions are confirmed, if they are pending. Final: call once, on close. */
   release(): Promise<void>;
 }
 
 const ignore = (): void => {};
 
 /**
- * One subscription to `channel` on `subscriber`, taken on the first
- * {@link ChannelSubscription.ensure}, calling `onMessage` with each message's text.
+ * One subscription to each of `channels` on `subscriber`, all taken on the
+ * first {@link ChannelSubscription.ensure}, calling `onMessage` with the
+ * channel's index in `channels` and each message's text. One library
+ * instance serves them all, so the subscriber carries two listeners
+ * however many channels there are.
  */
-export function channelSubscription(subscriber: Redis, channel: string, onMessage: (text: string) => void): ChannelSubscription {
+export function channelSubscription(subscriber: Redis, channels: readonly string[], onMessage: (index: number, text: string) => void): ChannelSubscription {
   const pubsub = new RedisPubSub({
     // Workaround 1: never used to publish.
     publisher: subscriber,
@@ -45,24 +48,23 @@ export function channelSubscription(subscriber: Redis, channel: string, onMessag
     serializer: (text: string) => text,
     deserializer: (source) => source.toString(),
   });
-  let active: Promise<void> | undefined;
+  // Per channel: a failed SUBSCRIBE is retried alone, so a channel already live never gets a second handler.
+  const active: Array<Promise<void> | undefined> = channels.map(() => undefined);
+  const ensureOne = (index: number): Promise<void> =>
+    (active[index] ??= subscribeOnce(pubsub, channels[index] as string, (text) => onMessage(index, text)).catch((error: unknown) => {
+      active[index] = undefined;
+      throw error;
+    }));
   return {
-    ensure() {
-      active ??= subscribeOnce(pubsub, channel, onMessage).catch((error: unknown) => {
-        active = undefined;
-        throw error;
-      });
-      return active;
+    async ensure() {
+      await Promise.all(channels.map((_, index) => ensureOne(index)));
     },
     async release() {
-      const pending = active;
-      active = undefined;
-      const subscribed = await pending?.then(
-        () => true,
-        () => false,
-      );
+      const pending = active.splice(0, active.length, ...channels.map(() => undefined));
+      const confirmed = await Promise.all(pending.map((promise) => promise?.then(() => true, () => false) ?? false));
+      const subscribed = channels.filter((_, index) => confirmed[index]);
       // Workaround 3. A subscriber the caller already quit holds no subscription any more.
-      if (subscribed && subscriber.status !== 'end') await subscriber.unsubscribe(channel);
+      if (subscribed.length > 0 && subscriber.status !== 'end') await subscriber.unsubscribe(...subscribed);
     },
   };
 }

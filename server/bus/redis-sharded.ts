@@ -25,13 +25,24 @@ export interface ShardedFeedOptions extends FeedReports {
   subscriber: Cluster;
   /**
    * Every partition's change channel (`RedisKeys.changesChannelOf` of each
-   * of `partitionTags(P)`); at least one. Channels of one slot share one
-   * SSUBSCRIBE.
+   * of `partitionTags(P)`, as `changeChannels` gives them), in partition
+   * order; at least one. Channels of one slot share one SSUBSCRIBE. With
+   * several, each change is given the `partition` of the channel it came on
+   * (its index here).
    */
   channels: readonly string[];
 }
 
 const ignore = (): void => {};
+
+/** The sharded feed, which can also tell whether it hears every channel now (for `/readyz`). */
+export interface ShardedFeed extends ChangeFeed {
+  /**
+   * False while its Cluster connection is not ready or some channel that
+   * was live is being resubscribed: changes on it are being missed.
+   */
+  readonly live: boolean;
+}
 
 /**
  * The change feed on Redis Cluster: sharded pub/sub, one channel per
@@ -65,18 +76,20 @@ const ignore = (): void => {};
  * them meanwhile is lost; the other channels are not touched. A move whose
  * push never came (the old master died) is found by the map reload alone.
  */
-export function createShardedFeed(options: ShardedFeedOptions): ChangeFeed {
+export function createShardedFeed(options: ShardedFeedOptions): ShardedFeed {
   const { subscriber, channels, onListenerError = ignore, onMalformed = ignore, onDisconnect = ignore } = options;
   if (channels.length === 0) throw new RangeError('a sharded change feed needs at least one channel');
   if (!subscriber.options.slotsRefreshInterval) {
     throw new TypeError('the sharded change feed needs a Cluster created with a slotsRefreshInterval');
   }
   const listeners = new ListenerSet(onListenerError);
-  const ours = new Set(channels);
+  const partitionOf = new Map(channels.map((channel, index) => [channel, index]));
+  const partitioned = channels.length > 1;
   let closed = false;
   const onMessage = (channel: string, text: string): void => {
-    if (closed || !ours.has(channel)) return;
-    const changes = decodeMessage(text, onMalformed);
+    const partition = partitionOf.get(channel);
+    if (closed || partition === undefined) return;
+    const changes = decodeMessage(text, onMalformed, partitioned ? partition : undefined);
     if (changes) listeners.deliver(changes);
   };
   const subscriptions = shardedSubscriptions({
@@ -101,10 +114,13 @@ export function createShardedFeed(options: ShardedFeedOptions): ChangeFeed {
     get listenerCount() {
       return listeners.size;
     },
+    get live() {
+      return subscriber.status === 'ready' && !subscriptions.recovering;
+    },
     async close() {
       closed = true;
       listeners.clear();
       await subscriptions.release();
     },
-  } satisfies ChangeFeed;
+  } satisfies ShardedFeed;
 }

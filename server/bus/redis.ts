@@ -12,17 +12,22 @@ export interface RedisFeedOptions extends FeedReports {
    * Use one per feed: the feed leaves its message handler on it. Not quit by the feed.
    */
   subscriber: Redis;
-  /** The channel the store's scripts publish changes on, e.g. `RedisKeys.changesChannel`. */
-  channel: string;
+  /**
+   * The channels the store's scripts publish changes on, one per partition
+   * in partition order (`changeChannels(prefix, partitions)`; with one
+   * partition, `RedisKeys.changesChannel`); at least one. With several, each
+   * change is given the `partition` of the channel it came on.
+   */
+  channels: readonly string[];
 }
 
 const ignore = (): void => {};
 
 /**
- * The change feed for several processes: Redis pub/sub through
+ * The change feed for several processes on one Redis: pub/sub through
  * graphql-redis-subscriptions (its workarounds are in ./redis-pubsub.ts).
  *
- * Each feed holds one Redis subscription on `channel`, taken when the first
+ * Each feed holds one Redis subscription per channel, taken when the first
  * listener subscribes and kept until {@link ChangeFeed.close}, and fans out in
  * memory. Messages are parsed by `parseChanges`; a malformed one is reported
  * to `onMalformed` and dropped. Delivery is at-most-once: what is published
@@ -32,15 +37,17 @@ const ignore = (): void => {};
  * would miss changes without knowing.
  */
 export function createRedisFeed(options: RedisFeedOptions): ChangeFeed {
-  const { subscriber, channel, onListenerError = ignore, onMalformed = ignore, onDisconnect = ignore } = options;
+  const { subscriber, channels, onListenerError = ignore, onMalformed = ignore, onDisconnect = ignore } = options;
+  if (channels.length === 0) throw new RangeError('a Redis change feed needs at least one channel');
+  const partitioned = channels.length > 1;
   const listeners = new ListenerSet(onListenerError);
   let closed = false;
   const connection = watchConnection(subscriber, () => {
     if (!closed) onDisconnect();
   });
-  const subscription = channelSubscription(subscriber, channel, (text) => {
+  const subscription = channelSubscription(subscriber, channels, (index, text) => {
     if (closed) return;
-    const changes = decodeMessage(text, onMalformed);
+    const changes = decodeMessage(text, onMalformed, partitioned ? index : undefined);
     if (changes) listeners.deliver(changes);
   });
 

@@ -1,13 +1,22 @@
 import { isLoopbackHost } from './host.js';
 import { redactUrlCredentials } from './checks.js';
+import { formatRedisNode } from './redis-nodes.js';
 import type { Setting } from './setting.js';
 import { settingRows, type Config } from './settings.js';
 
 /** `listen=` and `backend=` each join two settings, so they are written here rather than by a row. */
 function joinedParts(config: Config): string[] {
   const listen = config.host.includes(':') ? `[${config.host}]:${config.port}` : `${config.host}:${config.port}`;
-  const backend = config.redisUrl === undefined ? 'memory' : `redis ${redactUrlCredentials(config.redisUrl)} prefix=${config.redisPrefix}`;
-  return [`listen=${listen}`, `backend=${backend}`];
+  return [`listen=${listen}`, `backend=${backendPart(config)}`];
+}
+
+/** Which Redis, its prefix and its partitions; the partition count only where it is not the plain one-Redis default. */
+function backendPart(config: Config): string {
+  const { redisUrl, redisClusterNodes, redisPrefix, redisPartitions } = config;
+  if (redisClusterNodes !== undefined) return `redis-cluster ${redisClusterNodes.map(formatRedisNode).join(',')} prefix=${redisPrefix} partitions=${redisPartitions}`;
+  if (redisUrl === undefined) return 'memory';
+  const partitions = redisPartitions === 1 ? '' : ` partitions=${redisPartitions}`;
+  return `redis ${redactUrlCredentials(redisUrl)} prefix=${redisPrefix}${partitions}`;
 }
 
 /** Who may scrape `/metrics` depends on the host as well as on `METRICS_TOKEN` (see `metricsAccess`). */
@@ -16,7 +25,7 @@ function metricsPart(config: Config): string {
   return `metrics=${isLoopbackHost(config.host) ? 'open' : 'hidden'}`;
 }
 
-const JOINED: ReadonlySet<string> = new Set(['host', 'port', 'redisUrl', 'redisPrefix']);
+const JOINED: ReadonlySet<string> = new Set(['host', 'port', 'redisUrl', 'redisClusterNodes', 'redisPrefix', 'redisPartitions']);
 
 /**
  * One line describing a config for the start-up log, derived from the

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseFlags } from './flags.js';
 import type { DefaultContext, Setting } from './setting.js';
+import { REDIS_SETTINGS } from './settings-core.js';
 import { flagName, settingRows, type Config, type SettingKey } from './settings.js';
 
 /**
@@ -49,7 +50,9 @@ export function loadConfig(
   const values = new Map<SettingKey, unknown>();
   const context: DefaultContext = { isSet: (name) => rawOf(name) !== undefined, valueOf: (key) => values.get(key as SettingKey), cores };
   for (const [key, row] of settingRows()) values.set(key, readSetting(row, rawOf(row.env), context, problems));
+  refuseTwoRedisBackends(rawOf, problems);
   refuseWorkersWithoutRedis(values, rawOf, problems);
+  refusePartitionsWithoutRedis(rawOf, problems);
   refuseSweepsTooRareForHistory(values, rawOf, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.fromEntries(values) as Config;
@@ -66,12 +69,34 @@ function readSetting(row: Setting<unknown>, raw: RawValue | undefined, context: 
   return fallback;
 }
 
+/** Whether either Redis setting is given, valid or not (a bad value is its own problem line). */
+const redisGiven = (rawOf: (name: string) => RawValue | undefined): boolean => REDIS_SETTINGS.some((name) => rawOf(name) !== undefined);
+
+/**
+ * One Redis and a cluster are two different places for the same state:
+ * picking one silently would split a deployment whose processes disagree.
+ */
+function refuseTwoRedisBackends(rawOf: (name: string) => RawValue | undefined, problems: string[]): void {
+  const nodes = rawOf('REDIS_CLUSTER_NODES');
+  const url = rawOf('REDIS_URL');
+  if (nodes === undefined || url === undefined) return;
+  problems.push(`${nodes.label} and ${url.label} are both set: expected one of them, REDIS_URL for one Redis or REDIS_CLUSTER_NODES for a Redis Cluster`);
+}
+
 /** Memory mode keeps its sessions, bus and leases in one process, so it cannot be several workers. */
 function refuseWorkersWithoutRedis(values: ReadonlyMap<SettingKey, unknown>, rawOf: (name: string) => RawValue | undefined, problems: string[]): void {
   const workers = rawOf('WORKERS');
-  if (rawOf('REDIS_URL') !== undefined || values.get('workers') === 1 || workers === undefined) return;
-  const expected = 'at most 1 without REDIS_URL: memory mode is one process; set REDIS_URL to run several workers as one gateway';
+  if (redisGiven(rawOf) || values.get('workers') === 1 || workers === undefined) return;
+  const expected =
+    'at most 1 without REDIS_URL or REDIS_CLUSTER_NODES: memory mode is one process; set one of them to run several workers as one gateway';
   problems.push(`${workers.label} = ${JSON.stringify(workers.value)}: expected ${expected}`);
+}
+
+/** Partitions are a layout of Redis keys and channels; memory mode has neither, so asking for them is a mistake worth saying. */
+function refusePartitionsWithoutRedis(rawOf: (name: string) => RawValue | undefined, problems: string[]): void {
+  const partitions = rawOf('REDIS_PARTITIONS');
+  if (partitions === undefined || redisGiven(rawOf)) return;
+  problems.push(`${partitions.label} = ${JSON.stringify(partitions.value)}: expected REDIS_URL or REDIS_CLUSTER_NODES to be set: partitions split Redis state, and memory mode has none`);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { checkHost, checkNonEmpty, checkRedisPrefix, checkRedisUrl, checkSecret, redactUrlCredentials } from './checks.js';
-import { HIDDEN, integer, MAX_TIMER_MS, oneOf, setting, text } from './setting.js';
+import { parseRedisNodes, type RedisNode } from './redis-nodes.js';
+import { HIDDEN, integer, MAX_TIMER_MS, oneOf, setting, text, type Parsed } from './setting.js';
 
 /** Far above any core count, low enough that a typo (an extra zero or two) is caught rather than forking thousands of processes. */
 export const MAX_WORKERS = 1024;
@@ -9,6 +10,22 @@ export const IP_MODES = ['full', 'truncate', 'hash', 'drop'] as const;
 
 /** One of {@link IP_MODES}. */
 export type IpMode = (typeof IP_MODES)[number];
+
+/**
+ * `REDIS_PARTITIONS`'s default on a cluster and its most: the same numbers
+ * as `DEFAULT_PARTITIONS` and `MAX_PARTITIONS` of server/redis/partitions.ts
+ * (which explains them), repeated because config imports nothing; a unit
+ * test keeps them equal.
+ */
+export const PARTITIONS = { clusterDefault: 18, max: 256 } as const;
+
+/** Either Redis setting given at all: whether a value is valid is its own problem line. */
+export const REDIS_SETTINGS = ['REDIS_URL', 'REDIS_CLUSTER_NODES'] as const;
+
+function redisNodes(raw: string): Parsed<readonly RedisNode[]> {
+  const parsed = parseRedisNodes(raw);
+  return 'nodes' in parsed ? { ok: true, value: parsed.nodes } : { ok: false, expected: parsed.expected };
+}
 
 /**
  * Sweeping four times per idle timeout keeps the overshoot small without
@@ -49,7 +66,26 @@ export const CORE_SETTINGS = {
     fallback: undefined,
     show: redactUrlCredentials,
     defaultDoc: '(memory)',
-    doc: '`redis://` or `rediss://` URL; switches store, bus and leases to Redis.',
+    doc: '`redis://` or `rediss://` URL; switches store, bus and leases to Redis. Not with `REDIS_CLUSTER_NODES`.',
+  }),
+  redisClusterNodes: setting<readonly RedisNode[] | undefined>({
+    env: 'REDIS_CLUSTER_NODES',
+    flag: 'value',
+    parse: redisNodes,
+    fallback: undefined,
+    defaultDoc: '(none)',
+    doc: 'Comma-separated `host:port` seed masters of a Redis Cluster (IPv6 as `[::1]:7000`); runs every engine on the cluster, the state split into `REDIS_PARTITIONS` partitions and the change feed on sharded pub/sub. Not with `REDIS_URL`.',
+    summary: null,
+  }),
+  redisPartitions: setting({
+    env: 'REDIS_PARTITIONS',
+    flag: 'value',
+    parse: integer({ min: 1, max: PARTITIONS.max }),
+    // A cluster spreads partitions over its masters; one Redis gains nothing from several unless asked.
+    fallback: ({ isSet }) => (isSet('REDIS_CLUSTER_NODES') ? PARTITIONS.clusterDefault : 1),
+    defaultDoc: `\`${PARTITIONS.clusterDefault}\` with \`REDIS_CLUSTER_NODES\`, else \`1\``,
+    doc: `Partitions of the state, 1 to ${PARTITIONS.max}: each has its own hash tag, Lua scripts and change channel, so writes spread over a cluster's masters (users map to partitions by id); the default puts the same number on each master of a 3-, 6- or 9-master cluster. Above 1 on one Redis, every partition lives on that node. Needs \`REDIS_URL\` or \`REDIS_CLUSTER_NODES\`.`,
+    summary: null,
   }),
   redisPrefix: setting({
     env: 'REDIS_PREFIX',
@@ -64,10 +100,10 @@ export const CORE_SETTINGS = {
     env: 'WORKERS',
     flag: 'value',
     parse: integer({ min: 1, max: MAX_WORKERS }),
-    // Whether `REDIS_URL` is *given* decides, not whether it is valid: a mistyped URL is its own problem line.
-    fallback: ({ isSet, cores }) => (isSet('REDIS_URL') ? Math.min(MAX_WORKERS, Math.max(1, cores)) : 1),
-    defaultDoc: 'one per core with `REDIS_URL`, else `1`',
-    doc: 'Serving processes, 1 to 1024: above 1, a primary forks them with `node:cluster` on one port (see [Several cores](#several-cores)); above 1 needs `REDIS_URL`.',
+    // Whether Redis is *given* decides, not whether it is valid: a mistyped URL is its own problem line.
+    fallback: ({ isSet, cores }) => (REDIS_SETTINGS.some(isSet) ? Math.min(MAX_WORKERS, Math.max(1, cores)) : 1),
+    defaultDoc: 'one per core with `REDIS_URL` or `REDIS_CLUSTER_NODES`, else `1`',
+    doc: 'Serving processes, 1 to 1024: above 1, a primary forks them with `node:cluster` on one port (see [Several cores](#several-cores)); above 1 needs `REDIS_URL` or `REDIS_CLUSTER_NODES`.',
   }),
   jwtSecret: setting<string | undefined>({
     env: 'JWT_SECRET',

@@ -15,10 +15,21 @@ export function pulseError(code: ErrorCode, message: string, extensions: Record<
   });
 }
 
-/** Thrown by stores when a batch names a session owned by another user; nothing was written. */
+/**
+ * Thrown by stores when a batch names a session owned by another user.
+ * Nothing was written, except on a partitioned store: there each partition
+ * applies its part of a batch on its own, and `recorded` says how many
+ * events other partitions took.
+ */
 export class SessionUserMismatchError extends Error {
-  /** @param indexes - positions in the batch of the offending events */
-  constructor(readonly indexes: readonly number[]) {
+  /**
+   * @param indexes - positions in the batch of the refused events
+   * @param recorded - events of the batch that were recorded all the same (other partitions' parts) @defaultValue 0
+   */
+  constructor(
+    readonly indexes: readonly number[],
+    readonly recorded = 0,
+  ) {
     super(`session belongs to another user (batch index ${indexes.join(', ')})`);
     this.name = 'SessionUserMismatchError';
   }

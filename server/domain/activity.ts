@@ -70,8 +70,13 @@ export interface StatsRecord {
 export type SessionEndReason = 'IDLE_TIMEOUT' | 'LOGOUT' | 'ERASED';
 
 interface ChangeBase {
-  /** Position in the change log: strictly increasing across every process. */
+  /** Position in its partition's change log: strictly increasing across every process. */
   readonly cursor: number;
+  /**
+   * The partition whose log numbered `cursor` (server/domain/cursor.ts);
+   * absent means 0, the only partition of memory mode and of one Redis by default.
+   */
+  readonly partition?: number;
   /** When the change happened. */
   readonly at: number;
 }

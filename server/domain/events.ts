@@ -1,12 +1,12 @@
 import type { ActiveUsersPage, ResumeOutcome } from './activity.js';
 import type { ActivityChange, SessionEndedChange, SessionStartedChange, SessionUpdatedChange, StatsRecord, UserJoinedChange, UserLeftChange } from './activity.js';
-import type { CursorPosition } from './cursor.js';
+import type { CursorPosition, Position } from './cursor.js';
 
 /** The first event of an `activityChanged` stream that did not resume: the whole state to start from. */
 export interface SnapshotEvent {
   readonly type: 'Snapshot';
-  /** The newest change the snapshot reflects. */
-  readonly cursor: number;
+  /** Per partition, the newest change the snapshot reflects. */
+  readonly cursor: Position;
   readonly at: number;
   readonly stats: StatsRecord;
   readonly page: ActiveUsersPage;
@@ -21,7 +21,7 @@ export interface SnapshotEvent {
 export interface ResumedEvent {
   readonly type: 'Resumed';
   /** The `since` it resumed from: the changes that follow are the ones after it. */
-  readonly cursor: number;
+  readonly cursor: Position;
   readonly at: number;
   /** Current figures, so the client's are current at once. */
   readonly stats: StatsRecord;
@@ -30,8 +30,8 @@ export interface ResumedEvent {
 /** New figures, sent only when one changed. */
 export interface StatsChangedEvent {
   readonly type: 'StatsChanged';
-  /** The newest change the subscriber had seen when the figures were computed. */
-  readonly cursor: number;
+  /** Per partition, the newest change the subscriber had seen when the figures were computed. */
+  readonly cursor: Position;
   readonly at: number;
   readonly stats: StatsRecord;
 }
@@ -39,8 +39,12 @@ export interface StatsChangedEvent {
 /** Everything an `activityChanged` stream yields, told apart by `type` (the GraphQL `__typename`). */
 export type SubscriptionEvent = SnapshotEvent | ResumedEvent | StatsChangedEvent | ActivityChange;
 
-/** An event as it leaves its stream: the cursor carries the epoch of the log it came from. */
-export type Wire<E extends { readonly cursor: number }> = E extends unknown ? Omit<E, 'cursor'> & { readonly cursor: CursorPosition } : never;
+/**
+ * An event as it leaves its stream: its cursor is the subscriber's whole
+ * position once the event is applied (for a change, every partition's, not
+ * only the change's own number), with the epoch of the log it came from.
+ */
+export type Wire<E extends { readonly cursor: unknown }> = E extends unknown ? Omit<E, 'cursor' | 'partition'> & { readonly cursor: CursorPosition } : never;
 
 // Named, because the GraphQL code generator maps each schema type to one exported name.
 /** {@link SnapshotEvent} on the wire. */
@@ -63,10 +67,15 @@ export type WireUserLeft = Wire<UserLeftChange>;
 /** What a stream delivers. */
 export type WireEvent = Wire<SubscriptionEvent>;
 
-/** Stamps an event with its log's epoch, for the wire. */
-export function toWire(event: SubscriptionEvent, epoch: string): WireEvent {
+/** Stamps a snapshot, resume or figures event, whose cursor is a position already, with its log's epoch. */
+export function toWire(event: SnapshotEvent | ResumedEvent | StatsChangedEvent, epoch: string): WireEvent {
   // Replacing one field keeps the variant, but TypeScript does not follow a spread through a union.
-  return { ...event, cursor: { epoch, seq: event.cursor } } as WireEvent;
+  return { ...event, cursor: { epoch, seqs: event.cursor } } as WireEvent;
+}
+
+/** Stamps a change with the position of the subscriber that applies it (which includes the change's own cursor). */
+export function changeToWire(change: ActivityChange, epoch: string, seqs: Position): WireEvent {
+  return { ...change, cursor: { epoch, seqs } } as WireEvent;
 }
 
 /**

@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/keys.js';
 import { runLua } from '../redis/lua.js';
 import { HeldLease, HeldLeases, LeaseManagerClosedError, type LeaseOwner } from './held.js';
 import { COUNT, SYNC } from './scripts.js';
+import { buildSyncCall, type Acquire, type Release, type SyncCall } from './sync-call.js';
 import type { LeaseManager } from './types.js';
 
 /** Options of {@link createRedisLeases}. */
 export interface RedisLeasesOptions {
-  /** A command connection (may be shared; not quit by the manager). */
-  redis: Redis;
+  /**
+   * A command connection (may be shared; not quit by the manager): one
+   * Redis, or a Cluster client, as every key of the leases carries the one
+   * hash tag `{pulse}` and so each call stays in one slot.
+   */
+  redis: Redis | Cluster;
   /** Where the leases live: `keys.leases(holder)`, `keys.leaseCounts(holder)` and `keys.leaseHeartbeat(process)`. */
   keys: RedisKeys;
   /** How long a lease outlives its process's last call: a crashed process's slots free up within this. @defaultValue 15000 */
@@ -78,40 +83,11 @@ function checkTimes(ttlMs: number, renewEveryMs: number, holderKeepMs: number): 
   if (!Number.isSafeInteger(holderKeepMs) || holderKeepMs < ttlMs) throw new RangeError(`holderKeepMs must be an integer of at least ttlMs (${ttlMs}), got ${holderKeepMs}`);
 }
 
-/** An acquire waiting for its call. */
-interface Acquire {
-  readonly holder: string;
-  readonly limit: number;
-  /** The lease's number, should it be granted. */
-  readonly lease: number;
-  readonly resolve: (lease: HeldLease | null) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-/** A release waiting for its call. */
-interface Release {
-  readonly holder: string;
-  readonly lease: number;
-}
-
-/** One call's operations as sync.lua takes them, and what to do with each reply. */
-interface Call {
-  readonly holders: string[];
-  readonly args: Array<string | number>;
-  /** Per operation, in order: how its reply is taken. */
-  readonly replies: Array<(reply: number) => void>;
-  readonly acquires: readonly Acquire[];
-  readonly releases: readonly Release[];
-  readonly restores: ReadonlySet<string>;
-  /** Whether this process held leases Redis should have when the call was made. */
-  readonly heldAny: boolean;
-}
-
 type Settings = Required<Pick<RedisLeasesOptions, 'ttlMs' | 'renewEveryMs' | 'holderKeepMs'>> & RedisLeasesOptions;
 
 class RedisLeases implements LeaseManager, LeaseOwner {
   readonly #held = new HeldLeases();
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #keys: RedisKeys;
   readonly #settings: Settings;
   readonly #onError: (error: unknown) => void;
@@ -220,54 +196,33 @@ class RedisLeases implements LeaseManager, LeaseOwner {
     return [this.#keys.leases(holder), this.#keys.leaseCounts(holder)];
   }
 
-  /** Takes what is queued into one call: releases, then restores, then acquires, then checks. */
-  #call(): Call {
-    const holders: string[] = [];
-    const positions = new Map<string, number>();
-    const positionOf = (holder: string): number => {
-      let position = positions.get(holder);
-      if (position === undefined) positions.set(holder, (position = holders.push(holder)));
-      return position;
-    };
-    const args: Array<string | number> = [];
-    const replies: Array<(reply: number) => void> = [];
-    const op = (code: string, holder: string, x: number, y: number, onReply: (reply: number) => void = ignore): void => {
-      args.push(code, positionOf(holder), x, y);
-      replies.push(onReply);
-    };
+  /** Takes what is queued into one call (see ./sync-call.ts). */
+  #call(): SyncCall {
     const releases = this.#releases;
     const restores = this.#restores;
     this.#releases = [];
     this.#restores = new Set();
-    const heldAny = this.#held.size > 0;
-    for (const { holder, lease } of releases) if (!restores.has(holder)) op('r', holder, lease, 0);
-    // Put back as this process knows them with nothing else out: a release queued with them is included.
-    for (const holder of restores) {
-      op('c', holder, 0, 0);
-      const leases = this.#held.leasesOf(holder);
-      for (const lease of leases) op('s', holder, lease, leases.length);
-    }
-    const acquires = this.#acquires.splice(0, MAX_ACQUIRES_PER_CALL);
-    for (const acquire of acquires) op('a', acquire.holder, acquire.limit, acquire.lease, (reply) => this.#acquired(acquire, reply === 1));
-    if (this.#renewDue) {
-      this.#renewDue = false;
-      // Only holders this call changes nothing of: what they should hold is exact.
-      for (const holder of this.#holdersToCheck()) {
-        const [lease] = this.#held.leasesOf(holder);
-        if (!positions.has(holder) && lease !== undefined) op('v', holder, this.#held.countOf(holder), lease, (reply) => reply === 1 || this.#restore(holder));
-      }
-    }
-    return { holders, args, replies, acquires, releases, restores, heldAny };
+    const checks = this.#renewDue ? this.#holdersToCheck() : [];
+    this.#renewDue = false;
+    return buildSyncCall({
+      held: this.#held,
+      releases,
+      restores,
+      acquires: this.#acquires.splice(0, MAX_ACQUIRES_PER_CALL),
+      checks,
+      onAcquired: (acquire, granted) => this.#acquired(acquire, granted),
+      onWrongCount: (holder) => this.#restore(holder),
+    });
   }
 
-  #answered(call: Call, replies: number[]): void {
+  #answered(call: SyncCall, replies: number[]): void {
     const [heartbeatWasThere, ...rest] = replies;
     rest.forEach((reply, i) => call.replies[i]?.(reply));
     // Redis lost the heartbeat: it may have lost (or another process pruned) every lease of this process.
     if (heartbeatWasThere === 0 && call.heldAny) for (const holder of this.#held.holders()) this.#restore(holder);
   }
 
-  #failed(call: Call, error: unknown): void {
+  #failed(call: SyncCall, error: unknown): void {
     for (const acquire of call.acquires) acquire.reject(error);
     // What Redis holds for these holders is unknown now: the next call sets it to what this process holds.
     for (const holder of [...call.releases.map((release) => release.holder), ...call.restores]) this.#restores.add(holder);

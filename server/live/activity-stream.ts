@@ -3,7 +3,7 @@ import type { Viewer } from '../auth/authenticator.js';
 import type { LiveServices } from './live-services.js';
 import type { ActivityFilter } from '../domain/activity.js';
 import type { CursorPosition } from '../domain/cursor.js';
-import type { StreamItem, SubscriptionEvent } from '../domain/events.js';
+import type { StreamItem } from '../domain/events.js';
 import { pulseError } from '../core/errors.js';
 import type { GroupSpec } from './fanout/fanout-hub.js';
 import { Member, type MemberObserver } from './fanout/member.js';
@@ -216,7 +216,8 @@ class ActivityStream implements MemberOutput, MemberObserver, DroppableStream, S
 
   // MemberOutput: the group's JSON straight to the sink, bounded by what the connection has not taken.
 
-  write(_event: SubscriptionEvent, _epoch: string, json: () => string): boolean {
+  write(json: () => string): boolean {
+    if (!this.open) return true;
     return this.writeBatch(new ResultBatch([json()]));
   }
 
@@ -358,10 +359,10 @@ export function replayLimit(subscriberBufferSize: number): number {
 async function startMember(services: LiveServices, { since, first, filter }: ActivityStreamRequest, member: Member): Promise<void> {
   const { store, clock, limits } = services;
   const limit = replayLimit(limits.subscriberBufferSize);
-  const replay = since ? fitting(await store.replay({ epoch: since.epoch, sinceSeq: since.seq, limit }, clock.now()), limits.subscriberBufferBytes) : null;
+  const replay = since ? fitting(await store.replay({ epoch: since.epoch, since: since.seqs, limit }, clock.now()), limits.subscriberBufferBytes) : null;
   if (since && replay?.recovered) {
     const stats = await store.stats(clock.now(), TOP_PATHS_MAX);
-    return member.resume({ type: 'Resumed', cursor: since.seq, at: clock.now(), stats }, since.epoch, replay.changes);
+    return member.resume({ type: 'Resumed', cursor: since.seqs, at: clock.now(), stats }, since.epoch, replay.changes);
   }
   const shared = await member.group.quietRead(() => services.snapshots.read({ first, filter }), clock.now(), SNAPSHOT_REUSE_MS);
   const { epoch, ...snapshot } = shared;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * The one way Pulse runs Lua. Every script is `.lua` files next to the
@@ -44,11 +44,18 @@ export function loadLua(dir: URL, names: readonly string[], prelude?: string): L
 }
 
 /**
+ * What runs scripts: one Redis, or a Cluster client, which routes each call
+ * by its first key (so every key of a call must share one slot).
+ */
+export type LuaClient = Redis | Cluster;
+
+/**
  * Runs a script by EVALSHA, falling back to EVAL when Redis does not know it
- * (first use, a restart, `SCRIPT FLUSH`): one round trip in the steady state.
+ * (first use, a restart, `SCRIPT FLUSH`, a Cluster master that never ran it):
+ * one round trip in the steady state.
  * @throws whatever Redis answers (the script's own errors included), or the connection error
  */
-export async function runLua(redis: Redis, script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+export async function runLua(redis: LuaClient, script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
   try {
     return await redis.evalsha(script.sha1, keys.length, ...keys, ...args);
   } catch (error) {

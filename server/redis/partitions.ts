@@ -29,11 +29,14 @@ export const MAX_PARTITIONS = 256;
  * may land on one master while another gets none (the skew that left half
  * of a cluster idle in centrifuge#554); chosen ones follow the ranges that
  * masters own, and keeping to the middle leaves room for the rounding of
- * master boundaries.
+ * master boundaries. One partition is the exception: its tag is `pulse`,
+ * the tag every key had before partitions, so that a deployment that keeps
+ * one partition keeps its keys where they are (one slot either way).
  * @throws RangeError when `count` is not 1 to {@link MAX_PARTITIONS}
  */
 export function partitionTags(count: number): string[] {
   if (!Number.isInteger(count) || count < 1 || count > MAX_PARTITIONS) throw new RangeError(`partitions must be 1 to ${MAX_PARTITIONS}, got ${count}`);
+  if (count === 1) return [SINGLE_PARTITION_TAG];
   const width = CLUSTER_SLOTS / count;
   return Array.from({ length: count }, (_, partition) => {
     const low = partition * width + width / 4;
@@ -45,6 +48,9 @@ export function partitionTags(count: number): string[] {
     }
   });
 }
+
+/** The tag of the one partition: that of every key before partitions (see `redisKeys`). */
+export const SINGLE_PARTITION_TAG = 'pulse';
 
 /**
  * The partition of a user: their id's slot (CRC16, as Redis computes it)

@@ -34,8 +34,11 @@ export async function callBackend<T>(context: PulseContext, operation: BackendCa
 function toClientError({ services, logger }: PulseContext, operation: BackendCall, error: unknown): GraphQLError {
   if (error instanceof GraphQLError) return error;
   if (error instanceof SessionUserMismatchError) {
-    return pulseError('SESSION_USER_MISMATCH', 'A session id was reused for another user; nothing was recorded.', {
+    // On Redis Cluster each partition applies its part of a batch alone: the client must not send the rest again.
+    const what = error.recorded === 0 ? 'nothing was recorded' : `the events at \`indexes\` were not recorded; the other ${error.recorded} were`;
+    return pulseError('SESSION_USER_MISMATCH', `A session id was reused for another user; ${what}.`, {
       indexes: error.indexes,
+      recorded: error.recorded,
     });
   }
   if (error instanceof InvalidCursorError) return pulseError('BAD_USER_INPUT', '`after` is not a cursor Pulse issued.', { field: 'after' });

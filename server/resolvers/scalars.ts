@@ -12,9 +12,6 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2
 /** The longest string {@link ISO_8601} matches: `2026-11-27T08:00:00.123456789+01:00`. */
 export const MAX_DATE_TIME_LENGTH = 35;
 
-/** The longest cursor string: a 32-character epoch, `:`, 16 digits (server/domain/cursor.ts). */
-export const MAX_CURSOR_LENGTH = 49;
-
 /**
  * The one input field of each scalar, named in its refusals: a scalar's
  * parser does not know where its value came from, and each is used by one
@@ -53,23 +50,24 @@ function isCursorPosition(value: unknown): value is CursorPosition {
     typeof value === 'object' &&
     value !== null &&
     'epoch' in value &&
-    'seq' in value &&
+    'seqs' in value &&
     typeof value.epoch === 'string' &&
-    typeof value.seq === 'number' &&
-    Number.isSafeInteger(value.seq)
+    Array.isArray(value.seqs) &&
+    value.seqs.length > 0 &&
+    value.seqs.every(Number.isSafeInteger)
   );
 }
 
 /** Reads a cursor argument, or throws `BAD_USER_INPUT`. */
 function parseCursorArgument(value: unknown): CursorPosition {
-  const cursor = typeof value === 'string' && value.length <= MAX_CURSOR_LENGTH ? parseCursor(value) : null;
+  const cursor = parseCursor(value);
   if (!cursor) throw pulseError('BAD_USER_INPUT', 'Cursor must be a cursor string as received from Pulse', { field: FIELD.Cursor });
   return cursor;
 }
 
 /**
  * `Cursor`: a change-log position with its epoch inside Pulse, the string
- * `"<epoch>:<seq>"` on the wire (decimal, so it stays exact in any client).
+ * `"<epoch>:<seq>"` on the wire, with one `.`-separated seq per partition (decimal, so it stays exact in any client).
  */
 export const CursorScalar = new GraphQLScalarType<CursorPosition, string>({
   name: 'Cursor',

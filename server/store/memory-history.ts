@@ -1,5 +1,5 @@
 import type { ActivityChange } from '../domain/activity.js';
-import type { HistoryOptions, ReplayQuery, ReplayResult } from './types.js';
+import type { HistoryOptions, ReplayResult } from './types.js';
 
 interface Entry {
   /** Null once erased: a hole, which replays skip. */
@@ -63,12 +63,12 @@ export class HistoryRing {
   /**
    * The changes after `sinceSeq`, holes skipped, when none of them was
    * dropped and the first is young enough; `current` is the newest cursor.
-   * The epoch was checked by the caller.
+   * The epoch (and the position's length) was checked by the caller.
    */
-  replay({ sinceSeq, limit }: Pick<ReplayQuery, 'sinceSeq' | 'limit'>, current: number, now: number): ReplayResult {
+  replay(sinceSeq: number, limit: number, current: number, now: number): ReplayResult {
     if (sinceSeq > current) return { recovered: false, reason: 'OTHER_EPOCH' };
     const missed = current - sinceSeq;
-    if (missed === 0) return { recovered: true, changes: [], cursor: current };
+    if (missed === 0) return { recovered: true, changes: [], cursor: [current] };
     if (missed > limit || missed > this.options.size || sinceSeq < this.#firstCursor - 1) return { recovered: false, reason: 'CURSOR_TOO_OLD' };
     const changes: ActivityChange[] = [];
     for (let i = sinceSeq + 1 - this.#firstCursor; i < this.#length; i++) {
@@ -77,7 +77,7 @@ export class HistoryRing {
       if (changes.length === 0 && entry.writtenAt < now - this.options.maxAgeMs) return { recovered: false, reason: 'CURSOR_TOO_OLD' };
       changes.push(entry.change);
     }
-    return { recovered: true, changes, cursor: current };
+    return { recovered: true, changes, cursor: [current] };
   }
 
   /**

@@ -64,6 +64,7 @@ export function createMemoryStore({ deliver, onPublished = () => {}, history = D
   const page = (query: ActiveUsersQuery): ActiveUsersPage => readPage(state, query);
 
   return {
+    partitions: 1,
     record: async (inputs, now) => publish(state.record(inputs, now), now),
     recordCount: async (inputs, now) => publish(state.record(inputs, now), now).length,
     endSession: async (sessionId, now) => publish(state.endSession(sessionId, now), now),
@@ -79,10 +80,11 @@ export function createMemoryStore({ deliver, onPublished = () => {}, history = D
     snapshot: async (query, now, topPathsLimit) => {
       // Page first: an invalid cursor must throw before anything else is read.
       const users = page(query);
-      return { cursor: state.cursor, epoch, stats: state.stats(now, topPathsLimit), page: users };
+      return { cursor: [state.cursor], epoch, stats: state.stats(now, topPathsLimit), page: users };
     },
-    replay: async (query, now) =>
-      query.epoch === epoch ? ring.replay(query, state.cursor, now) : { recovered: false, reason: 'OTHER_EPOCH' },
+    replay: async ({ epoch: wanted, since, limit }, now) =>
+      // One partition: a position of another length was issued by a deployment with another partition count.
+      wanted === epoch && since.length === 1 ? ring.replay(since[0] as number, limit, state.cursor, now) : { recovered: false, reason: 'OTHER_EPOCH' },
     // Nothing to release: the feed behind `deliver` belongs to the caller.
     close: async () => {},
   } satisfies ActivityStore;

@@ -102,21 +102,43 @@ export function parsePageReply(raw: unknown): ActiveUsersPage {
   return parsePage(json(raw));
 }
 
-/** Parses `snapshot.lua`'s reply. */
+/** Parses `snapshot.lua`'s reply: one partition's snapshot, its cursor the one-entry position. */
 export function parseSnapshotReply(raw: unknown): StoreSnapshot {
   const o = object(json(raw), 'snapshot');
-  return { cursor: int(o.cursor, 'cursor'), epoch: parseEpoch(o.epoch), stats: parseStats(o.stats), page: parsePage(o.page) };
+  return { cursor: [int(o.cursor, 'cursor')], epoch: parseEpoch(o.epoch), stats: parseStats(o.stats), page: parsePage(o.page) };
+}
+
+/** One partition's replay: the epoch of its log, and what it answered (its cursor a one-entry position). */
+export interface PartitionReplayReply {
+  readonly epoch: string;
+  readonly result: ReplayResult;
 }
 
 /** Parses `replay.lua`'s reply; the changes are checked like bus messages, since they are the same records. */
-export function parseReplayReply(raw: unknown): ReplayResult {
+export function parseReplayReply(raw: unknown): PartitionReplayReply {
   const o = object(json(raw), 'replay reply');
+  const epoch = parseEpoch(o.epoch);
   if (o.recovered === true) {
     const changes = parseChangesOrFail(list(o.changes, 'changes'));
-    return { recovered: true, changes, cursor: int(o.cursor, 'cursor') };
+    return { epoch, result: { recovered: true, changes, cursor: [int(o.cursor, 'cursor')] } };
   }
-  if (o.reason === 'CURSOR_TOO_OLD' || o.reason === 'OTHER_EPOCH') return { recovered: false, reason: o.reason };
+  if (o.reason === 'CURSOR_TOO_OLD' || o.reason === 'OTHER_EPOCH') return { epoch, result: { recovered: false, reason: o.reason } };
   throw new MalformedReplyError(`replay reply: unknown reason ${String(o.reason)}`);
+}
+
+/** Parses `top-paths.lua`'s reply: busiest first, ties by path ascending. */
+export function parseTopPathsReply(raw: unknown): PathCount[] {
+  return list(json(raw), 'top paths').map((entry) => {
+    const [path, sessions] = list(entry, 'top path');
+    return { path: string(path, 'path'), sessions: int(sessions, 'sessions') };
+  });
+}
+
+/** Parses `path-scores.lua`'s reply: one count per path asked for. */
+export function parsePathScoresReply(raw: unknown, expected: number): number[] {
+  const counts = list(json(raw), 'path scores').map((count) => int(count, 'path score'));
+  if (counts.length !== expected) throw new MalformedReplyError(`path scores: expected ${expected}, got ${counts.length}`);
+  return counts;
 }
 
 function bool(value: unknown, what: string): boolean {

@@ -1,8 +1,7 @@
 import { newEpoch } from '../domain/cursor.js';
-import type { Redis } from 'ioredis';
 import { MINUTE_HISTORY_LENGTH } from '../domain/activity.js';
-import type { RedisKeys } from '../redis/keys.js';
-import { loadLua, runLua, type LuaScript } from '../redis/lua.js';
+import type { PublishCommand, StoreKeys } from '../redis/keys.js';
+import { loadLua, runLua, type LuaClient, type LuaScript } from '../redis/lua.js';
 import { SESSION_SCAN_BOUND } from './paging.js';
 import type { HistoryOptions } from './types.js';
 
@@ -12,9 +11,11 @@ import type { HistoryOptions } from './types.js';
  * (the counter windows): `store.lua` (keys, sessions, change log),
  * optionally a library, and its own body. Every script takes the same five
  * keys and three arguments first (see {@link StoreScripts}), then its own,
- * then the same three keys (epoch, history, history floor) and three
- * arguments (a fresh epoch candidate, the history size, its max age) last,
- * where store.lua finds them whatever the script's own count.
+ * then the same three keys (epoch, history, history floor) and four
+ * arguments (the publish command, a fresh epoch candidate, the history
+ * size, its max age) last, where store.lua finds them whatever the script's
+ * own count. Every key of a call belongs to one partition (one hash tag),
+ * so a Cluster client routes it to that partition's master.
  */
 
 type Arg = string | number;
@@ -41,6 +42,8 @@ const REPLAY = storeScript('replay.lua');
 const TRIM_HISTORY = storeScript('trim-history.lua');
 const ERASE = storeScript('end-session.lua', 'erase.lua');
 const ERASE_HISTORY = storeScript('erase-history.lua');
+const TOP_PATHS = storeScript('read.lua', 'top-paths.lua');
+const PATH_SCORES = storeScript('path-scores.lua');
 
 /** A page query as the read scripts take it (`pageQuery` in read.lua). */
 export interface ScriptPageQuery {
@@ -62,7 +65,12 @@ export interface StoreScripts {
   stats(now: number, topPathsLimit: number): Promise<unknown>;
   activeUsers(query: ScriptPageQuery): Promise<unknown>;
   snapshot(query: ScriptPageQuery, now: number, topPathsLimit: number): Promise<unknown>;
+  /** `epoch` '' replays whatever the log's epoch, naming it in the reply. */
   replay(epoch: string, sinceSeq: number, limit: number, now: number): Promise<unknown>;
+  /** The partition's `limit` busiest paths, ties by path ascending. */
+  topPaths(limit: number): Promise<unknown>;
+  /** The partition's session count on each of `paths`. */
+  pathScores(paths: readonly string[]): Promise<unknown>;
   /** One bounded step of `trimHistory`: looks at no more than `budget` entries. */
   trimHistory(cutoff: number, budget: number): Promise<unknown>;
   /** One bounded step of `eraseUser`'s session ends: at most `limit` sessions. */
@@ -75,7 +83,7 @@ export interface StoreScripts {
  * Binds the store's scripts to `redis` and `keys`.
  * @throws when a key of `keys` is not a prefix followed by its id
  */
-export function bindStoreScripts(redis: Redis, keys: RedisKeys, history: HistoryOptions): StoreScripts {
+export function bindStoreScripts(redis: LuaClient, keys: StoreKeys, history: HistoryOptions, publish: PublishCommand = 'PUBLISH'): StoreScripts {
   const commonKeys = [keys.seq, keys.sessionsByLastSeen, keys.usersByLastSeen, keys.userNames, keys.pathCounts];
   // The channel, then the bases store.lua builds each session's and user's keys from (see keyBase).
   const commonArgs = [keys.changesChannel, keyBase(keys.session), keyBase(keys.userSessions)];
@@ -84,6 +92,7 @@ export function bindStoreScripts(redis: Redis, keys: RedisKeys, history: History
     runLua(redis, script, [...commonKeys, ...ownKeys, keys.epoch, keys.history, keys.historyFloor], [
       ...commonArgs,
       ...args,
+      publish,
       // A new candidate per call: a process that saw a flush must not bring back the epoch it drew before it.
       newEpoch(),
       history.size,
@@ -102,6 +111,8 @@ export function bindStoreScripts(redis: Redis, keys: RedisKeys, history: History
     trimHistory: (cutoff, budget) => run(TRIM_HISTORY, [], [cutoff, budget]),
     erase: (userId, now, limit) => run(ERASE, [], [userId, now, limit]),
     eraseHistory: (userId, from, through, count) => run(ERASE_HISTORY, [], [userId, from, through, count]),
+    topPaths: (limit) => run(TOP_PATHS, [], [limit]),
+    pathScores: (paths) => run(PATH_SCORES, [], paths),
   };
 }
 
@@ -118,13 +129,13 @@ function epochMinute(ms: number): number {
 }
 
 /** The counter keys of the 60 seconds up to and including the second of `now`. */
-function eventWindowKeys(keys: RedisKeys, now: number): string[] {
+function eventWindowKeys(keys: StoreKeys, now: number): string[] {
   const second = epochSecond(now);
   return Array.from({ length: WINDOW_SECONDS }, (_, i) => keys.eventsInSecond(second - i));
 }
 
 /** The counter keys of the last 30 minutes, oldest first (the order of `eventsPerMinute`), ending with the minute of `now`. */
-function minuteHistoryKeys(keys: RedisKeys, now: number): string[] {
+function minuteHistoryKeys(keys: StoreKeys, now: number): string[] {
   const oldest = epochMinute(now) - MINUTE_HISTORY_LENGTH + 1;
   return Array.from({ length: MINUTE_HISTORY_LENGTH }, (_, i) => keys.eventsInMinute(oldest + i));
 }
@@ -134,7 +145,9 @@ function minuteHistoryKeys(keys: RedisKeys, now: number): string[] {
  * of the sessions and users they meet. Checked, because the scripts would
  * otherwise silently write to keys nothing else reads. Those keys are not
  * in KEYS (which ones a write touches is only known inside the script), so
- * on a Redis Cluster they rely on sharing the `{pulse}` tag: issue 12.
+ * on a Redis Cluster they rely on sharing their partition's tag with the
+ * script's KEYS: the same slot, which Redis serves to the script (the
+ * cluster suites check it on a real cluster).
  */
 function keyBase(keyOf: (id: string) => string): string {
   const probe = keyOf('\u0000');

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
-import { SESSIONS_PER_USER, type ActivityRecordInput, type SessionRecord } from '../domain/activity.js';
+import { SESSIONS_PER_USER, type ActivityRecordInput, type PathCount, type SessionRecord } from '../domain/activity.js';
 import { SessionUserMismatchError } from '../core/errors.js';
-import type { RedisKeys } from '../redis/keys.js';
+import type { PublishCommand, StoreKeys } from '../redis/keys.js';
+import type { LuaClient } from '../redis/lua.js';
 import { decodePageCursor, pageScanBound } from './paging.js';
 import { endSessionsOf, eraseHistoryOf, trimAll } from './redis-history.js';
 import { bindStoreScripts, type ScriptPageQuery } from './redis-scripts.js';
@@ -10,19 +10,25 @@ import {
   parseEndReply,
   parseExpireReply,
   parsePageReply,
+  parsePathScoresReply,
   parseRecordReply,
   parseReplayReply,
   parseSnapshotReply,
   parseStatsReply,
+  parseTopPathsReply,
+  type PartitionReplayReply,
   type WriteReply,
 } from './redis-replies.js';
 import { DEFAULT_HISTORY, type ActiveUsersQuery, type ActivityStore, type HistoryOptions, type RecordResult } from './types.js';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
-  /** A command connection, shared with others: the store never quits it. */
-  readonly redis: Redis;
-  readonly keys: RedisKeys;
+  /** A command connection (one Redis, or a Cluster client), shared with others: the store never quits it. */
+  readonly redis: LuaClient;
+  /** Its keys and change channel: `redisKeys(prefix)`, or one partition's of `partitionKeys`. */
+  readonly keys: StoreKeys;
+  /** How the scripts publish: `SPUBLISH` on a Redis Cluster. @defaultValue 'PUBLISH' */
+  readonly publish?: PublishCommand;
   /** Told how many changes each write's script published (for metrics). @defaultValue ignore */
   readonly onPublished?: (count: number) => void;
   /** How much history `replay` can serve (the stream `keys.history`). @defaultValue 10000 changes, 10 minutes */
@@ -31,7 +37,7 @@ export interface RedisStoreOptions {
 
 /**
  * The shared store: every write is one Lua script that applies the change,
- * takes its cursors from `INCR keys.seq` and PUBLISHes the changes on
+ * takes its cursors from `INCR keys.seq` and publishes the changes (PUBLISH, or SPUBLISH on a Cluster) on
  * `keys.changesChannel` itself, so publish order is cursor order across all
  * processes and a change is published exactly once, by the writer, or not at
  * all. Reads are one script each, so a page (and a snapshot's stats and
@@ -59,8 +65,27 @@ export interface RedisStoreOptions {
  * Every call rejects with the Redis error when Redis fails; a script that
  * fails before writing leaves nothing behind.
  */
-export function createRedisStore({ redis, keys, onPublished = () => {}, history = DEFAULT_HISTORY }: RedisStoreOptions): ActivityStore {
-  const scripts = bindStoreScripts(redis, keys, history);
+export function createRedisStore(options: RedisStoreOptions): ActivityStore {
+  return createRedisPartition(options).store;
+}
+
+/**
+ * One partition of a partitioned store (./partitioned.ts): a whole
+ * one-partition store, plus the reads a merge across partitions needs.
+ */
+export interface RedisPartition {
+  readonly store: ActivityStore;
+  /** `replay` of this partition's log whatever its epoch, answering the epoch too (the caller checks all partitions' at once). */
+  replayAnyEpoch(since: number, limit: number, now: number): Promise<PartitionReplayReply>;
+  /** The `limit` busiest paths, ties by path ascending (as `stats` lists them). */
+  topPaths(limit: number): Promise<PathCount[]>;
+  /** The session count on each of `paths`, in order (0 for none). */
+  pathScores(paths: readonly string[]): Promise<number[]>;
+}
+
+/** Builds a {@link RedisPartition}: {@link createRedisStore}'s store and the extra reads, on one binding of the scripts. */
+export function createRedisPartition({ redis, keys, publish = 'PUBLISH', onPublished = () => {}, history = DEFAULT_HISTORY }: RedisStoreOptions): RedisPartition {
+  const scripts = bindStoreScripts(redis, keys, history, publish);
   // Each write script answers how many changes it published, so this process can count its own writes.
   const published = <T>(reply: WriteReply<T>): T => {
     if (reply.published > 0) onPublished(reply.published);
@@ -72,7 +97,8 @@ export function createRedisStore({ redis, keys, onPublished = () => {}, history 
     if ('mismatch' in reply) throw new SessionUserMismatchError(reply.mismatch);
     return published({ published: reply.published, value: reply });
   };
-  return {
+  const store = {
+    partitions: 1,
     record: async (inputs, now) => {
       if (inputs.length === 0) return [];
       const { sessions } = recorded(await scripts.record(encodeRows(inputs), now, true));
@@ -95,10 +121,20 @@ export function createRedisStore({ redis, keys, onPublished = () => {}, history 
     activeUsers: async (query) => parsePageReply(await scripts.activeUsers(scriptQuery(query))),
     snapshot: async (query, now, topPathsLimit) =>
       parseSnapshotReply(await scripts.snapshot(scriptQuery(query), now, topPathsLimit)),
-    replay: async ({ epoch, sinceSeq, limit }, now) => parseReplayReply(await scripts.replay(epoch, sinceSeq, limit, now)),
+    replay: async ({ epoch, since, limit }, now) => {
+      // A position of another length was issued by a deployment with another partition count.
+      if (since.length !== 1 || epoch === '') return { recovered: false, reason: 'OTHER_EPOCH' };
+      return parseReplayReply(await scripts.replay(epoch, since[0] as number, limit, now)).result;
+    },
     // The client is shared and its scripts are reused by the next store on it: nothing to release.
     close: async () => {},
   } satisfies ActivityStore;
+  return {
+    store,
+    replayAnyEpoch: async (since, limit, now) => parseReplayReply(await scripts.replay('', since, limit, now)),
+    topPaths: async (limit) => parseTopPathsReply(await scripts.topPaths(limit)),
+    pathScores: async (paths) => (paths.length === 0 ? [] : parsePathScoresReply(await scripts.pathScores(paths), paths.length)),
+  };
 }
 
 /**

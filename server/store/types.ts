@@ -1,3 +1,4 @@
+import type { Position } from '../domain/cursor.js';
 import type {
   ActiveUsersPage,
   ActivityChange,
@@ -24,11 +25,14 @@ export interface ActiveUsersQuery {
   readonly sessionsPerUser?: number;
 }
 
-/** The state a new subscriber starts from, read atomically with its cursor. */
+/**
+ * The state a new subscriber starts from, read with its position: each
+ * partition's part atomically with that partition's cursor.
+ */
 export interface StoreSnapshot {
-  /** Cursor of the newest change reflected in `stats` and `page` (0 before any change). */
-  readonly cursor: number;
-  /** The epoch of the change log that `cursor` counts in (see `server/domain/cursor.ts`). */
+  /** Per partition, the cursor of the newest change reflected in `stats` and `page` (0 before any change). */
+  readonly cursor: Position;
+  /** The epoch of the change log that `cursor` counts in (`combinedEpoch` of the partitions', see `server/domain/cursor.ts`). */
   readonly epoch: string;
   readonly stats: StatsRecord;
   readonly page: ActiveUsersPage;
@@ -39,8 +43,8 @@ export interface StoreSnapshot {
 export interface ReplayQuery {
   /** The epoch of the cursor to resume from. */
   readonly epoch: string;
-  /** Its sequence number: every change after it is wanted. */
-  readonly sinceSeq: number;
+  /** Its position: every change after it, in every partition, is wanted. A length other than `partitions` is `OTHER_EPOCH`. */
+  readonly since: Position;
   /** Most changes to return; when more were missed, the answer is `CURSOR_TOO_OLD`. */
   readonly limit: number;
 }
@@ -49,10 +53,14 @@ export interface ReplayQuery {
 export type ReplayResult =
   | {
       readonly recovered: true;
-      /** Every change after `sinceSeq`, in cursor order, none missing but those `eraseUser` removed. */
+      /**
+       * Every change after `since`, in cursor order within each partition
+       * (and carrying its `partition` when there are several), none missing
+       * but those `eraseUser` removed.
+       */
       readonly changes: readonly ActivityChange[];
-      /** The newest cursor when the history was read (the last change's, or `sinceSeq` when none). */
-      readonly cursor: number;
+      /** Per partition, the newest cursor when its history was read (its last change's, or its `since` when none). */
+      readonly cursor: Position;
     }
   | { readonly recovered: false; readonly reason: Exclude<ResumeOutcome, 'FRESH'> };
 
@@ -77,30 +85,67 @@ export interface RecordResult {
  *
  * Guarantees, for every implementation:
  * - Each write (`record`, `endSession`, `expireIdle`, each step of
- *   `eraseUser`) is atomic and publishes each change it makes exactly once,
- *   on the change feed the store was built with, in cursor order. Cursors come from one counter shared by every
- *   process using the same backend, so they are strictly increasing.
- * - Each write also appends its changes to a bounded history in the same
- *   atomic step, so `replay` sees exactly the changes published before it.
- *   The counter belongs to an epoch that changes whenever the log starts
- *   afresh (a new memory store, a flushed Redis), so cursors of an earlier
- *   log are never mistaken for positions in the current one.
+ *   `eraseUser`) is atomic within a partition and publishes each change it
+ *   makes exactly once, on the change feed the store was built with, in
+ *   cursor order within its partition. Cursors come from one counter per
+ *   partition shared by every process using the same backend, so they are
+ *   strictly increasing within a partition; a change's `partition` says
+ *   which (see server/domain/cursor.ts). Memory and one Redis have one
+ *   partition by default; a partitioned Redis store (./partitioned.ts) has
+ *   `partitions` of them, a user's data all in one.
+ * - Each write also appends its changes to its partition's bounded history
+ *   in the same atomic step, so `replay` sees exactly the changes published
+ *   before it. Each partition's counter belongs to an epoch that changes
+ *   whenever its log starts afresh (a new memory store, a flushed Redis, a
+ *   master restarted empty), and positions carry the combination of every
+ *   partition's epoch, so cursors of an earlier log are never mistaken for
+ *   positions in the current one.
  * - When several processes race to end the same session (expiry on two
  *   sweepers, logout during expiry), exactly one of them ends it and
  *   publishes its `SessionEnded` (and `UserLeft`).
  * - Reads never scan all sessions, nor all of one user's: `stats` is
- *   O(log n) and `activeUsers` is O(page), each user's sessions read from an
- *   index ordered by `lastSeen` up to `sessionsPerUser` (a `pathPrefix` filter
- *   may look at more users and sessions, up to `pageScanBound` and
- *   `SESSION_SCAN_BOUND`). Writes cost O(log n) per event, however many
- *   sessions its user holds.
- * - A failure of the backend rejects the call; nothing is half-written.
+ *   O(log n) and `activeUsers` is O(page) per partition (merged at
+ *   O(partitions × page)), each user's sessions read from an index ordered
+ *   by `lastSeen` up to `sessionsPerUser` (a `pathPrefix` filter may look at
+ *   more users and sessions, up to `pageScanBound` and `SESSION_SCAN_BOUND`
+ *   per partition). Writes cost O(log n) per event, however many sessions
+ *   its user holds. Merged `topPaths` are exact; see ./merge-stats.ts for
+ *   their cost when counts tie across many paths.
+ * - A failure of the backend rejects the call; nothing is half-written
+ *   within a partition (a call spanning partitions may have completed in
+ *   some of them).
+ *
+ * Across partitions (several only; one partition is exactly one store):
+ * - A session belongs to its user's partition. `record` splits a batch by
+ *   partition and applies each part atomically, in parallel. A mismatch is
+ *   found within a batch (a session named for two users) and against the
+ *   sessions stored in the user's partition; a session id stored for a user
+ *   of another partition is not seen, and names a distinct session.
+ *   When any part is refused, the call throws `PartitionedMismatchError`
+ *   (a `SessionUserMismatchError`) with every refused index of the whole
+ *   batch: the refusing partitions wrote nothing, the others recorded and
+ *   published their parts (the error says how many events). Not
+ *   all-or-nothing across partitions: that would take a second round trip
+ *   per batch, or a lock, on every write.
+ * - `endSession` asks every partition; `expireIdle` spreads its limit over
+ *   the partitions that still hold idle sessions, so it answers fewer than
+ *   `limit` only when none is left anywhere.
+ * - A snapshot is atomic per partition: its position names, for each
+ *   partition, the change its part reflects.
+ * - `replay` recovers only when every partition can (same epochs, each
+ *   history holding what it missed, `limit` counted over all of them).
  */
 export interface ActivityStore {
   /**
-   * Applies a batch of events in order, all or nothing. Throws
-   * `SessionUserMismatchError` (and writes nothing) when an event names a
-   * session that belongs to another user.
+   * How many partitions the change log has (1 in memory and, by default, on
+   * one Redis): the length of every `Position` this store reads or answers.
+   */
+  readonly partitions: number;
+  /**
+   * Applies a batch of events in order, all or nothing (per partition: see
+   * above). Throws `SessionUserMismatchError` (and writes nothing of the
+   * refusing partition's part) when an event names a session that belongs
+   * to another user.
    * @param now - receipt time, counted by `eventsLastMinute`
    */
   record(inputs: readonly ActivityRecordInput[], now: number): Promise<RecordResult[]>;
@@ -150,13 +195,15 @@ export interface ActivityStore {
   /** Stats and a page read atomically together with the newest cursor they reflect. */
   snapshot(query: ActiveUsersQuery, now: number, topPathsLimit: number): Promise<StoreSnapshot>;
   /**
-   * Every change after `query.sinceSeq`, read atomically with the newest
-   * cursor, when all of them are still in the history: at most
-   * `history.size` changes, none trimmed (`trimHistory`), the first written
-   * no more than `history.maxAgeMs` before `now`, and no more than
-   * `query.limit`; those `eraseUser` removed are left out. Otherwise says why not:
-   * `OTHER_EPOCH` when the epoch is not the log's current one (or the log
-   * never reached `sinceSeq`), else `CURSOR_TOO_OLD`. Never a partial list.
+   * Every change after `query.since`, each partition's read atomically with
+   * its newest cursor, when all of them are still in the history: in each
+   * partition at most `history.size` changes, none trimmed (`trimHistory`),
+   * the first written no more than `history.maxAgeMs` before `now`; and no
+   * more than `query.limit` in all; those `eraseUser` removed are left out.
+   * Otherwise says why not: `OTHER_EPOCH` when the position has another
+   * length than `partitions`, when the epoch is not the log's current one,
+   * or when a partition never reached its entry of `since`; else
+   * `CURSOR_TOO_OLD`. Never a partial list.
    */
   replay(query: ReplayQuery, now: number): Promise<ReplayResult>;
   /** Releases what the store holds (not a shared Redis client it was given). */

@@ -112,7 +112,7 @@ try {
   const rssBefore = server.rssBytes();
   const [serverCpuBefore, clientCpuBefore] = [server.cpuSeconds(), process.cpuUsage()];
   const { value: opened, byCommand } = redisClient
-    ? await countCommands(redisClient, () => pool.topUp(target, count, 100))
+    ? await countCommands([redisClient], () => pool.topUp(target, count, 100))
     : { value: await pool.topUp(target, count, 100), byCommand: {} };
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const perOpen = (seconds: number): string => `${Math.round((seconds * 1e6) / opened.opened)} µs`;

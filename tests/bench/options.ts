@@ -13,11 +13,15 @@ export type Scenario = 'throughput' | 'open' | 'queries' | 'privacy';
  */
 export const SCENARIOS: readonly Scenario[] = ['open', 'throughput', 'queries', 'privacy'];
 
-/** Where Pulse keeps its state in a run: Redis (shared by processes, as deployed) or its own memory (one process). */
-export type PulseBackend = 'redis' | 'memory';
+/**
+ * Where Pulse keeps its state in a run: one Redis (shared by processes, as
+ * deployed), a Redis Cluster the bench starts (`--masters` masters, no
+ * replicas), or its own memory (one process).
+ */
+export type PulseBackend = 'redis' | 'redis-cluster' | 'memory';
 
 /** Every backend, the default first. */
-export const PULSE_BACKENDS: readonly PulseBackend[] = ['redis', 'memory'];
+export const PULSE_BACKENDS: readonly PulseBackend[] = ['redis', 'redis-cluster', 'memory'];
 
 /** Everything one run does; every figure bounds a loop in count or time. */
 export interface BenchOptions {
@@ -28,6 +32,8 @@ export interface BenchOptions {
   readonly pulseRoot: string | undefined;
   /** Pulse's backend (`--pulse-backend`); the baselines always use Redis pub/sub. @defaultValue 'redis' */
   readonly pulseBackend: PulseBackend;
+  /** Masters of the Redis Cluster of `--pulse-backend redis-cluster`. @defaultValue 3 */
+  readonly masters: number;
   /** Subscribers during the rate search. @defaultValue 1000 (quick: 200) */
   readonly subscribers: number;
   /** Subscriptions opened for memory, open rate, idle cost and the 1 event/s latency. @defaultValue 10000 (quick: 1000) */
@@ -62,6 +68,7 @@ export interface BenchOptions {
 }
 
 const FULL: Omit<BenchOptions, 'quick' | 'servers' | 'scenarios' | 'pulseRoot' | 'pulseBackend'> = {
+  masters: 3,
   subscribers: 1000,
   openCount: 10_000,
   openConcurrency: 100,
@@ -97,6 +104,7 @@ const QUICK: Partial<typeof FULL> = {
 
 /** Numeric flags, each overriding its field (after `--quick`). */
 const NUMERIC = {
+  masters: 'masters',
   subscribers: 'subscribers',
   open: 'openCount',
   'open-concurrency': 'openConcurrency',
@@ -117,10 +125,11 @@ const NUMERIC = {
 
 /** Printed for `--help` and with every usage error. */
 export const USAGE = [
-  'usage: npm run bench -- [--quick] [--only pulse,raw,yoga] [--scenarios open,throughput,queries,privacy] [--pulse-root DIR] [--pulse-backend redis|memory] [--<number flag> N]',
+  'usage: npm run bench -- [--quick] [--only pulse,raw,yoga] [--scenarios open,throughput,queries,privacy] [--pulse-root DIR] [--pulse-backend redis|redis-cluster|memory] [--<number flag> N]',
   `  number flags: ${Object.keys(NUMERIC).map((flag) => `--${flag}`).join(' ')}`,
   '  --pulse-root: run Pulse from another checkout (e.g. `git archive` of another commit, node_modules linked)',
-  '  --pulse-backend: memory runs Pulse without Redis (one process); the baselines still use Redis pub/sub',
+  '  --pulse-backend: memory runs Pulse without Redis (one process); redis-cluster on a Redis Cluster of --masters masters (3) started',
+  '    for the run (REDIS_CLUSTER_NODES, default partitions); the baselines always use one Redis\'s pub/sub',
   '  REDIS_URL: use that Redis instead of starting one (keys go under a fresh prefix and are deleted at the end).',
 ].join('\n');
 

@@ -42,10 +42,10 @@ export async function privacyRun(ctx: BenchContext, sut: ServerUnderTest, label:
   // A first small batch loads the code paths (and, for `hash`, makes the day's salt) outside the measurement.
   await ctx.gen.call('seed', { target: sut.target, sessions: seedBatch, batchSize: seedBatch, concurrency: 1 });
   const pulseBefore = sut.server.cpuSeconds();
-  const redisBefore = await redisCpuSeconds(ctx.redis);
+  const redisBefore = sum(await redisCpuSeconds(ctx.stateNodes));
   const seed = await ctx.gen.call('seed', { target: sut.target, sessions: privacySessions, batchSize: seedBatch, concurrency: seedConcurrency });
   const pulseCpuMicrosPerEvent = ((sut.server.cpuSeconds() - pulseBefore) * 1e6) / Math.max(1, seed.recorded);
-  const redisCpuMicrosPerEvent = (((await redisCpuSeconds(ctx.redis)) - redisBefore) * 1e6) / Math.max(1, seed.recorded);
+  const redisCpuMicrosPerEvent = ((sum(await redisCpuSeconds(ctx.stateNodes)) - redisBefore) * 1e6) / Math.max(1, seed.recorded);
   ctx.log(
     `  ${label}: ${Math.round(seed.eventsPerSec)} events/s, Pulse ${pulseCpuMicrosPerEvent.toFixed(1)} µs and Redis ${redisCpuMicrosPerEvent.toFixed(1)} µs CPU per event` +
       `${seed.failures > 0 ? `, ${seed.failures} failed batches: ${seed.errors[0]}` : ''}`,
@@ -66,4 +66,8 @@ export function describePrivacyRuns(runs: readonly PrivacyRun[]): string[] {
         `Redis ${signed(run.redisCpuMicrosPerEvent - base.redisCpuMicrosPerEvent)} µs CPU per event; ` +
         `${Math.round(run.seed.eventsPerSec)} against ${Math.round(base.seed.eventsPerSec)} events/s`,
     );
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, n) => total + n, 0);
 }

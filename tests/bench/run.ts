@@ -18,6 +18,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { mintToken } from '../../server/auth/authenticator.js';
+import { spawnRedisCluster, type SpawnedCluster } from '../support/redis-cluster.js';
 import { spawnRedis, type SpawnedRedis } from '../support/redis-server.js';
 import { GeneratorClient } from './generator-client.js';
 import { parseBenchOptions, USAGE, type BenchOptions, type PulseBackend } from './options.js';
@@ -40,14 +41,21 @@ interface RunSetup {
   readonly tokens: { readonly admin: string; readonly ingest: string };
   readonly pulseRoot: string | undefined;
   readonly pulseBackend: PulseBackend;
+  /** The masters (`host:port`) of the cluster started for `--pulse-backend redis-cluster`. */
+  readonly clusterNodes: readonly string[];
+}
+
+/** Where Pulse keeps its state: nothing (memory), the bench's Redis, or the cluster started for the run. */
+function stateEnv(setup: RunSetup, prefix: string): Record<string, string> {
+  if (setup.pulseBackend === 'memory') return {};
+  if (setup.pulseBackend === 'redis-cluster') return { REDIS_CLUSTER_NODES: setup.clusterNodes.join(','), REDIS_PREFIX: prefix };
+  return { REDIS_URL: setup.redisUrl, REDIS_PREFIX: prefix };
 }
 
 function serverEnv(kind: ServerKind, setup: RunSetup, prefix: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   if (kind !== 'pulse') return { REDIS_URL: setup.redisUrl, BENCH_CHANNEL: `${prefix}changes` };
-  // Without REDIS_URL Pulse keeps everything in its own memory.
-  const redis: Record<string, string> = setup.pulseBackend === 'redis' ? { REDIS_URL: setup.redisUrl, REDIS_PREFIX: prefix } : {};
   return {
-    ...redis,
+    ...stateEnv(setup, prefix),
     JWT_SECRET: setup.secret,
     LOG_LEVEL: 'warn',
     // The targets are for one process on two cores (the generator and Redis take the rest); ignored by a Pulse without workers.
@@ -169,21 +177,24 @@ async function writeResults(startedAt: Date, options: BenchOptions, redisVersion
   return path;
 }
 
-async function run(options: BenchOptions, redisUrl: string): Promise<number> {
+async function run(options: BenchOptions, redisUrl: string, cluster: SpawnedCluster | undefined): Promise<number> {
   const startedAt = new Date();
   const secret = randomBytes(32).toString('base64url');
   const [admin, ingest] = await Promise.all([
     mintToken({ secret, sub: 'bench-admin', roles: ['admin'], expiresIn: '2h' }),
     mintToken({ secret, sub: 'bench-ingest', roles: ['ingest'], expiresIn: '2h' }),
   ]);
-  const setup: RunSetup = { redisUrl, runId: startedAt.getTime().toString(36), secret, tokens: { admin, ingest }, pulseRoot: options.pulseRoot, pulseBackend: options.pulseBackend };
+  const clusterNodes = cluster?.nodes ?? [];
+  const setup: RunSetup = { redisUrl, runId: startedAt.getTime().toString(36), secret, tokens: { admin, ingest }, pulseRoot: options.pulseRoot, pulseBackend: options.pulseBackend, clusterNodes };
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  // Each master is read on its own: its INFO tells its share of the work.
+  const masters = clusterNodes.map((node) => new Redis(`redis://${node}`, { maxRetriesPerRequest: 1 }));
   const gen = GeneratorClient.start();
-  const ctx: BenchContext = { gen, redis, options, log: (line) => console.log(line) };
+  const ctx: BenchContext = { gen, redis, stateNodes: masters.length > 0 ? masters : [redis], options, log: (line) => console.log(line) };
   try {
     const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
     console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores; others' work skews every figure alike)`);
-    console.log(`Pulse's backend: ${options.pulseBackend}`);
+    console.log(`Pulse's backend: ${options.pulseBackend}${cluster ? ` (${cluster.nodes.length} masters: ${cluster.nodes.join(', ')})` : ''}`);
     const results: Results = {};
     for (const kind of options.servers) results[kind] = await measureServer(kind, setup, ctx);
     if (options.servers.includes('pulse') && options.scenarios.includes('queries')) await measureQueries(setup, ctx, (results.pulse ??= { problems: {}, errors: [] }));
@@ -202,6 +213,7 @@ async function run(options: BenchOptions, redisUrl: string): Promise<number> {
   } finally {
     gen.stop();
     redis.disconnect();
+    for (const master of masters) master.disconnect();
   }
 }
 
@@ -219,17 +231,18 @@ async function main(): Promise<number> {
   }
   const given = process.env.REDIS_URL;
   const spawned: SpawnedRedis | undefined = given === undefined ? await spawnRedis() : undefined;
+  const cluster = options.pulseBackend === 'redis-cluster' ? await spawnRedisCluster(options.masters) : undefined;
   const overran = setTimeout(() => {
     console.error('the bench overran its time bound');
     killStartedServers();
-    void (spawned?.dispose() ?? Promise.resolve()).finally(() => process.exit(3));
+    void Promise.allSettled([spawned?.dispose(), cluster?.dispose()]).finally(() => process.exit(3));
   }, TIME_BOUND_MS);
   overran.unref();
   try {
-    return await run(options, given ?? spawned!.url);
+    return await run(options, given ?? spawned!.url, cluster);
   } finally {
     clearTimeout(overran);
-    await spawned?.dispose();
+    await Promise.all([spawned?.dispose(), cluster?.dispose()]);
   }
 }
 

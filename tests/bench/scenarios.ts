@@ -5,7 +5,7 @@ import type { GeneratorClient } from './generator-client.js';
 import type { BenchOptions } from './options.js';
 import type { OpenResult, QueryResult, SeedResult, StepResult, Target } from './protocol.js';
 import { held, searchRate } from './rate-search.js';
-import { countCommands, redisCpuSeconds, type CommandCount } from './redis-commands.js';
+import { countCommands, maxOverMean, redisCpuSeconds, redisUsedMemory, type CommandCount } from './redis-commands.js';
 import type { BenchServer } from './servers.js';
 
 /** Drain of the one-event-per-second step. */
@@ -14,8 +14,10 @@ const SLOW_DRAIN_MS = 20_000;
 /** What every scenario needs. */
 export interface BenchContext {
   readonly gen: GeneratorClient;
-  /** The orchestrator's own connection, for INFO. */
+  /** The orchestrator's connection to the bench's Redis: the baselines' pub/sub, and Pulse's state on `--pulse-backend redis`. */
   readonly redis: Redis;
+  /** The orchestrator's own connections, for INFO, to every Redis that holds Pulse's state: one, or each master of a cluster. */
+  readonly stateNodes: readonly Redis[];
   readonly options: BenchOptions;
   /** A progress line. */
   readonly log: (line: string) => void;
@@ -79,6 +81,14 @@ export interface IngestRecord {
   readonly redisCpuMicrosPerEvent: number;
   /** Redis commands per recorded event (scripts' inner commands included). */
   readonly redisCommandsPerEvent: number;
+  /**
+   * How evenly the work spread over the Redis masters: the busiest master's
+   * commands (and CPU) over the mean; 1 on one Redis.
+   */
+  readonly commandsMaxOverMean: number;
+  readonly cpuMaxOverMean: number;
+  /** Redis CPU per recorded event on each master, in µs. */
+  readonly redisCpuMicrosPerEventByNode: readonly number[];
 }
 
 /**
@@ -87,10 +97,11 @@ export interface IngestRecord {
  */
 async function measuredIngest(ctx: BenchContext, sut: ServerUnderTest, send: () => Promise<SeedResult>): Promise<IngestRecord & { readonly commands: CommandCount }> {
   const pulseBefore = sut.server.cpuSeconds();
-  const redisBefore = await redisCpuSeconds(ctx.redis);
-  const { value: seed, ...commands } = await countCommands(ctx.redis, send);
+  const redisBefore = await redisCpuSeconds(ctx.stateNodes);
+  const { value: seed, ...commands } = await countCommands(ctx.stateNodes, send);
   const pulseSeconds = sut.server.cpuSeconds() - pulseBefore;
-  const redisSeconds = (await redisCpuSeconds(ctx.redis)) - redisBefore;
+  const byNode = (await redisCpuSeconds(ctx.stateNodes)).map((seconds, i) => seconds - (redisBefore[i] as number));
+  const redisSeconds = byNode.reduce((sum, n) => sum + n, 0);
   const events = Math.max(1, seed.recorded);
   return {
     seed,
@@ -98,15 +109,23 @@ async function measuredIngest(ctx: BenchContext, sut: ServerUnderTest, send: () 
     pulseCpuMicrosPerEvent: (pulseSeconds * 1e6) / events,
     redisCpuMicrosPerEvent: (redisSeconds * 1e6) / events,
     redisCommandsPerEvent: commands.commands / events,
+    commandsMaxOverMean: maxOverMean(commands.perNode),
+    cpuMaxOverMean: maxOverMean(byNode),
+    redisCpuMicrosPerEventByNode: byNode.map((seconds) => (seconds * 1e6) / events),
     commands,
   };
 }
 
 /** The progress line of an ingest run. */
-function describeIngest({ seed, serverCpuPct, pulseCpuMicrosPerEvent, redisCpuMicrosPerEvent, redisCommandsPerEvent }: IngestRecord): string {
+function describeIngest(record: IngestRecord): string {
+  const { seed, serverCpuPct, pulseCpuMicrosPerEvent, redisCpuMicrosPerEvent, redisCommandsPerEvent, redisCpuMicrosPerEventByNode } = record;
+  const masters =
+    redisCpuMicrosPerEventByNode.length > 1
+      ? ` (per master: ${redisCpuMicrosPerEventByNode.map((micros) => micros.toFixed(1)).join(' / ')} µs; max/mean commands ${record.commandsMaxOverMean.toFixed(2)}, CPU ${record.cpuMaxOverMean.toFixed(2)})`
+      : '';
   return (
     `  ${seed.recorded} recorded in ${(seed.elapsedMs / 1000).toFixed(1)} s: ${Math.round(seed.eventsPerSec)} events/s, server CPU ${Math.round(serverCpuPct)} %, ` +
-    `CPU per event: Pulse ${pulseCpuMicrosPerEvent.toFixed(1)} µs, Redis ${redisCpuMicrosPerEvent.toFixed(1)} µs; ${redisCommandsPerEvent.toFixed(1)} Redis commands per event` +
+    `CPU per event: Pulse ${pulseCpuMicrosPerEvent.toFixed(1)} µs, Redis ${redisCpuMicrosPerEvent.toFixed(1)} µs${masters}; ${redisCommandsPerEvent.toFixed(1)} Redis commands per event` +
     `${seed.failures > 0 ? `, ${seed.failures} failed batches: ${seed.errors[0]}` : ''}`
   );
 }
@@ -184,7 +203,7 @@ async function warmUp(ctx: BenchContext, sut: ServerUnderTest): Promise<void> {
 /** Counts Redis commands over a quiet period, by command. */
 async function idleCost(ctx: BenchContext, subscribers: number): Promise<IdleResult> {
   const ms = ctx.options.idleMs;
-  const { commands, byCommand } = await countCommands(ctx.redis, () => delay(ms));
+  const { commands, byCommand } = await countCommands(ctx.stateNodes, () => delay(ms));
   const commandsPerSec = commands / (ms / 1000);
   return { ms, subscribers, commands, byCommand, commandsPerSec, perSubscriberPerSec: commandsPerSec / subscribers };
 }
@@ -199,7 +218,7 @@ export async function openScenario(ctx: BenchContext, sut: ServerUnderTest): Pro
   await warmUp(ctx, sut);
   const rssBeforeBytes = sut.server.rssBytes();
   ctx.log(`  opening ${openCount} subscriptions`);
-  const { value: opened, ...openCommands } = await countCommands(ctx.redis, () => open(ctx, sut, openCount));
+  const { value: opened, ...openCommands } = await countCommands(ctx.stateNodes, () => open(ctx, sut, openCount));
   const subscriptionsPerSec = opened.opened / (opened.elapsedMs / 1000);
   const redisCommandsPerSubscription = openCommands.commands / Math.max(1, opened.opened);
   // Let the last connections' buffers and the allocator settle before reading RSS.
@@ -236,7 +255,7 @@ export async function queriesScenario(ctx: BenchContext, sut: ServerUnderTest): 
   ctx.log(`  seeding ${sessions} sessions (batches of ${seedBatch}, ${seedConcurrency} in flight)`);
   const seeded = await measuredIngest(ctx, sut, () => ctx.gen.call('seed', { target: sut.target, sessions, batchSize: seedBatch, concurrency: seedConcurrency }));
   ctx.log(describeIngest(seeded));
-  const memory = /used_memory:(\d+)/.exec(await ctx.redis.info('memory'));
+  const usedMemory = await redisUsedMemory(ctx.stateNodes);
   const queries = await ctx.gen.call('queries', { target: sut.target, count: queryCount });
   ctx.log(`  activeUsers p99 ${queries.activeUsers.p99.toFixed(2)} ms, stats p99 ${queries.stats.p99.toFixed(2)} ms${queries.failures > 0 ? `, ${queries.failures} failed: ${queries.errors[0]}` : ''}`);
   const mixed = await mixedIngestRun(ctx, sut);
@@ -248,7 +267,7 @@ export async function queriesScenario(ctx: BenchContext, sut: ServerUnderTest): 
     redisCommandsPerEvent: seeded.redisCommandsPerEvent,
     seedCommands: seeded.commands,
     queries,
-    redisUsedMemoryBytes: Number(memory?.[1] ?? 0),
+    redisUsedMemoryBytes: usedMemory,
     mixed,
   };
 }
@@ -260,7 +279,10 @@ async function mixedIngestRun(ctx: BenchContext, sut: ServerUnderTest): Promise<
   ctx.log(`  mixed ingest: ${mixedEvents} events over ${MIXED_POOL.sessions} sessions of ${MIXED_POOL.users} users (${seedConcurrency} clients x ${seedBatch} events)`);
   const pool = await ctx.gen.call('recordPool', args);
   // Without its whole pool the load would start sessions instead of updating them: reported as failed, not timed.
-  if (pool.failures > 0) return { seed: { ...pool, recorded: 0, eventsPerSec: 0 }, serverCpuPct: 0, pulseCpuMicrosPerEvent: 0, redisCpuMicrosPerEvent: 0, redisCommandsPerEvent: 0 };
+  if (pool.failures > 0) {
+    const seed = { ...pool, recorded: 0, eventsPerSec: 0 };
+    return { seed, serverCpuPct: 0, pulseCpuMicrosPerEvent: 0, redisCpuMicrosPerEvent: 0, redisCommandsPerEvent: 0, commandsMaxOverMean: 1, cpuMaxOverMean: 1, redisCpuMicrosPerEventByNode: [] };
+  }
   const mixed = await measuredIngest(ctx, sut, () => ctx.gen.call('mixedIngest', args));
   ctx.log(describeIngest(mixed));
   return mixed;

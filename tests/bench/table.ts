@@ -1,4 +1,5 @@
 /** The issue's targets as data, judged against one run's results, and the one table that shows them. */
+import { maxOverMean } from './redis-commands.js';
 import type { BenchOptions } from './options.js';
 import { P99_BOUND_MS } from './rate-search.js';
 import type { PrivacyRun } from './privacy.js';
@@ -124,6 +125,13 @@ function scenarios(options: BenchOptions): Scenario[] {
       format: integer,
       note: (r) => (r.queries && r.queries.mixed.seed.failures > 0 ? ` (${r.queries.mixed.seed.failures} failed batches)` : ''),
       checks: [{ measure: 'Pulse', value: (f, pulse) => (pulse?.queries && pulse.queries.mixed.seed.failures > 0 ? 0 : own(f.pulse)), target: '>= 50,000', met: (v) => v >= 50_000 }],
+    },
+    {
+      // Only on a cluster: one Redis has nothing to spread.
+      label: 'Redis commands per master while seeding, busiest / mean (Redis Cluster)',
+      figure: (r) => (r.queries && r.queries.seedCommands.perNode.length > 1 ? maxOverMean(r.queries.seedCommands.perNode) : undefined),
+      format: (v) => v.toFixed(2),
+      checks: [{ measure: 'Pulse', value: (f) => own(f.pulse), target: '<= 1.5', met: (v) => v <= 1.5 }],
     },
   ];
 }

@@ -44,6 +44,8 @@ interface FeedFixture {
   readonly listenerErrors: EventQueue<unknown>;
   /** Malformed messages reported, in every process. */
   readonly malformed: EventQueue<unknown>;
+  /** A change as this engine's feed delivers it: on a partitioned channel, with that channel's partition. */
+  delivered(change: ActivityChange): ActivityChange;
   /** Publishes text on the channel past the codec, as a foreign or buggy publisher would. */
   publishRaw(text: string): Promise<void>;
   /** Backend subscriptions to the channel, over all processes (sharded: to each channel, which must all agree). */
@@ -79,6 +81,7 @@ function openMemory(): FeedFixture {
   return {
     process: () => ({ feed, breakSubscriber: unsupported }),
     publisher: () => async (changes) => deliver(changes),
+    delivered: (change) => change,
     listenerErrors,
     malformed: new EventQueue<unknown>(),
     publishRaw: unsupported,
@@ -106,7 +109,7 @@ function openRedis(): FeedFixture {
       // here, where the fixture is synchronous, the ready check is simply not sent.
       const subscriber = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1, enableReadyCheck: false });
       clients.push(subscriber);
-      const feed = createRedisFeed({ subscriber, channel, onListenerError: listenerErrors.push, onMalformed: malformed.push });
+      const feed = createRedisFeed({ subscriber, channels: [channel], onListenerError: listenerErrors.push, onMalformed: malformed.push });
       feeds.push(feed);
       return { feed, breakSubscriber: async () => void (await subscriber.quit()) };
     },
@@ -114,6 +117,7 @@ function openRedis(): FeedFixture {
       const client = connect();
       return async (changes) => void (await client.publish(channel, encodeChanges(changes)));
     },
+    delivered: (change) => change,
     listenerErrors,
     malformed,
     publishRaw: async (text) => void (await admin.publish(channel, text)),
@@ -192,6 +196,7 @@ function openRedisCluster(): FeedFixture {
       clients.push(client);
       return async (changes) => void (await client.spublish(channel, encodeChanges(changes)));
     },
+    delivered: (change) => ({ ...change, partition: channels.indexOf(channel) }),
     listenerErrors,
     malformed,
     publishRaw: async (text) => void (await admin.spublish(channel, text)),
@@ -265,7 +270,7 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('ChangeFe
     await fixture.publisher()([started(1), started(2)]);
     for (const received of listeners) {
       await take(received, 2);
-      expect(received.seen).toEqual([started(1), started(2)]);
+      expect(received.seen).toEqual([started(1), started(2)].map(fixture.delivered));
     }
   });
 
@@ -468,5 +473,75 @@ describe('ChangeFeed on Redis Cluster: one sharded channel per partition', () =>
     expect(disconnects.seen).toHaveLength(1);
     // Resubscribed once: one subscription per channel, on the restarted master too.
     expect([...(await shardSubscribers(admin, onRestarted)).values()]).toEqual(onRestarted.map(() => 1));
+  }, 60_000);
+});
+
+/**
+ * With several partitions a change's cursor counts in its partition's log,
+ * and nothing in the message says which: the feed tells it from the channel
+ * it came on (channel i of the list is partition i). With one partition the
+ * changes carry no `partition` (absent means 0), as before partitions.
+ */
+describe('ChangeFeed: the partition of each change is its channel', () => {
+  const closing: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await Promise.all(closing.splice(0).map((close) => close()));
+  });
+
+  it('on one Redis, listens on every channel of the list and marks each change with its channel index', async () => {
+    const prefix = uniquePrefix('feed-partitions');
+    const channels = [0, 1, 2].map((i) => `${prefix}changes:{p${i}}`);
+    const subscriber = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1, enableReadyCheck: false });
+    const admin = connectTestRedis();
+    const feed = createRedisFeed({ subscriber, channels });
+    closing.push(async () => {
+      await feed.close();
+      await Promise.all([subscriber.quit(), admin.quit()]);
+    });
+    const received = await listen(feed);
+    // One subscription per channel, whatever the listeners.
+    expect((await admin.pubsub('NUMSUB', ...channels)).filter((_, i) => i % 2 === 1).map(Number)).toEqual([1, 1, 1]);
+    for (const [partition, channel] of channels.entries()) await admin.publish(channel, encodeChanges([started(10 + partition), started(20 + partition)]));
+    const got = await Promise.all(range(1, 6).map(() => received.next()));
+    expect(got.map((change) => [change.partition, change.cursor])).toEqual([
+      [0, 10],
+      [0, 20],
+      [1, 11],
+      [1, 21],
+      [2, 12],
+      [2, 22],
+    ]);
+  });
+
+  it('on one Redis with one channel, leaves `partition` out', async () => {
+    const channel = redisKeys(uniquePrefix('feed-one')).changesChannel;
+    const subscriber = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1, enableReadyCheck: false });
+    const admin = connectTestRedis();
+    const feed = createRedisFeed({ subscriber, channels: [channel] });
+    closing.push(async () => {
+      await feed.close();
+      await Promise.all([subscriber.quit(), admin.quit()]);
+    });
+    const received = await listen(feed);
+    await admin.publish(channel, encodeChanges([started(1)]));
+    expect(await received.next()).toEqual(started(1));
+  });
+
+  it('on Redis Cluster, marks each change with the index of the sharded channel it came on', async () => {
+    const cluster = await testCluster();
+    const channels = partitionChannels('feed-partitions');
+    const subscriber = connectTestCluster(cluster, { forFeed: true });
+    const admin = connectTestCluster(cluster);
+    const feed = createShardedFeed({ subscriber, channels });
+    closing.push(async () => {
+      await feed.close();
+      await Promise.all([subscriber.quit(), admin.quit()]);
+    });
+    const received = await listen(feed);
+    expect(feed.live).toBe(true);
+    await Promise.all(channels.map((channel, partition) => admin.spublish(channel, encodeChanges([started(100 + partition)]))));
+    const got = await Promise.all(channels.map(() => received.next()));
+    // Each channel's one change came with its own index, whatever order the masters delivered them in.
+    expect(got.map((change) => [change.partition, change.cursor]).sort(([a = 0], [b = 0]) => a - b)).toEqual(channels.map((_, i) => [i, 100 + i]));
   }, 60_000);
 });

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Cluster, Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LeaseManagerClosedError } from '../../server/leases/held.js';
 import { MemoryLeaseTable, createMemoryLeases } from '../../server/leases/memory.js';
 import { createRedisLeases } from '../../server/leases/redis.js';
@@ -7,6 +7,7 @@ import type { LeaseManager } from '../../server/leases/types.js';
 import { redisKeys } from '../../server/redis/keys.js';
 import { EventQueue } from '../support/event-queue.js';
 import { connectTestRedis, uniquePrefix } from '../support/redis.js';
+import { connectTestCluster, spawnRedisCluster, type SpawnedCluster } from '../support/redis-cluster.js';
 import { waitUntil } from '../support/wait.js';
 
 /** Timing of a manager; engines without expiry ignore it. */
@@ -36,6 +37,8 @@ interface LeaseEngine {
     /** Leases lapse unless renewed, so `crash` and `loseLeases` work. */
     readonly expiry: boolean;
   };
+  /** Starts what every fixture of the engine shares, once before the first (a Redis Cluster takes seconds). */
+  readonly prepare?: () => Promise<void>;
   open(): LeaseFixture;
 }
 
@@ -60,21 +63,43 @@ function openMemory(): LeaseFixture {
   };
 }
 
+/** The file's one Redis Cluster, spawned by the cluster engine's suite: each spawn takes seconds. */
+let spawning: Promise<SpawnedCluster> | undefined;
+let spawned: SpawnedCluster | undefined;
+afterAll(async () => {
+  await (await spawning)?.dispose();
+});
+
 function openRedis(): LeaseFixture {
+  return openOn(connectTestRedis);
+}
+
+/** The leases on a 3-master Redis Cluster: every key under `{pulse}`, so each call stays in one slot. */
+function openRedisCluster(): LeaseFixture {
+  const cluster = spawned;
+  if (!cluster) throw new Error('the Redis Cluster engine was not prepared');
+  return openOn(() => connectTestCluster(cluster));
+}
+
+/** A Redis fixture on connections from `connect`: one Redis or a cluster. */
+function openOn(connect: () => Redis | Cluster): LeaseFixture {
   const keys = redisKeys(uniquePrefix('leases'));
-  const admin = connectTestRedis();
-  const connections = new Map<LeaseManager, Redis>();
+  const admin = connect();
+  const connections = new Map<LeaseManager, Redis | Cluster>();
   const errors = new EventQueue<unknown>();
   return {
     manager(timing = {}) {
       // A connection of its own, so that crashing one "process" leaves the others connected.
-      const redis = connectTestRedis();
+      const redis = connect();
       const manager = createRedisLeases({ redis, keys, ...timing, onError: errors.push });
       connections.set(manager, redis);
       return manager;
     },
     async crash(manager) {
-      connections.get(manager)?.disconnect();
+      const connection = connections.get(manager);
+      // A disconnected Cluster client is left `close`, not `end`, and queues commands for good; one that quit refuses them, as a dead process would.
+      if (connection && 'nodes' in connection) await connection.quit();
+      else connection?.disconnect();
     },
     loseLeases: (holder) => admin.del(keys.leases(holder)),
     errors,
@@ -89,10 +114,19 @@ function openRedis(): LeaseFixture {
 const engines: LeaseEngine[] = [
   { name: 'memory', has: { expiry: false }, open: openMemory },
   { name: 'redis', has: { expiry: true }, open: openRedis },
+  {
+    name: 'redis-cluster',
+    has: { expiry: true },
+    prepare: async () => void (spawned = await (spawning ??= spawnRedisCluster(3))),
+    open: openRedisCluster,
+  },
 ];
 
 describe.each(engines.map((engine) => [engine.name, engine] as const))('LeaseManager contract: %s', (_name, engine) => {
   let fixture: LeaseFixture;
+  beforeAll(async () => {
+    await engine.prepare?.();
+  }, 60_000);
   beforeEach(() => {
     fixture = engine.open();
   });

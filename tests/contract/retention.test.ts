@@ -4,16 +4,18 @@ import { createSweeper, type Sweeper } from '../../server/store/sweeper.js';
 import type { ActivityStore, HistoryOptions, ReplayResult } from '../../server/store/types.js';
 import { countCommands } from '../bench/redis-commands.js';
 import { EventQueue } from '../support/event-queue.js';
-import { findInRedis } from '../support/redis-scan.js';
+import { homePosition, homeUser } from '../support/partition-users.js';
 import { spawnRedis, type SpawnedRedis } from '../support/redis-server.js';
-import { redisEngine, STORE_ENGINES, type RedisSide, type StoreEngine } from '../support/store-engines.js';
+import { findInEngine, redisEngine, storeEngines, type RedisSide, type StoreEngine } from '../support/store-engines.js';
 
 /**
  * History retention (issue 10, item 2), on every engine: `trimHistory`
  * deletes what was written before its cutoff, replays from before it answer
  * `CURSOR_TOO_OLD`, the sweeper trims one sweep early, and on Redis the
  * stream expires by itself when no process sweeps. The Redis engine runs on
- * a redis-server of this suite's own, so that its commands can be counted.
+ * a redis-server of this suite's own, so that its commands can be counted
+ * (the cluster engine on the suite's cluster). The users are of one
+ * partition (partition 0), whose cursors the tests number.
  */
 
 const T0 = 1_700_000_000_123;
@@ -45,10 +47,14 @@ afterAll(() => spawned.dispose());
 
 /** Where `needles` still occur in the engine's Redis (none on memory). */
 async function inRedis(e: StoreEngine, needles: readonly string[]): Promise<unknown[]> {
-  return e.redis ? findInRedis(e.redis.client, `${e.redis.prefix}*`, needles) : [];
+  return findInEngine(e, needles);
 }
 
-describe.each(STORE_ENGINES)('ActivityStore.trimHistory: $engine', ({ make }) => {
+const ENGINES = storeEngines();
+
+describe.each(ENGINES)('ActivityStore.trimHistory: $engine', ({ make, partitions }) => {
+  const at = (seq: number): readonly number[] => homePosition(partitions, seq);
+  const user = (base: string): string => homeUser(base, partitions);
   let e: StoreEngine;
   let store: ActivityStore;
   let epoch: string;
@@ -60,10 +66,10 @@ describe.each(STORE_ENGINES)('ActivityStore.trimHistory: $engine', ({ make }) =>
   });
   afterEach(() => e.close());
 
-  const replay = (sinceSeq: number, now = W): Promise<ReplayResult> => store.replay({ epoch, sinceSeq, limit: 10_000 }, now);
+  const replay = (sinceSeq: number, now = W): Promise<ReplayResult> => store.replay({ epoch, since: at(sinceSeq), limit: 10_000 }, now);
 
   it("deletes an ended session's changes: nothing of its name, address, agent or path is left", async () => {
-    await store.record([event('ann-1', 'ann', T0, ANN)], W);
+    await store.record([event('ann-1', user('ann'), T0, ANN)], W);
     await store.endSession('ann-1', W + 10);
     expect(JSON.stringify(recovered(await replay(0)))).toContain(ANN.ipAddress);
     if (e.redis) expect(await inRedis(e, ANN_TRACES)).not.toEqual([]);
@@ -71,17 +77,17 @@ describe.each(STORE_ENGINES)('ActivityStore.trimHistory: $engine', ({ make }) =>
     expect(await inRedis(e, ANN_TRACES)).toEqual([]);
     // No replay hands anything of Ann back: from before the trim it is too old, after it there is nothing.
     for (const sinceSeq of [0, 1, 2, 3]) expect(await replay(sinceSeq, W + 11)).toEqual(TOO_OLD);
-    expect(await replay(4, W + 11)).toEqual({ recovered: true, changes: [], cursor: 4 });
+    expect(await replay(4, W + 11)).toEqual({ recovered: true, changes: [], cursor: at(4) });
     const page = await store.activeUsers({ first: 10 });
     expect(page.edges).toEqual([]);
   });
 
   it('answers CURSOR_TOO_OLD from before a trimmed range, and recovers after it', async () => {
-    await store.record([event('ann-1', 'ann', T0, ANN)], W); // 1, 2
-    await store.record([event('otto-1', 'otto', T0 + 1, OTTO)], W + 100); // 3, 4
+    await store.record([event('ann-1', user('ann'), T0, ANN)], W); // 1, 2
+    await store.record([event('otto-1', user('otto'), T0 + 1, OTTO)], W + 100); // 3, 4
     expect(await store.trimHistory(W + 50)).toBe(2);
     expect(await replay(0)).toEqual(TOO_OLD);
-    expect(await e.peer.replay({ epoch, sinceSeq: 1, limit: 100 }, W)).toEqual(TOO_OLD);
+    expect(await e.peer.replay({ epoch, since: at(1), limit: 100 }, W)).toEqual(TOO_OLD);
     expect(recovered(await replay(2)).map((c) => c.cursor)).toEqual([3, 4]);
     expect(recovered(await replay(3)).map((c) => c.cursor)).toEqual([4]);
     expect(await store.trimHistory(W + 50)).toBe(0);
@@ -89,26 +95,26 @@ describe.each(STORE_ENGINES)('ActivityStore.trimHistory: $engine', ({ make }) =>
 
   it('deletes nothing and answers 0 when nothing was written before the cutoff', async () => {
     expect(await store.trimHistory(W)).toBe(0);
-    await store.record([event('ann-1', 'ann', T0, ANN)], W);
+    await store.record([event('ann-1', user('ann'), T0, ANN)], W);
     // Strictly before: a change written at the cutoff stays.
     expect(await store.trimHistory(W)).toBe(0);
     expect(recovered(await replay(0))).toHaveLength(2);
   });
 
   it('trims more entries than one Redis call looks at', async () => {
-    const many = Array.from({ length: 2_500 }, (_, i) => event(`s${i}`, `u${i}`, T0));
+    const many = Array.from({ length: 2_500 }, (_, i) => event(`s${i}`, user(`u${i}`), T0));
     await store.record(many, W); // 1 to 5000
-    await store.record([event('otto-1', 'otto', T0, OTTO)], W + 100); // 5001, 5002
+    await store.record([event('otto-1', user('otto'), T0, OTTO)], W + 100); // 5001, 5002
     expect(await store.trimHistory(W + 1)).toBe(5_000);
     expect(await replay(4_999)).toEqual(TOO_OLD);
     expect(recovered(await replay(5_000)).map((c) => c.cursor)).toEqual([5_001, 5_002]);
   });
 
   it('keeps an erased gap above the floor: a cursor before it, right after a trimmed range, still recovers', async () => {
-    await store.record([event('ann-1', 'ann', T0, ANN)], W); // 1, 2: trimmed
-    await store.record([event('erin-1', 'erin', T0)], W + 100); // 3, 4: erased
-    await store.record([event('otto-1', 'otto', T0, OTTO)], W + 100); // 5, 6
-    await store.eraseUser('erin', W + 100); // 7, 8
+    await store.record([event('ann-1', user('ann'), T0, ANN)], W); // 1, 2: trimmed
+    await store.record([event('erin-1', user('erin'), T0)], W + 100); // 3, 4: erased
+    await store.record([event('otto-1', user('otto'), T0, OTTO)], W + 100); // 5, 6
+    await store.eraseUser(user('erin'), W + 100); // 7, 8
     expect(await store.trimHistory(W + 50)).toBe(2);
     expect(await replay(1)).toEqual(TOO_OLD);
     expect(recovered(await replay(2)).map((c) => c.cursor)).toEqual([5, 6, 7, 8]);
@@ -119,6 +125,9 @@ describe('the Redis history when no process sweeps it', () => {
   let e: StoreEngine;
   let redis: RedisSide;
   let epoch: string;
+  // One partition: the keys are `redisKeys`', the position one cursor.
+  const at = (seq: number): readonly number[] => [seq];
+  const user = (base: string): string => base;
 
   beforeEach(async () => {
     e = await redisEngine({ history: HISTORY, redisUrl: spawned.url, label: 'retention-backstop' });
@@ -129,34 +138,36 @@ describe('the Redis history when no process sweeps it', () => {
   afterEach(() => e.close());
 
   it('expires the stream HISTORY_MAX_AGE_MS after the last write', async () => {
-    await e.store.record([event('ann-1', 'ann', T0, ANN)], W);
+    await e.store.record([event('ann-1', user('ann'), T0, ANN)], W);
     const ttl = await redis.client.pttl(redis.keys.history);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(HISTORY.maxAgeMs);
   });
 
   it('answers CURSOR_TOO_OLD from before a stream that vanished, before and after the next write', async () => {
-    await e.store.record([event('ann-1', 'ann', T0, ANN)], W); // 1, 2
+    await e.store.record([event('ann-1', user('ann'), T0, ANN)], W); // 1, 2
     await redis.client.del(redis.keys.history); // as its expiry would
-    expect(await e.store.replay({ epoch, sinceSeq: 0, limit: 100 }, W)).toEqual(TOO_OLD);
-    expect(recovered(await e.store.replay({ epoch, sinceSeq: 2, limit: 100 }, W))).toEqual([]);
-    await e.store.record([event('otto-1', 'otto', T0, OTTO)], W + 1); // 3, 4
-    expect(await e.store.replay({ epoch, sinceSeq: 0, limit: 100 }, W + 1)).toEqual(TOO_OLD);
-    expect(await e.peer.replay({ epoch, sinceSeq: 1, limit: 100 }, W + 1)).toEqual(TOO_OLD);
-    expect(recovered(await e.store.replay({ epoch, sinceSeq: 2, limit: 100 }, W + 1)).map((c) => c.cursor)).toEqual([3, 4]);
+    expect(await e.store.replay({ epoch, since: at(0), limit: 100 }, W)).toEqual(TOO_OLD);
+    expect(recovered(await e.store.replay({ epoch, since: at(2), limit: 100 }, W))).toEqual([]);
+    await e.store.record([event('otto-1', user('otto'), T0, OTTO)], W + 1); // 3, 4
+    expect(await e.store.replay({ epoch, since: at(0), limit: 100 }, W + 1)).toEqual(TOO_OLD);
+    expect(await e.peer.replay({ epoch, since: at(1), limit: 100 }, W + 1)).toEqual(TOO_OLD);
+    expect(recovered(await e.store.replay({ epoch, since: at(2), limit: 100 }, W + 1)).map((c) => c.cursor)).toEqual([3, 4]);
     expect(await redis.client.get(redis.keys.historyFloor)).toBe('2');
   });
 
   it('costs one XRANGE, in one script call, when there is nothing to trim', async () => {
-    await e.store.record([event('ann-1', 'ann', T0, ANN)], W);
+    await e.store.record([event('ann-1', user('ann'), T0, ANN)], W);
     await e.store.trimHistory(W); // loads the script, so that the count below has no EVAL
-    const { value, byCommand } = await countCommands(redis.client, () => e.store.trimHistory(W));
+    const { value, byCommand } = await countCommands(redis.nodes, () => e.store.trimHistory(W));
     expect(value).toBe(0);
     expect(byCommand).toEqual({ evalsha: 1, xrange: 1 });
   });
 });
 
-describe.each(STORE_ENGINES)('the sweeper trims the history: $engine', ({ make }) => {
+describe.each(ENGINES)('the sweeper trims the history: $engine', ({ make, partitions }) => {
+  const at = (seq: number): readonly number[] => homePosition(partitions, seq);
+  const user = (base: string): string => homeUser(base, partitions);
   const MAX_AGE_MS = HISTORY.maxAgeMs;
   const INTERVAL_MS = 10_000;
   let e: StoreEngine;
@@ -181,12 +192,12 @@ describe.each(STORE_ENGINES)('the sweeper trims the history: $engine', ({ make }
     await e.close();
   });
 
-  const replay = (sinceSeq: number): Promise<ReplayResult> => e.store.replay({ epoch, sinceSeq, limit: 100 }, now);
+  const replay = (sinceSeq: number): Promise<ReplayResult> => e.store.replay({ epoch, since: at(sinceSeq), limit: 100 }, now);
 
   it('trims with each sweep what will be over age by the next one', async () => {
-    await e.store.record([event('ann-1', 'ann', T0, ANN)], W); // 1, 2
+    await e.store.record([event('ann-1', user('ann'), T0, ANN)], W); // 1, 2
     await e.store.endSession('ann-1', W + 1); // 3, 4
-    await e.store.record([event('otto-1', 'otto', T0, OTTO)], W + 15_000); // 5, 6
+    await e.store.record([event('otto-1', user('otto'), T0, OTTO)], W + 15_000); // 5, 6
     // The sweep at W + 50 s trims what is written before W, which is over age at the next sweep: nothing.
     now = W + MAX_AGE_MS - INTERVAL_MS;
     await sweeper.sweep();
@@ -209,7 +220,7 @@ describe.each(STORE_ENGINES)('the sweeper trims the history: $engine', ({ make }
     const failingTrim: ActivityStore = { ...e.store, trimHistory: () => Promise.reject(failure) };
     sweeper.stop();
     sweeper = sweeperFor(failingTrim, 1_000);
-    await e.store.record([event('ann-1', 'ann', T0, ANN)], W);
+    await e.store.record([event('ann-1', user('ann'), T0, ANN)], W);
     now = T0 + 1_001;
     expect(await sweeper.sweep()).toBe(1);
     expect(errors.seen).toEqual([failure]);

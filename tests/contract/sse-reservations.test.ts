@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Cluster, Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StreamOperation } from '../../server/transports/sse-single/operation.js';
 import { createMemoryReservations } from '../../server/transports/sse-single/reservations-memory.js';
 import { redisKeys } from '../../server/redis/keys.js';
@@ -7,6 +7,7 @@ import { createRedisReservations } from '../../server/transports/sse-single/rese
 import type { ReservationLimits, ReservationRegistry } from '../../server/transports/sse-single/reservations.js';
 import { EventQueue } from '../support/event-queue.js';
 import { connectTestRedis, uniquePrefix } from '../support/redis.js';
+import { connectTestCluster, spawnRedisCluster, type SpawnedCluster } from '../support/redis-cluster.js';
 import { waitUntil } from '../support/wait.js';
 
 const TTL_MS = 300;
@@ -38,6 +39,8 @@ interface ReservationEngine {
     /** Several processes share it, and a connected record outlives a crash only by its ttl. */
     readonly processes: boolean;
   };
+  /** Starts what every fixture of the engine shares, once before the first (a Redis Cluster takes seconds). */
+  readonly prepare?: () => Promise<void>;
   open(): ReservationFixture;
 }
 
@@ -55,27 +58,51 @@ function openMemory(): ReservationFixture {
   };
 }
 
+/** The file's one Redis Cluster, spawned by the cluster engine's suite: each spawn takes seconds. */
+let spawning: Promise<SpawnedCluster> | undefined;
+let spawned: SpawnedCluster | undefined;
+afterAll(async () => {
+  await (await spawning)?.dispose();
+});
+
 function openRedis(): ReservationFixture {
-  const prefix = uniquePrefix('sse-reservations');
-  const connections = new Map<ReservationRegistry, Redis>();
-  const errors = new EventQueue<unknown>();
   const admin = connectTestRedis();
+  return openOn(connectTestRedis, (pattern) => admin.keys(pattern), [admin]);
+}
+
+/** The registry on a 3-master Redis Cluster: every key under `{pulse}`, so each script stays in one slot. */
+function openRedisCluster(): ReservationFixture {
+  const cluster = spawned;
+  if (!cluster) throw new Error('the Redis Cluster engine was not prepared');
+  const admin = connectTestCluster(cluster);
+  const keys = async (pattern: string): Promise<string[]> => (await Promise.all(admin.nodes('master').map((master) => master.keys(pattern)))).flat();
+  return openOn(() => connectTestCluster(cluster), keys, [admin]);
+}
+
+/** A Redis fixture on connections from `connect` (one Redis or a cluster), listing keys with `keys`. */
+function openOn(connect: () => Redis | Cluster, keys: (pattern: string) => Promise<string[]>, admins: readonly (Redis | Cluster)[]): ReservationFixture {
+  const prefix = uniquePrefix('sse-reservations');
+  const connections = new Map<ReservationRegistry, Redis | Cluster>();
+  const errors = new EventQueue<unknown>();
   return {
     registry({ streamTtlMs, limits } = {}) {
       // A connection of its own, so that crashing one "process" leaves the others connected.
-      const redis = connectTestRedis();
+      const redis = connect();
       const registry = createRedisReservations({ redis, keys: redisKeys(prefix), ...LIMITS, ...limits, streamTtlMs, onError: errors.push });
       connections.set(registry, redis);
       return registry;
     },
     async crash(registry) {
-      connections.get(registry)?.disconnect();
+      const connection = connections.get(registry);
+      // A disconnected Cluster client is left `close`, not `end`, and queues commands for good; one that quit refuses them, as a dead process would.
+      if (connection && 'nodes' in connection) await connection.quit();
+      else connection?.disconnect();
     },
     errors,
-    keysLeft: () => admin.keys(`${prefix}*`),
+    keysLeft: () => keys(`${prefix}*`),
     async close() {
       await Promise.all([...connections.keys()].map((registry) => registry.close()));
-      await Promise.all([admin, ...connections.values()].filter((client) => client.status !== 'end').map((client) => client.quit()));
+      await Promise.all([...admins, ...connections.values()].filter((client) => client.status !== 'end').map((client) => client.quit()));
     },
   };
 }
@@ -83,6 +110,12 @@ function openRedis(): ReservationFixture {
 const engines: ReservationEngine[] = [
   { name: 'memory', has: { processes: false }, open: openMemory },
   { name: 'redis', has: { processes: true }, open: openRedis },
+  {
+    name: 'redis-cluster',
+    has: { processes: true },
+    prepare: async () => void (spawned = await (spawning ??= spawnRedisCluster(3))),
+    open: openRedisCluster,
+  },
 ];
 
 const operation = (operationId: string, sub = 'alice'): StreamOperation => ({
@@ -94,6 +127,9 @@ const operation = (operationId: string, sub = 'alice'): StreamOperation => ({
 
 describe.each(engines.map((engine) => [engine.name, engine] as const))('ReservationRegistry contract: %s', (_name, engine) => {
   let fixture: ReservationFixture;
+  beforeAll(async () => {
+    await engine.prepare?.();
+  }, 60_000);
   beforeEach(() => {
     fixture = engine.open();
   });

@@ -1,11 +1,14 @@
-import type { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import type { Cluster, Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { shardedRouterPubSub } from '../../server/root/router-pubsub-sharded.js';
 import { ANSWERS, badRequest, type StreamAnswer } from '../../server/transports/sse-single/answers.js';
 import type { StreamOperation } from '../../server/transports/sse-single/operation.js';
 import { createLocalRouter, type RoutedRequest, type StreamRouter } from '../../server/transports/sse-single/routing.js';
 import { createRedisRouter } from '../../server/transports/sse-single/routing-redis.js';
 import { EventQueue } from '../support/event-queue.js';
 import { connectTestRedis, uniquePrefix } from '../support/redis.js';
+import { connectTestCluster, spawnRedisCluster, type SpawnedCluster } from '../support/redis-cluster.js';
 
 /**
  * One contract for both stream routers (`StreamRouter`): the local one of
@@ -83,9 +86,42 @@ function redisEngine(): RouterEngine {
   };
 }
 
+/** The file's one Redis Cluster, spawned on first use: each spawn takes seconds. */
+let spawning: Promise<SpawnedCluster> | undefined;
+afterAll(async () => {
+  await (await spawning)?.dispose();
+});
+
+/**
+ * Routers on a 3-master Redis Cluster, each process on a Cluster client of
+ * its own (reloading its slot map, as Pulse's does), talking sharded pub/sub.
+ */
+function clusterEngine(): RouterEngine {
+  const prefix = uniquePrefix('sse-router-cluster');
+  const clients: Cluster[] = [];
+  const routers: StreamRouter[] = [];
+  const router = async (): Promise<StreamRouter> => {
+    const client = connectTestCluster(await (spawning ??= spawnRedisCluster(3)), { forFeed: true });
+    clients.push(client);
+    if (client.status !== 'ready') await once(client, 'ready');
+    const made = await createRedisRouter({ pubsub: shardedRouterPubSub(client), prefix, answerTimeoutMs: 2_000 });
+    routers.push(made);
+    return made;
+  };
+  return {
+    name: 'redis-cluster',
+    pair: async () => [await router(), await router()],
+    async close() {
+      await Promise.all(routers.splice(0).map((made) => made.close()));
+      await Promise.all(clients.splice(0).map((client) => client.quit()));
+    },
+  };
+}
+
 describe.each([
   { name: 'local', makeEngine: localEngine },
   { name: 'redis', makeEngine: redisEngine },
+  { name: 'redis-cluster', makeEngine: clusterEngine },
 ])('the stream router contract: $name', ({ makeEngine }) => {
   let engine: RouterEngine;
   afterEach(() => engine.close());

@@ -1,8 +1,8 @@
 /** What the change-feed suites publish and read: numbered changes, the partition channels, a listener's queue. */
 import type { ChangeFeed } from '../../server/bus/types.js';
 import type { ActivityChange } from '../../server/domain/activity.js';
-import { redisKeys } from '../../server/redis/keys.js';
-import { DEFAULT_PARTITIONS, partitionTags } from '../../server/redis/partitions.js';
+import { changeChannels } from '../../server/redis/keys.js';
+import { DEFAULT_PARTITIONS } from '../../server/redis/partitions.js';
 import { EventQueue } from './event-queue.js';
 import { uniquePrefix } from './redis.js';
 
@@ -24,8 +24,7 @@ export function range(from: number, to: number): number[] {
 
 /** The default partitions' change channels, under a prefix of their own (`label` names it). */
 export function partitionChannels(label: string): string[] {
-  const keys = redisKeys(uniquePrefix(label));
-  return partitionTags(DEFAULT_PARTITIONS).map((tag) => keys.changesChannelOf(tag));
+  return changeChannels(uniquePrefix(label), DEFAULT_PARTITIONS, 'SPUBLISH');
 }
 
 /** Subscribes a queue to `feed`; resolves once the feed says it is live. */

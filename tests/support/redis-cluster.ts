@@ -3,8 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis } from 'ioredis';
-import { freePort, startRedisProcess, stopRedisProcess, type RedisProcess } from './redis-server.js';
+import { DEFAULT_PARTITIONS, partitionOfUser, partitionTags } from '../../server/redis/partitions.js';
+import { testRedisUrl } from './redis.js';
+import { freePort, spawnRedis, startRedisProcess, stopRedisProcess, type RedisProcess } from './redis-server.js';
 import { waitUntil } from './wait.js';
 
 /** A Redis Cluster of real `redis-server` nodes owned by a test run. */
@@ -14,6 +17,10 @@ export interface SpawnedCluster {
   readonly ports: readonly number[];
   /** Stops one master (SIGTERM) and starts it again on the same port with its data; resolves when the cluster is ok again. */
   restartNode(index: number): Promise<void>;
+  /** Stops one master (SIGTERM): with no replicas its slots go unserved until {@link SpawnedCluster.startNode}. */
+  stopNode(index: number): Promise<void>;
+  /** Starts a stopped master again on its port with its data; resolves when the cluster is ok again. */
+  startNode(index: number): Promise<void>;
   /** Stops every node and removes their folders. */
   dispose(): Promise<void>;
 }
@@ -42,6 +49,11 @@ export async function spawnRedisCluster(masters = 3): Promise<SpawnedCluster> {
     ports,
     restartNode: async (index) => {
       await stopRedisProcess(processes[index] as RedisProcess);
+      processes[index] = await start(index);
+      await waitForClusterOk(ports);
+    },
+    stopNode: (index) => stopRedisProcess(processes[index] as RedisProcess),
+    startNode: async (index) => {
       processes[index] = await start(index);
       await waitForClusterOk(ports);
     },
@@ -168,4 +180,87 @@ export function connectTestCluster(cluster: SpawnedCluster, { forFeed = false }:
   // Commands report their own failures; without a listener ioredis would print every node's reconnect attempt.
   client.on('error', () => {});
   return client;
+}
+
+/** The Redis deployments the multi-process suites run on. */
+export const REDIS_DEPLOYMENTS = ['redis', 'redis-cluster'] as const;
+
+/** One of {@link REDIS_DEPLOYMENTS}. */
+export type RedisDeploymentKind = (typeof REDIS_DEPLOYMENTS)[number];
+
+/** A Redis for child Pulse processes: the run's shared one, or a 3-master cluster of the suite's own. */
+export interface RedisDeployment {
+  readonly kind: RedisDeploymentKind;
+  /**
+   * The settings that point Pulse at it; the other one unset, so that a
+   * `REDIS_URL` of the test run's environment cannot make the pair refused.
+   */
+  readonly env: Record<string, string | undefined>;
+  /** The cluster, for a `redis-cluster` deployment. */
+  readonly cluster: SpawnedCluster | undefined;
+  /** Stops what was started for it (the shared Redis stays). */
+  dispose(): Promise<void>;
+}
+
+/** Starts (or names) a deployment of `kind`; a cluster takes a few seconds: start it in `beforeAll`. */
+export async function startRedisDeployment(kind: RedisDeploymentKind): Promise<RedisDeployment> {
+  if (kind === 'redis') return { kind, env: { REDIS_URL: testRedisUrl(), REDIS_CLUSTER_NODES: undefined }, cluster: undefined, dispose: async () => {} };
+  const cluster = await spawnRedisCluster(3);
+  return { kind, env: { REDIS_CLUSTER_NODES: cluster.nodes.join(','), REDIS_URL: undefined }, cluster, dispose: () => cluster.dispose() };
+}
+
+/** A Redis of a test's own that the test stops and starts: one redis-server, or one master of a 3-master cluster. */
+export interface StoppableRedis {
+  readonly kind: RedisDeploymentKind;
+  /** The settings that point an in-process Pulse (`startTestPulse`'s `env`) at it. */
+  readonly env: Record<string, string>;
+  /** Stops the Redis, or the cluster's second master (whose slots then go unserved). */
+  stop(): Promise<void>;
+  /** Starts it again with its data; for the cluster, resolves once it is ok again. */
+  start(): Promise<void>;
+  /**
+   * A user id starting with `prefix` whose data {@link StoppableRedis.stop}
+   * makes unreachable: on a cluster, one whose partition (of the default
+   * 18) lives on the master that stops, so that its writes are refused
+   * while that master is away.
+   */
+  userOnStopped(prefix: string): Promise<string>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Starts a {@link StoppableRedis}. One redis-server is persistent (fsync
+ * always), so what it acknowledged survives a stop; a cluster's masters keep
+ * an append-only file, which a SIGTERM flushes.
+ */
+export async function startStoppableRedis(kind: RedisDeploymentKind): Promise<StoppableRedis> {
+  if (kind === 'redis') {
+    const redis = await spawnRedis({ persistent: true });
+    return { kind, env: { REDIS_URL: redis.url }, stop: () => redis.stop(), start: () => redis.restart(), userOnStopped: async (prefix) => prefix, dispose: () => redis.dispose() };
+  }
+  const cluster = await spawnRedisCluster(3);
+  return {
+    kind,
+    env: { REDIS_CLUSTER_NODES: cluster.nodes.join(',') },
+    stop: () => cluster.stopNode(1),
+    start: () => cluster.startNode(1),
+    userOnStopped: (prefix) => userOnMaster(cluster.ports, 1, prefix),
+    dispose: () => cluster.dispose(),
+  };
+}
+
+/** The first `<prefix>-<n>` whose partition (of the default ones) lives on the master at `index`. */
+async function userOnMaster(ports: readonly number[], index: number, prefix: string): Promise<string> {
+  const node = new Redis({ port: ports[0] as number, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+  try {
+    const tags = partitionTags(DEFAULT_PARTITIONS);
+    for (let n = 0; n < 10_000; n++) {
+      const user = `${prefix}-${n}`;
+      const slot = calculateSlot(tags[partitionOfUser(user, DEFAULT_PARTITIONS)] as string);
+      if ((await slotOwnerPort(node, slot)) === ports[index]) return user;
+    }
+    throw new Error(`no user of ${prefix} lives on master ${index}`);
+  } finally {
+    node.disconnect();
+  }
 }

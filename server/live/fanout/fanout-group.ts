@@ -1,17 +1,25 @@
 import type { ActivityChange, ActivityFilter, StatsRecord } from '../../domain/activity.js';
-import { toWire, type SnapshotEvent, type SubscriptionEvent } from '../../domain/events.js';
+import type { Position } from '../../domain/cursor.js';
+import { changeToWire, toWire, type ResumedEvent, type SnapshotEvent, type StatsChangedEvent } from '../../domain/events.js';
 import { changeMatches } from '../activity-filter.js';
 import type { EventExecutor } from './event-executor.js';
-import type { Member, MemberGroup, StatsTick } from './member.js';
+import type { Member, MemberGroup, SharedFrom, StatsTick } from './member.js';
 import { ResultBatch } from './result-sink.js';
 
 /** Reports deliveries of one change written as shared bytes: how many members got it, and its time (for the lag metric). */
 export type DeliveryReporter = (writes: number, at: number) => void;
 
+/** A matching change waiting for the next batch, with the group's position once it is applied. */
+interface PendingChange {
+  readonly change: ActivityChange;
+  readonly seqs: Position;
+}
+
 /**
  * Subscribers with the same operation, variables and authorisation scope.
- * Each change is filtered once, and executed and serialised once (per epoch:
- * in practice once). Members that share bytes get the changes of one tick
+ * Each change is filtered once, and executed and serialised once for every
+ * member at the group's position (see `Member`: a member shares it once its
+ * own snapshot and the group's changes agree). Members that share bytes get the changes of one tick
  * as one batch, written with one call per member: every change the bus
  * hands over in one turn of the event loop (one Redis message carries a
  * whole write's changes; one socket read, many messages) goes out together,
@@ -19,10 +27,16 @@ export type DeliveryReporter = (writes: number, at: number) => void;
  */
 export class FanoutGroup implements MemberGroup {
   readonly #members = new Set<Member>();
-  /** Newest change this group has dispatched. */
-  #cursor = 0;
-  /** Matching changes not yet written to the members, in cursor order. */
-  #pending: ActivityChange[] = [];
+  /**
+   * The position its sharing members are at, in the log `#epoch`: set by
+   * the first member to share, then moved by every change the group hears.
+   */
+  #position: number[] = [];
+  #epoch = '';
+  /** How many members share {@link FanoutGroup.#position}. */
+  #sharing = 0;
+  /** Matching changes new to the sharing members, not yet written to them, in arrival order. */
+  #pending: PendingChange[] = [];
   #flushScheduled = false;
   /** Executed first events by the shared read they came from, as batches every member writes; forgotten with the read. */
   readonly #sharedFirsts = new WeakMap<object, Map<string, ResultBatch>>();
@@ -43,12 +57,31 @@ export class FanoutGroup implements MemberGroup {
 
   /** Removes a member; false when it was not in the group. */
   delete(member: Member): boolean {
-    return this.#members.delete(member);
+    if (!this.#members.delete(member)) return false;
+    if (member.shared) this.#sharing--;
+    return true;
   }
 
-  /** Executes one event for one member alone (a first event, a replay, figures at a cursor of its own). */
-  executeOne(event: SubscriptionEvent, epoch: string): string {
+  /** Executes a first event or figures for the log `epoch`. */
+  executeOne(event: SnapshotEvent | ResumedEvent | StatsChangedEvent, epoch: string): string {
     return this.execute(toWire(event, epoch));
+  }
+
+  /** Executes a change as applied at `seqs`. */
+  executeChange(change: ActivityChange, epoch: string, seqs: Position): string {
+    return this.execute(changeToWire(change, epoch, seqs));
+  }
+
+  share(position: Position, epoch: string): SharedFrom | null {
+    if (this.#sharing === 0) {
+      this.#position = [...position];
+      this.#epoch = epoch;
+    } else if (epoch !== this.#epoch || !samePosition(position, this.#position)) {
+      return null;
+    }
+    this.#sharing++;
+    // Pending changes were new to the members sharing before; this one is past them.
+    return { pending: this.#pending, index: this.#pending.length };
   }
 
   /**
@@ -103,16 +136,28 @@ export class FanoutGroup implements MemberGroup {
       for (const member of this.#members) member.fail(error);
       return;
     }
+    // The sharing members' position moves first: a member that applies this change itself may then find it is there too.
+    if (this.#sharing > 0 && this.#advance(change) && matches) this.#queue(change);
     for (const member of this.#members) {
       try {
-        member.onChange(change);
+        member.onChange(change, matches);
       } catch (error) {
         member.fail(error);
       }
     }
-    this.#cursor = change.cursor;
-    if (!matches) return;
-    this.#pending.push(change);
+  }
+
+  /** Moves the group's position past `change`; false when it is there already (the change is in every sharing member's snapshot). */
+  #advance(change: ActivityChange): boolean {
+    const partition = change.partition ?? 0;
+    const position = this.#position;
+    if (partition >= position.length || change.cursor <= (position[partition] as number)) return false;
+    position[partition] = change.cursor;
+    return true;
+  }
+
+  #queue(change: ActivityChange): void {
+    this.#pending.push({ change, seqs: [...this.#position] });
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       // After the bus has handed over everything it read in this turn: one batch, one write per member.
@@ -126,7 +171,7 @@ export class FanoutGroup implements MemberGroup {
     const tick: StatsTick = { frames: new Map(), differs: new Map() };
     for (const member of this.#members) {
       try {
-        member.onStats(stats, this.#cursor, tick);
+        member.onStats(stats, this.#position, tick);
       } catch (error) {
         member.fail(error);
       }
@@ -138,27 +183,20 @@ export class FanoutGroup implements MemberGroup {
     const pending = this.#pending;
     if (pending.length === 0) return;
     this.#pending = [];
-    const json = new Map<string, string[]>();
-    const jsonOf = (epoch: string): string[] => {
-      let texts = json.get(epoch);
-      if (texts === undefined) {
-        // Executed once per change (per epoch: one in practice), however many members share it.
-        const executed: string[] = [];
-        for (const change of pending) executed.push(this.executeOne(change, epoch));
-        json.set(epoch, (texts = executed));
-      }
-      return texts;
-    };
-    const batches = new Map<string, ResultBatch>();
+    let json: string[] | null = null;
+    const batches = new Map<number, ResultBatch>();
     // Members by where their part starts; a change's deliveries are those of every part that includes it.
     const startingAt = new Array<number>(pending.length).fill(0);
     for (const member of this.#members) {
       try {
         const start = member.pendingFrom(pending);
         if (start === pending.length) continue;
-        const key = `${member.epoch}\u0000${start}`;
-        let batch = batches.get(key);
-        if (batch === undefined) batches.set(key, (batch = new ResultBatch(jsonOf(member.epoch).slice(start))));
+        let batch = batches.get(start);
+        if (batch === undefined) {
+          // Executed once per change, however many members share it.
+          json ??= pending.map(({ change, seqs }) => this.executeChange(change, this.#epoch, seqs));
+          batches.set(start, (batch = new ResultBatch(json.slice(start))));
+        }
         member.writeBatch(batch);
         startingAt[start] = (startingAt[start] as number) + 1;
       } catch (error) {
@@ -166,9 +204,16 @@ export class FanoutGroup implements MemberGroup {
       }
     }
     let writes = 0;
-    pending.forEach((change, i) => {
+    pending.forEach(({ change }, i) => {
       writes += startingAt[i] as number;
       if (writes > 0) this.onDelivered(writes, change.at);
     });
   }
+}
+
+/** Whether two positions are the same. */
+function samePosition(a: Position, b: Position): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

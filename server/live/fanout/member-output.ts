@@ -1,4 +1,3 @@
-import type { SubscriptionEvent } from '../../domain/events.js';
 import type { ResultBatch } from './result-sink.js';
 
 /**
@@ -9,11 +8,8 @@ import type { ResultBatch } from './result-sink.js';
  * that the subscriber is gone already (nothing left to cut off).
  */
 export interface MemberOutput {
-  /**
-   * Writes one event of the log `epoch` at once; `json` gives its executed
-   * result, computed at most once per group and event.
-   */
-  write(event: SubscriptionEvent, epoch: string, json: () => string): boolean;
+  /** Writes one event of this member's own at once; `json` gives its executed result (not computed when the subscriber is gone). */
+  write(json: () => string): boolean;
   /** Writes a batch of the group's executed results. */
   writeBatch(batch: ResultBatch): boolean;
   /** False once the subscriber is gone. */

@@ -1,5 +1,6 @@
 import type { ActivityChange, ActivityFilter, StatsRecord } from '../../domain/activity.js';
-import type { ResumedEvent, SnapshotEvent, SubscriptionEvent } from '../../domain/events.js';
+import type { Position } from '../../domain/cursor.js';
+import type { ResumedEvent, SnapshotEvent, StatsChangedEvent } from '../../domain/events.js';
 import type { LiveLimits } from '../live-limits.js';
 import { statsDiffer } from '../stats-feed.js';
 import { changeMatches } from '../activity-filter.js';
@@ -19,15 +20,33 @@ export interface MemberObserver {
 export type HoldBounds = Pick<LiveLimits, 'subscriberBufferSize' | 'subscriberBufferBytes'>;
 
 /**
+ * Where a member starts sharing its group's batches: the group's pending
+ * changes at that moment, and the index in them of the first one it takes.
+ */
+export interface SharedFrom {
+  readonly pending: readonly unknown[];
+  readonly index: number;
+}
+
+/**
  * What a member needs of its fan-out group (`FanoutGroup` implements it):
- * the group's filter, its one execution per event, and delivery counting.
+ * the group's filter, its one execution per event, its shared position, and
+ * delivery counting.
  */
 export interface MemberGroup {
   readonly filter: ActivityFilter | null;
-  /** The event executed for the group's operation, as JSON; the same string for every member. */
-  executeOne(event: SubscriptionEvent, epoch: string): string;
+  /** A first event or figures (whose cursor is a position already), executed for the group's operation, as JSON. */
+  executeOne(event: SnapshotEvent | ResumedEvent | StatsChangedEvent, epoch: string): string;
+  /** A change as applied at position `seqs` (which includes the change's own cursor), executed as JSON. */
+  executeChange(change: ActivityChange, epoch: string, seqs: Position): string;
   /** Like {@link MemberGroup.executeOne}, once per `source` (a shared snapshot read) for every member that shares it, as one batch. */
   sharedFirst(source: object, event: SnapshotEvent, epoch: string): ResultBatch;
+  /**
+   * Asks to take the group's batches from now on: granted (with where to
+   * start) when `position` in log `epoch` is the group's own, or when no
+   * member shares the group's position (it becomes this one); else null.
+   */
+  share(position: Position, epoch: string): SharedFrom | null;
   /** Counts `writes` deliveries of a change that happened at `at`. */
   reportDelivered(writes: number, at: number): void;
   /**
@@ -39,30 +58,39 @@ export interface MemberGroup {
 }
 
 /**
- * Per stats tick: the executed `StatsChanged` per (epoch, cursor), as one
- * batch every member that gets it writes (so its framing is shared too),
- * and whether figures differ per previous figures.
+ * Per stats tick: the executed `StatsChanged` per position, as one batch
+ * every member at that position writes (so its framing is shared too), and
+ * whether figures differ per previous figures.
  */
 export interface StatsTick {
   readonly frames: Map<string, ResultBatch>;
   readonly differs: Map<StatsRecord, boolean>;
 }
 
+/** The key of the group's own position in {@link StatsTick.frames}: no formatted position looks like it. */
+const GROUP_POSITION = '\u0000group';
+
 /**
- * One subscriber in a fan-out group, and its ordering logic. Changes that
- * arrive while its first event (snapshot or replay) is read are held back,
- * then only those newer than the last cursor sent are delivered, so the seam
- * has no gap and no duplicate: that part runs for this member alone. Once
- * live, it takes the group's changes as they come, sharing their executed
- * bytes with every other member; what it tracks on its own is only what can
- * make its results differ from the group's (its cursor before it went live,
- * its last figures).
+ * One subscriber in a fan-out group, and its ordering logic.
+ *
+ * A subscriber's position is one cursor per partition of the change log, and
+ * every event it gets carries it. Changes that arrive while its first event
+ * (snapshot or replay) is read are held back, then applied in order, each
+ * skipped when its partition's cursor is already past it, so the seam has no
+ * gap and no duplicate. Until its position is the group's, the member
+ * applies every change itself and gets its own executions: its snapshot may
+ * be ahead of the group in a partition whose changes are still on their way,
+ * or behind. Positions meet as soon as those changes have arrived; from
+ * then on the member shares the group's position and so the group's
+ * executed bytes, and holds nothing of its own but its last figures.
  */
 export class Member {
   #held: ActivityChange[] | null = [];
   #heldBytes = 0;
-  /** Newest change handled by this member alone (its first event, replayed and held changes). */
-  #cursor = 0;
+  /** This member's own position, while it does not share the group's (empty once it does). */
+  #position: number[] = [];
+  /** Set once the member shares the group's position: where in the group's pending changes it started. */
+  #sharedFrom: SharedFrom | null = null;
   /** The epoch of the log this stream's cursors count in; known from the first event on. */
   #epoch = '';
   #stats: StatsRecord | null = null;
@@ -80,28 +108,34 @@ export class Member {
     return this.#held === null;
   }
 
-  get epoch(): string {
-    return this.#epoch;
+  /** True while the member takes the group's batches (its position is the group's). */
+  get shared(): boolean {
+    return this.#sharedFrom !== null;
   }
 
   /**
-   * A change the group received: held back while this member starts, else
-   * left to the group's next batch (see {@link Member.pendingFrom}).
+   * A change the group received (`matches`: whether it passes the group's
+   * filter): held back while this member starts, applied by the member
+   * itself while it does not share the group's position, else left to the
+   * group's next batch (see {@link Member.pendingFrom}).
    */
-  onChange(change: ActivityChange): void {
-    if (this.#held !== null) this.#hold(change);
+  onChange(change: ActivityChange, matches: boolean): void {
+    if (this.#held !== null) return this.#hold(change);
+    if (this.#sharedFrom !== null) return;
+    this.#apply(change, matches);
+    this.#tryToShare();
   }
 
   /**
-   * Where this member's part of the group's pending changes starts: the
-   * first one newer than what it sent itself (0 but for a member that has
-   * just gone live), or `pending.length` when it is not live.
+   * Where this member's part of the group's pending changes starts: 0 for a
+   * member that shared the group's position before they came, the index it
+   * joined at for one that began sharing meanwhile, and `pending.length`
+   * (nothing) for one that applies changes itself.
    */
-  pendingFrom(pending: readonly ActivityChange[]): number {
-    if (this.#held !== null) return pending.length;
-    let start = 0;
-    while (start < pending.length && (pending[start] as ActivityChange).cursor <= this.#cursor) start++;
-    return start;
+  pendingFrom(pending: readonly unknown[]): number {
+    const from = this.#sharedFrom;
+    if (from === null) return pending.length;
+    return from.pending === pending ? from.index : 0;
   }
 
   /** Writes the group's batch of changes that this member's part is made of. */
@@ -111,10 +145,9 @@ export class Member {
 
   /**
    * New figures, sent when they differ from the last this member got. Its
-   * `StatsChanged` carries the newest cursor it has seen: the group's, or its
-   * own when its first event was newer than any change the group has had.
+   * `StatsChanged` carries its position: the group's when it shares it.
    */
-  onStats(stats: StatsRecord, groupCursor: number, tick: StatsTick): void {
+  onStats(stats: StatsRecord, groupPosition: Position, tick: StatsTick): void {
     if (this.#held !== null) return;
     const previous = this.#stats;
     if (previous !== null) {
@@ -123,10 +156,14 @@ export class Member {
       if (!differs) return;
     }
     this.#stats = stats;
-    const event: SubscriptionEvent = { type: 'StatsChanged', cursor: Math.max(this.#cursor, groupCursor), at: stats.at, stats };
-    const key = `${this.#epoch}:${event.cursor}`;
+    const shared = this.#sharedFrom !== null;
+    const cursor = shared ? groupPosition : [...this.#position];
+    const key = shared ? GROUP_POSITION : `${this.#epoch}:${cursor.join('.')}`;
     let batch = tick.frames.get(key);
-    if (batch === undefined) tick.frames.set(key, (batch = new ResultBatch([this.group.executeOne(event, this.#epoch)])));
+    if (batch === undefined) {
+      const event: StatsChangedEvent = { type: 'StatsChanged', cursor, at: stats.at, stats };
+      tick.frames.set(key, (batch = new ResultBatch([this.group.executeOne(event, this.#epoch)])));
+    }
     this.writeBatch(batch);
   }
 
@@ -148,26 +185,38 @@ export class Member {
     const held = this.#held ?? [];
     this.#held = null;
     this.#epoch = epoch;
-    this.#cursor = first.cursor;
+    this.#position = [...first.cursor];
     this.#stats = first.stats;
-    if (read === undefined || first.type !== 'Snapshot') this.#writeOwn(first);
+    if (read === undefined || first.type !== 'Snapshot') this.#write(() => this.group.executeOne(first, epoch));
     else this.writeBatch(this.group.sharedFirst(read, first, epoch));
-    for (const change of [...replayed, ...held]) {
-      if (change.cursor <= this.#cursor) continue;
-      this.#cursor = change.cursor;
-      if (!changeMatches(change, this.group.filter)) continue;
-      this.#writeOwn(change);
-      this.group.reportDelivered(1, change.at);
-    }
+    for (const change of replayed) this.#apply(change, changeMatches(change, this.group.filter));
+    for (const change of held) this.#apply(change, changeMatches(change, this.group.filter));
+    this.#tryToShare();
   }
 
-  /** An event only this member gets (its first event, its replay): executed for it alone. */
-  #writeOwn(event: SubscriptionEvent): void {
-    this.#write(event, () => this.group.executeOne(event, this.#epoch));
+  /** Applies one change to this member's own position, writing it when it is new and matches. */
+  #apply(change: ActivityChange, matches: boolean): void {
+    const position = this.#position;
+    const partition = change.partition ?? 0;
+    // A change of a partition this stream's log does not have (a process configured with more) is not of its log.
+    if (partition >= position.length || change.cursor <= (position[partition] as number)) return;
+    position[partition] = change.cursor;
+    if (!matches) return;
+    const seqs = [...position];
+    this.#write(() => this.group.executeChange(change, this.#epoch, seqs));
+    this.group.reportDelivered(1, change.at);
   }
 
-  #write(event: SubscriptionEvent, json: () => string): void {
-    if (!this.output.write(event, this.#epoch, json)) this.#tooSlow();
+  #tryToShare(): void {
+    if (this.#cutOff) return;
+    const from = this.group.share(this.#position, this.#epoch);
+    if (from === null) return;
+    this.#sharedFrom = from;
+    this.#position = [];
+  }
+
+  #write(json: () => string): void {
+    if (!this.output.write(json)) this.#tooSlow();
   }
 
   #hold(change: ActivityChange): void {

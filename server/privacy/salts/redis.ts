@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { saltExpiry, type Day, type SaltStore } from './types.js';
 
 /** What the Redis engine needs: a connection, and where each day's salt lives. */
 export interface RedisSaltStoreOptions {
-  readonly redis: Redis;
+  /** One Redis or a Cluster client: a salt is one key, routed by itself. */
+  readonly redis: Redis | Cluster;
   /** The key of one day's salt (see `redisKeys`). */
   readonly keyOf: (day: Day) => string;
 }

@@ -17,8 +17,10 @@ export type Scalars = {
   /**
    * An opaque position in Pulse's change log: within one life of the log, a
    * later change has a larger cursor. Pass one back exactly as received (as
-   * `activityChanged(since:)`); it is at most 49 characters, and anything
-   * Pulse did not issue is `BAD_USER_INPUT` with `extensions.field` `since`.
+   * `activityChanged(since:)`). It names a place in every partition of the log
+   * (one on a single Redis by default, `REDIS_PARTITIONS` on Redis Cluster), so
+   * it is at most 4384 characters; anything else is `BAD_USER_INPUT` with
+   * `extensions.field` `since`.
    */
   Cursor: { input: CursorPosition; output: CursorPosition; }
   /**
@@ -166,8 +168,13 @@ export type Mutation = {
    */
   readonly eraseUser: ErasureReport;
   /**
-   * Records a batch of activity events atomically: every event is validated
-   * first and either all are recorded or none. At most `MAX_BATCH_SIZE` events.
+   * Records a batch of activity events: every event is validated first, and
+   * invalid input records none. At most `MAX_BATCH_SIZE` events. On one Redis
+   * (and in memory) the batch is atomic: a `SESSION_USER_MISMATCH` records
+   * none of it. On Redis Cluster each partition (users are spread over them)
+   * records its part atomically on its own: a `SESSION_USER_MISMATCH` then
+   * lists the refused events in `extensions.indexes`, and
+   * `extensions.recorded` says how many of the others were recorded.
    */
   readonly recordActivities: RecordActivitiesPayload;
   /**

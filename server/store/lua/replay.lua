@@ -1,11 +1,16 @@
 -- replay: ARGV[4] the epoch resumed from, ARGV[5] the cursor resumed from,
 -- ARGV[6] most changes wanted, ARGV[7] now.
--- Returns JSON { recovered = true, cursor = newest cursor, changes = [every
--- change after the cursor still kept] } or { recovered = false, reason = ... }.
+-- Returns JSON { recovered = true, epoch, cursor = newest cursor, changes =
+-- [every change after the cursor still kept] } or { recovered = false,
+-- reason = ..., epoch }.
 -- One script, so the changes and the cursor describe one moment.
-local function refuse(reason) return cjson.encode({ recovered = false, reason = reason }) end
+-- An empty ARGV[4] asks for any epoch: the reply names the log's (field
+-- `epoch`, refusals included), for a caller that checks the epochs of
+-- several partitions at once (partitioned.ts).
+local epoch = currentEpoch()
+local function refuse(reason) return cjson.encode({ recovered = false, reason = reason, epoch = epoch }) end
 
-if ARGV[4] ~= currentEpoch() then return refuse('OTHER_EPOCH') end
+if ARGV[4] ~= '' and ARGV[4] ~= epoch then return refuse('OTHER_EPOCH') end
 local since, current = tonumber(ARGV[5]), tonumber(redis.call('GET', K.seq)) or 0
 -- A position this log never reached: the cursor was issued by another life of it.
 if since > current then return refuse('OTHER_EPOCH') end
@@ -31,4 +36,4 @@ for i, entry in ipairs(entries) do
   changes[i] = fields.change
 end
 -- The changes are stored as JSON already: splice them in rather than decode and encode them again.
-return '{"recovered":true,"cursor":' .. string.format('%d', current) .. ',"changes":[' .. table.concat(changes, ',') .. ']}'
+return '{"recovered":true,"epoch":' .. jsonString(epoch) .. ',"cursor":' .. string.format('%d', current) .. ',"changes":[' .. table.concat(changes, ',') .. ']}'

@@ -2,10 +2,14 @@
 -- and the change log. Every script is called with the same first KEYS and
 -- ARGV (see redis-scripts.ts); its own arguments follow them, and after those
 -- come the same last three KEYS (the epoch, the history stream, its floor)
--- and ARGV (a fresh epoch candidate, the history size, its max age in ms).
+-- and four ARGV (the publish command, a fresh epoch candidate, the history
+-- size, its max age in ms).
 local K = { seq = KEYS[1], sessions = KEYS[2], users = KEYS[3], names = KEYS[4], paths = KEYS[5] }
 local CHANNEL, SESSION_BASE, USER_SESSIONS_BASE = ARGV[1], ARGV[2], ARGV[3]
 local EPOCH_KEY, HISTORY_KEY, HISTORY_FLOOR_KEY = KEYS[#KEYS - 2], KEYS[#KEYS - 1], KEYS[#KEYS]
+-- PUBLISH on one Redis; SPUBLISH on a Cluster, where CHANNEL carries the
+-- partition's tag, so the message stays on the master of the keys.
+local PUBLISH_COMMAND = ARGV[#ARGV - 3]
 local EPOCH_CANDIDATE, HISTORY_SIZE, HISTORY_MAX_AGE_MS = ARGV[#ARGV - 2], tonumber(ARGV[#ARGV - 1]), tonumber(ARGV[#ARGV])
 -- XADD's MAXLEN as the text it came as (see `int` below).
 local HISTORY_SIZE_TEXT = ARGV[#ARGV - 1]
@@ -219,7 +223,7 @@ local function publishChanges(now)
   -- The brackets go on the first and last texts: wrapping the joined message would copy it once more.
   texts[1] = '[' .. texts[1]
   texts[#texts] = texts[#texts] .. ']'
-  redis.call('PUBLISH', CHANNEL, concat(texts, ','))
+  redis.call(PUBLISH_COMMAND, CHANNEL, concat(texts, ','))
 end
 
 -- The log's epoch. The key goes with the counter when Redis is flushed (or

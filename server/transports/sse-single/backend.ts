@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../../observability/logger.js';
 import type { RedisKeys } from '../../redis/keys.js';
 import type { ReservationRegistry } from './reservations.js';
@@ -6,6 +6,7 @@ import { createMemoryReservations } from './reservations-memory.js';
 import { createRedisReservations } from './reservations-redis.js';
 import type { StreamRouter } from './routing.js';
 import { createLocalRouter } from './routing.js';
+import type { RouterPubSub } from './routing-pubsub.js';
 import { createRedisRouter } from './routing-redis.js';
 
 /** What single connection mode keeps outside a request: its reservations and the way to reach another process's stream. */
@@ -37,10 +38,13 @@ export function createMemorySingleConnection({ ttlMs, maxPerOwner, maxStreamsPer
 
 /** The connections and keys Redis mode runs on, all opened and owned by the composition root. */
 export interface SingleConnectionRedis {
-  /** The shared command connection: the reservations' scripts and the router's PUBLISH. */
-  readonly commands: Redis;
-  /** Dedicated to the router's one subscription (a subscribed connection takes no other commands). */
-  readonly subscriber: Redis;
+  /** The shared command connection (one Redis or a Cluster client): the reservations' scripts. */
+  readonly commands: Redis | Cluster;
+  /**
+   * The router's pub/sub: `classicRouterPubSub` on one Redis (PUBLISH on the
+   * command connection, a subscriber of its own), sharded on a Cluster.
+   */
+  readonly pubsub: RouterPubSub;
   /** `REDIS_PREFIX`, for the router's channels. */
   readonly prefix: string;
   readonly keys: RedisKeys;
@@ -48,17 +52,16 @@ export interface SingleConnectionRedis {
 
 /**
  * Redis mode: reservations in Redis through `commands`, and a router on
- * `subscriber`. Neither connection is quit here: the caller opened them.
+ * `pubsub`. No connection is quit here: the caller opened them.
  * @throws when the router's subscription cannot be made
  */
 export async function createRedisSingleConnection(
-  { commands, subscriber, prefix, keys }: SingleConnectionRedis,
+  { commands, pubsub, prefix, keys }: SingleConnectionRedis,
   settings: SingleConnectionSettings,
   logger: Logger,
 ): Promise<SingleConnectionBackend> {
   const router = await createRedisRouter({
-    publisher: commands,
-    subscriber,
+    pubsub,
     prefix,
     onError: (err) => logger.warn({ err }, 'could not answer a forwarded single-connection request'),
     onMalformed: (err) => logger.warn({ err }, 'dropped a malformed single-connection routing message'),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { RedisKeys, ReservationKeys } from '../../redis/keys.js';
 import { runLua } from '../../redis/lua.js';
 import { createRenewer } from '../../redis/renewer.js';
@@ -9,8 +9,12 @@ import { DEFAULT_MAX_QUEUED, type CancelOutcome, type ConnectOutcome, type Reser
 
 /** Options of {@link createRedisReservations}. */
 export interface RedisReservationsOptions extends ReservationLimits {
-  /** A command connection (may be shared; not quit by the registry). */
-  readonly redis: Redis;
+  /**
+   * A command connection (may be shared; not quit by the registry): one
+   * Redis, or a Cluster client, as every reservation key carries the hash
+   * tag `{pulse}` and so each script stays in one slot.
+   */
+  readonly redis: Redis | Cluster;
   /** Where the reservations live: `keys.reservations`. */
   readonly keys: RedisKeys;
   /**
@@ -104,7 +108,7 @@ function routedOutcome(reply: unknown, plain: readonly string[]): SubmitOutcome 
   throw new TypeError(`unexpected reservation reply: ${String(state)}`);
 }
 
-async function renewAll(redis: Redis, keys: ReservationKeys, held: ReadonlyMap<string, readonly [string, string]>, ttlMs: number): Promise<void> {
+async function renewAll(redis: Redis | Cluster, keys: ReservationKeys, held: ReadonlyMap<string, readonly [string, string]>, ttlMs: number): Promise<void> {
   const entries = [...held];
   for (let start = 0; start < entries.length; start += RENEW_BATCH) {
     const batch = entries.slice(start, start + RENEW_BATCH);

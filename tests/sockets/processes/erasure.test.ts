@@ -1,19 +1,21 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ExecutionResult } from 'graphql';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../../server/auth/authenticator.js';
 import { errorCode, postGraphQL, subscribe, type Subscription, type Transport } from '../../support/clients.js';
 import { RECORD, activity } from '../../support/operations.js';
 import { spawnPulse, type PulseProcess } from '../../support/pulse-process.js';
-import { connectTestRedis, testRedisUrl, uniquePrefix } from '../../support/redis.js';
-import { findInRedis } from '../../support/redis-scan.js';
+import { connectTestRedis, uniquePrefix } from '../../support/redis.js';
+import { REDIS_DEPLOYMENTS, startRedisDeployment, type RedisDeployment } from '../../support/redis-cluster.js';
+import { findInRedis, type ScanHit } from '../../support/redis-scan.js';
 
 /**
- * `eraseUser` on a deployment of two processes on one Redis, seen from
- * outside: subscribers on both processes and all three transports, racing
- * erasures, a client resuming across one, and a scan of every key and stream
- * entry afterwards.
+ * `eraseUser` on a deployment of two processes on one Redis and on a
+ * 3-master Redis Cluster, seen from outside: subscribers on both processes
+ * and all three transports, racing erasures, a client resuming across one,
+ * and a scan of every key and stream entry afterwards (of every master, on
+ * the cluster).
  */
 
 const SESSION_FIELDS = 'id userId userName ipAddress path userAgent';
@@ -73,25 +75,33 @@ function person(label: string) {
 }
 type Person = ReturnType<typeof person>;
 
-describe('eraseUser across two processes on one Redis', () => {
+describe.each(REDIS_DEPLOYMENTS)('eraseUser across two processes on %s', (kind) => {
   const secret = randomBytes(32).toString('base64url');
   const token = (sub: string, role: 'admin' | 'ingest') => mintToken({ secret, sub, roles: [role] });
   const prefix = uniquePrefix('erasure');
   let a: PulseProcess;
   let b: PulseProcess;
-  let redis: Redis;
+  let deployment: RedisDeployment | undefined;
+  /** One connection per master (the one Redis, or each master of the cluster): a scan must look at every one. */
+  let masters: Redis[] = [];
   const opened: Subscription[] = [];
 
   beforeAll(async () => {
-    const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, JWT_SECRET: secret, MAX_SUBSCRIPTIONS_PER_ADMIN: '10' };
+    deployment = await startRedisDeployment(kind);
+    const env = { ...deployment.env, REDIS_PREFIX: prefix, JWT_SECRET: secret, MAX_SUBSCRIPTIONS_PER_ADMIN: '10' };
     [a, b] = await Promise.all([spawnPulse(env), spawnPulse(env)]);
-    redis = connectTestRedis();
-  });
+    masters = deployment.cluster ? deployment.cluster.ports.map((port) => new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 })) : [connectTestRedis()];
+  }, 60_000);
   afterAll(async () => {
     opened.forEach((sub) => sub.dispose());
     await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.quit();
+    await Promise.all(masters.map((master) => master.quit()));
+    await deployment?.dispose();
   });
+
+  /** Where any of `needles` is in Redis, on every master. */
+  const findEverywhere = async (needles: readonly string[]): Promise<ScanHit[]> =>
+    (await Promise.all(masters.map((master) => findInRedis(master, `${prefix}*`, needles)))).flat();
 
   const open = async (on: PulseProcess, transport: Transport, variables: Record<string, unknown> = {}): Promise<Subscription> => {
     const sub = subscribe(transport, { graphqlUrl: `${on.url}/graphql`, token: await token(`watcher-${randomUUID()}`, 'admin') }, ACTIVITY_SINCE, variables);
@@ -140,7 +150,7 @@ describe('eraseUser across two processes on one Redis', () => {
     for (const sub of watchers) {
       await sub.results.waitFor((r) => eventOf(r).session?.userId === kept.id, 10_000, 'the last recorded session');
     }
-    expect(await findInRedis(redis, `${prefix}*`, [erased.name])).not.toEqual([]);
+    expect(await findEverywhere([erased.name])).not.toEqual([]);
 
     // Erasures race on both processes: together they end each session exactly once.
     const reports = await Promise.all([erase(a, erased.id), erase(b, erased.id)]);
@@ -159,8 +169,8 @@ describe('eraseUser across two processes on one Redis', () => {
       expect(JSON.stringify(seen)).not.toMatch(new RegExp([erased.name, erased.ipAddress, erased.userAgent, erased.path].join('|')));
     }
 
-    expect(await findInRedis(redis, `${prefix}*`, [erased.name, erased.ipAddress, erased.userAgent, erased.path])).toEqual([]);
-    expect(await findInRedis(redis, `${prefix}*`, [kept.name, kept.ipAddress, kept.userAgent])).not.toEqual([]);
+    expect(await findEverywhere([erased.name, erased.ipAddress, erased.userAgent, erased.path])).toEqual([]);
+    expect(await findEverywhere([kept.name, kept.ipAddress, kept.userAgent])).not.toEqual([]);
     // Erasing again removes nothing more and says so.
     expect(await erase(b, erased.id)).toEqual({ userId: erased.id, endedSessions: [], historyEntriesRemoved: 0 });
   });

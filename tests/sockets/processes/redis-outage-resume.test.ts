@@ -4,7 +4,7 @@ import { applyEvent, createPulseClient, emptyLiveState, type ActivityEvent, type
 import { errorCode, postGraphQL } from '../../support/clients.js';
 import { RECORD, activity } from '../../support/operations.js';
 import { startTestPulse, type TestPulse } from '../../support/pulse.js';
-import { spawnRedis, type SpawnedRedis } from '../../support/redis-server.js';
+import { REDIS_DEPLOYMENTS, startStoppableRedis, type StoppableRedis } from '../../support/redis-cluster.js';
 import { waitUntil } from '../../support/wait.js';
 
 /** What the writer saw for each write. */
@@ -13,21 +13,36 @@ interface Writes {
   refused: string[];
 }
 
-describe.each(['distinct', 'single'] as const)('Redis stopped and started under load, clients on %s SSE', (transport) => {
-  let redis: SpawnedRedis;
+/** Every deployment with every SSE transport; on a cluster, one master is stopped and started (a restart under load). */
+const CASES = REDIS_DEPLOYMENTS.flatMap((kind) => (['distinct', 'single'] as const).map((transport) => [kind, transport] as const));
+
+/** One Redis (or cluster) per deployment for the whole file, shared by its transports' cases: a cluster takes seconds to start. */
+const started = new Map<string, Promise<StoppableRedis>>();
+const redisOf = (kind: (typeof REDIS_DEPLOYMENTS)[number]): Promise<StoppableRedis> => {
+  const existing = started.get(kind) ?? startStoppableRedis(kind);
+  started.set(kind, existing);
+  return existing;
+};
+afterAll(async () => {
+  for (const redis of started.values()) await (await redis).dispose();
+});
+
+describe.each(CASES)('%s stopped and started under load, clients on %s SSE', (kind, transport) => {
+  let redis: StoppableRedis;
   let pulse: TestPulse;
   let ingest: string;
   let client: PulseClient;
-  const user = `u-${randomUUID()}`;
+  let user: string;
   let state: LiveState = emptyLiveState();
   const events: ActivityEvent[] = [];
   const statuses: ConnectionStatus[] = [];
 
   beforeAll(async () => {
     // Persistent, so that what Redis acknowledged survives its restart and resuming can be checked in full.
-    redis = await spawnRedis({ persistent: true });
+    redis = await redisOf(kind);
+    user = await redis.userOnStopped(`u-${randomUUID()}`);
     // Leases of dropped streams cannot be released while Redis is away; they lapse after LEASE_TTL_MS.
-    pulse = await startTestPulse({ backend: 'redis', env: { REDIS_URL: redis.url, MAX_SUBSCRIPTIONS_PER_ADMIN: '20', LEASE_TTL_MS: '3000', STATS_INTERVAL_MS: '100' } });
+    pulse = await startTestPulse({ env: { ...redis.env, MAX_SUBSCRIPTIONS_PER_ADMIN: '20', LEASE_TTL_MS: '3000', STATS_INTERVAL_MS: '100' } });
     ingest = await pulse.token('app', ['ingest']);
     const admin = await pulse.token(`admin-${randomUUID()}`, ['admin']);
     client = createPulseClient({ url: pulse.url, token: admin, transport, lifecycle: null, initialRetryDelayMs: 200, maxRetryDelayMs: 500, watchdogMs: 0 });
@@ -36,11 +51,10 @@ describe.each(['distinct', 'single'] as const)('Redis stopped and started under 
       state = applyEvent(state, event);
     });
     client.live.onStatus((status) => statuses.push(status));
-  });
+  }, 60_000);
   afterAll(async () => {
-    client.dispose();
-    await pulse.close();
-    await redis.dispose();
+    client?.dispose();
+    await pulse?.close();
   });
 
   const write = async (writes: Writes, sessionId: string): Promise<void> => {
@@ -63,7 +77,7 @@ describe.each(['distinct', 'single'] as const)('Redis stopped and started under 
     let n = 0;
     let writing = true;
     const writer = (async () => {
-      while (writing) await write(writes, `s-${n++}`);
+      while (writing) await write(writes, `${transport}-s-${n++}`);
     })();
     await waitUntil(() => writes.acknowledged.length >= 20 && delivered().size >= 10, 10_000, { what: 'writes flowing' });
 
@@ -73,7 +87,7 @@ describe.each(['distinct', 'single'] as const)('Redis stopped and started under 
     await waitUntil(async () => (await fetch(`${pulse.url}/readyz`)).status === 503, 5_000, { what: '/readyz reports not ready' });
     const connectionsBefore = connectedCount();
 
-    await redis.restart();
+    await redis.start();
     await waitUntil(async () => (await fetch(`${pulse.url}/readyz`)).status === 200, 15_000, { what: '/readyz reports ready again' });
     await waitUntil(() => connectedCount() > connectionsBefore, 15_000, { what: 'the live feed to reconnect' });
     const ackedBeforeRecovery = writes.acknowledged.length;

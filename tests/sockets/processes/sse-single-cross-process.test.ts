@@ -10,7 +10,9 @@ import { ACTIVITY, RECORD, STATS, activity } from '../../support/operations.js';
 import { parseExposition, sampleValue } from '../../support/prometheus.js';
 import { spawnPulse, type PulseProcess } from '../../support/pulse-process.js';
 import { startTestPulse } from '../../support/pulse.js';
-import { connectTestRedis, testRedisUrl, uniquePrefix } from '../../support/redis.js';
+import { Redis } from 'ioredis';
+import { connectTestRedis, uniquePrefix } from '../../support/redis.js';
+import { startRedisDeployment, type RedisDeploymentKind } from '../../support/redis-cluster.js';
 import { waitUntil } from '../../support/wait.js';
 
 /**
@@ -38,12 +40,21 @@ interface Deployment {
   close(): Promise<void>;
 }
 
-async function twoProcesses(): Promise<Deployment> {
+/** Router channels with a subscriber on one Redis (classic) or on a cluster's masters (sharded, each on the master of its slot). */
+async function countRouterChannels(masters: readonly Redis[], sharded: boolean, pattern: string): Promise<number> {
+  const perMaster = await Promise.all(masters.map((master) => master.call('PUBSUB', sharded ? 'SHARDCHANNELS' : 'CHANNELS', pattern) as Promise<string[]>));
+  return perMaster.flat().length;
+}
+
+/** Two processes on one Redis, or on a 3-master Redis Cluster of their own. */
+async function twoProcesses(kind: RedisDeploymentKind): Promise<Deployment> {
   const secret = randomBytes(32).toString('base64url');
   const prefix = uniquePrefix('sse-single');
-  const env = { ...ENV, REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, JWT_SECRET: secret, WORKERS: '1' };
+  const deployment = await startRedisDeployment(kind);
+  const env = { ...ENV, ...deployment.env, REDIS_PREFIX: prefix, JWT_SECRET: secret, WORKERS: '1' };
   const started = await Promise.all([spawnPulse(env), spawnPulse(env)]);
-  const admin = connectTestRedis();
+  const cluster = deployment.cluster;
+  const masters = cluster ? cluster.ports.map((port) => new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 })) : [connectTestRedis()];
   const [a, b] = started as [PulseProcess, PulseProcess];
   return {
     a: a.url,
@@ -54,10 +65,11 @@ async function twoProcesses(): Promise<Deployment> {
       started.push(doomed);
       return doomed;
     },
-    routerChannels: async () => ((await admin.pubsub('CHANNELS', redisKeys(prefix).streamRouterChannel('*'))) as string[]).length,
+    routerChannels: () => countRouterChannels(masters, cluster !== undefined, redisKeys(prefix).streamRouterChannel('*')),
     close: async () => {
       await Promise.all(started.map((child) => (child.child.signalCode === null ? child.stop() : null)));
-      await admin.quit();
+      await Promise.all(masters.map((master) => master.quit()));
+      await deployment.dispose();
     },
   };
 }
@@ -211,7 +223,8 @@ async function metric(base: string, name: string, labels: Record<string, string>
 }
 
 const DEPLOYMENTS = [
-  ['two processes on one Redis', twoProcesses],
+  ['two processes on one Redis', () => twoProcesses('redis')],
+  ['two processes on a Redis Cluster', () => twoProcesses('redis-cluster')],
   ['one process in memory', oneProcessInMemory],
 ] as const;
 
@@ -383,7 +396,7 @@ describe.each(DEPLOYMENTS)('graphql-sse single connection mode, requests sent to
   });
 
   // Only processes can die apart from the rest.
-  if (deploy === twoProcesses) {
+  if (deploy !== oneProcessInMemory) {
     it("stops counting a killed process's stream against its admin's bound once its record lapses (LEASE_TTL_MS)", async () => {
       const doomed = await gateway.spawnDoomed?.();
       if (doomed === undefined) throw new Error('this deployment cannot spawn a process');

@@ -6,12 +6,14 @@ import { createClient } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../../server/auth/authenticator.js';
 import { DEFAULT_RESTART_BACKOFF, restartDelayMs } from '../../../server/root/cluster.js';
-import { redisKeys } from '../../../server/redis/keys.js';
+import { changeChannels, redisKeys } from '../../../server/redis/keys.js';
 import { EventQueue } from '../../support/event-queue.js';
 import { ACTIVITY, RECORD, STATS, activity } from '../../support/operations.js';
 import { logLines, runPulseToExit, servedBy, servingWorkerPids, spawnPulse, type PulseProcess } from '../../support/pulse-process.js';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import { DEFAULT_PARTITIONS } from '../../../server/redis/partitions.js';
 import { connectTestRedis, testRedisUrl, uniquePrefix } from '../../support/redis.js';
+import { startRedisDeployment, type RedisDeployment } from '../../support/redis-cluster.js';
 import { waitUntil } from '../../support/wait.js';
 
 type Result = ExecutionResult<Record<string, unknown>>;
@@ -239,6 +241,58 @@ describe('`--workers 2` on Redis', () => {
   });
 });
 
+/** The same gateway on a 3-master Redis Cluster of its own, with the default 18 partitions. */
+describe('`--workers 2` on a Redis Cluster', () => {
+  const prefix = uniquePrefix('workers-cluster');
+  const opened: TracedSubscription[] = [];
+  let deployment: RedisDeployment | undefined;
+  let masters: Redis[] = [];
+  let pulse: PulseProcess;
+  let admin: string;
+  let ingest: string;
+  let workerPids: number[];
+
+  beforeAll(async () => {
+    deployment = await startRedisDeployment('redis-cluster');
+    masters = (deployment.cluster?.ports ?? []).map((port) => new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 }));
+    pulse = await spawnPulse({ ...deployment.env, REDIS_PREFIX: prefix, JWT_SECRET: undefined, LOG_LEVEL: 'info', MAX_SUBSCRIPTIONS_PER_ADMIN: '100' }, ['--workers', '2']);
+    admin = /^Admin token:\s+(\S+)$/m.exec(pulse.stdout())?.[1] ?? '';
+    ingest = /^Ingest token:\s+(\S+)$/m.exec(pulse.stdout())?.[1] ?? '';
+    workerPids = await twoWorkerPids(pulse);
+  }, 60_000);
+  afterAll(async () => {
+    opened.forEach((sub) => sub.dispose());
+    await pulse?.stop();
+    masters.forEach((master) => master.disconnect());
+    await deployment?.dispose();
+  });
+
+  it('delivers an activity recorded through one worker to a subscription opened through the other', async () => {
+    const user = `u-${randomUUID()}`;
+    const subs = await subscribeOnEach(pulse, admin, workerPids);
+    opened.push(...subs.values());
+    const { body, pid: writer } = await postTraced(pulse, ingest, RECORD, { input: activity(`${user}-s`, user) });
+    expect(body.errors).toBeUndefined();
+    const across = subs.get(workerPids.find((pid) => pid !== writer) as number) as TracedSubscription;
+    await across.results.waitFor(
+      (r) => typename(r) === 'SessionStarted' && (r.data?.activityChanged as { session?: { id?: string } }).session?.id === `${user}-s`,
+      5_000,
+      'the change recorded on the other worker',
+    );
+  });
+
+  it('holds one sharded subscription per worker on each partition channel, on its master, and no classic one', async () => {
+    opened.push(...(await subscribeOnEach(pulse, admin, workerPids)).values());
+    const channels = changeChannels(prefix, DEFAULT_PARTITIONS);
+    const counts = await Promise.all(
+      masters.map(async (master) => ((await master.call('PUBSUB', 'SHARDNUMSUB', ...channels)) as (string | number)[]).filter((_, i) => i % 2 === 1).map(Number)),
+    );
+    // Summed over the masters: each channel is subscribed where its slot is, once per worker.
+    expect(channels.map((_, i) => counts.reduce((sum, perChannel) => sum + (perChannel[i] ?? 0), 0))).toEqual(channels.map(() => 2));
+    for (const master of masters) expect(await master.pubsub('CHANNELS', `${prefix}changes*`)).toEqual([]);
+  });
+});
+
 describe('one process, `--workers 1`', () => {
   const prefix = uniquePrefix('workers-one');
   const secret = randomBytes(32).toString('base64url');
@@ -315,11 +369,28 @@ describe('SIGTERM to the primary of `--workers 2`', () => {
 
 describe('refusing to start a cluster', () => {
   it('refuses `--workers 2` without REDIS_URL, saying memory mode is one process, and exits 2', async () => {
-    const result = await runPulseToExit({ REDIS_URL: undefined }, ['--workers', '2']);
+    const result = await runPulseToExit({ REDIS_URL: undefined, REDIS_CLUSTER_NODES: undefined }, ['--workers', '2']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('WORKERS (from --workers) = "2": expected at most 1 without REDIS_URL: memory mode is one process; set REDIS_URL');
+    expect(result.stderr).toContain(
+      'WORKERS (from --workers) = "2": expected at most 1 without REDIS_URL or REDIS_CLUSTER_NODES: memory mode is one process; set one of them',
+    );
     expect(result.stdout).not.toContain('Pulse is running');
   });
+
+  it('refuses REDIS_URL and REDIS_CLUSTER_NODES together, and a bad node list, each with a clear line, and exits 2', async () => {
+    const result = await runPulseToExit({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:70000' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('REDIS_CLUSTER_NODES and REDIS_URL are both set: expected one of them');
+    expect(result.stderr).toContain('REDIS_CLUSTER_NODES = "127.0.0.1:7000,127.0.0.1:70000": expected comma-separated host:port seed nodes of a Redis Cluster');
+    expect(result.stderr).toContain('"127.0.0.1:70000" is not one');
+    expect(result.stdout).not.toContain('Pulse is running');
+  });
+
+  it('exits 1 with a redacted reason when no seed node of the cluster answers', async () => {
+    const result = await runPulseToExit({ REDIS_URL: undefined, REDIS_CLUSTER_NODES: '127.0.0.1:1', JWT_SECRET: 'x'.repeat(32) });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/cannot connect to Redis Cluster at 127\.0\.0\.1:1: /);
+  }, 30_000);
 
   it('exits 1 with the workers\' reason when they cannot start (Redis unreachable), without restarting them', async () => {
     const result = await runPulseToExit({ REDIS_URL: 'redis://127.0.0.1:1', JWT_SECRET: 'x'.repeat(32), LOG_LEVEL: 'info' }, ['--workers', '2']);

@@ -23,6 +23,8 @@ describe('loadConfig defaults', () => {
       port: 4000,
       host: '127.0.0.1',
       redisUrl: undefined,
+      redisClusterNodes: undefined,
+      redisPartitions: 1,
       redisPrefix: 'pulse:',
       workers: 1,
       jwtSecret: undefined,
@@ -387,7 +389,8 @@ describe('the number of workers', () => {
   });
 
   it('refuses more than one worker without REDIS_URL, saying why and what to set', () => {
-    const expected = 'expected at most 1 without REDIS_URL: memory mode is one process; set REDIS_URL to run several workers as one gateway';
+    const expected =
+      'expected at most 1 without REDIS_URL or REDIS_CLUSTER_NODES: memory mode is one process; set one of them to run several workers as one gateway';
     expect(problemsOf({ WORKERS: '2' })).toEqual([`WORKERS = "2": ${expected}`]);
     expect(problemsOf({}, ['--workers', '4'])).toEqual([`WORKERS (from --workers) = "4": ${expected}`]);
   });

@@ -87,9 +87,9 @@ describe('openActivityStream (in process, memory engines)', () => {
     await services.store.record([event('s1', 'u1', Date.now())], Date.now());
     const stream = await open(services);
     const first = (await stream.next()).value as { cursor: { epoch: string } };
-    expect(first).toMatchObject({ type: 'Snapshot', cursor: { seq: 2 }, resume: 'FRESH' });
+    expect(first).toMatchObject({ type: 'Snapshot', cursor: { seqs: [2] }, resume: 'FRESH' });
     await services.store.record([event('s2', 'u2', Date.now())], Date.now());
-    expect(((await stream.next()).value as { cursor: unknown }).cursor).toEqual({ epoch: first.cursor.epoch, seq: 3 });
+    expect(((await stream.next()).value as { cursor: unknown }).cursor).toEqual({ epoch: first.cursor.epoch, seqs: [3] });
     await stream.return?.();
     await waitUntil(() => services.openStreams.count === 0 && services.leases.heldCount === 0, 5_000, { what: 'the stream is released' });
   });
@@ -138,18 +138,20 @@ describe('openActivityStream (in process, memory engines)', () => {
     services = { ...services, limits: { ...services.limits, maxSubscriptionsPerAdmin: 20, subscriberBufferSize: 200 } };
     for (let i = 0; i < 10; i++) await services.store.record([event(`s${i}`, `u${i}`, Date.now())], Date.now());
     const fresh = await open(services);
-    const { cursor } = (await fresh.next()).value as { cursor: { epoch: string; seq: number } };
+    const { cursor: position } = (await fresh.next()).value as { cursor: { epoch: string; seqs: number[] } };
+    // The memory store has one partition: a position is one number.
+    const cursor = { epoch: position.epoch, seq: position.seqs[0] as number };
     const RECORDS = 60;
     const opening: Array<{ since: number; stream: Promise<AsyncIterableIterator<Record<string, unknown>>> }> = [];
     for (let i = 0; i < RECORDS; i++) {
       // Not awaited: each resumer's replay read and its joining race the records that follow.
       if (i % 6 === 0) {
         const since = cursor.seq - 5 + i;
-        opening.push({ since, stream: open(services, { since: { epoch: cursor.epoch, seq: since } }) });
+        opening.push({ since, stream: open(services, { since: { epoch: cursor.epoch, seqs: [since] } }) });
       }
       await services.store.record([event(`t${i % 4}`, `v${i % 4}`, Date.now())], Date.now());
     }
-    const last = await services.store.replay({ epoch: cursor.epoch, sinceSeq: cursor.seq, limit: 1_000 }, Date.now());
+    const last = await services.store.replay({ epoch: cursor.epoch, since: [cursor.seq], limit: 1_000 }, Date.now());
     if (!last.recovered) throw new Error('the history lost what the test needs');
     const lastSeq = last.changes.at(-1)?.cursor ?? cursor.seq;
     expect(services.fanout.groupCount).toBe(1);
@@ -157,15 +159,15 @@ describe('openActivityStream (in process, memory engines)', () => {
     const cursorsUntilLast = async (stream: AsyncIterableIterator<Record<string, unknown>>): Promise<number[]> => {
       const seen: number[] = [];
       while (seen.at(-1) !== lastSeq) {
-        const item = (await stream.next()).value as { type: string; cursor: { seq: number } };
-        if (item.type !== 'StatsChanged') seen.push(item.cursor.seq);
+        const item = (await stream.next()).value as { type: string; cursor: { seqs: number[] } };
+        if (item.type !== 'StatsChanged') seen.push(item.cursor.seqs[0] as number);
       }
       return seen;
     };
     const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, k) => from + k);
     for (const { since, stream } of opening) {
       const resumed = await stream;
-      expect((await resumed.next()).value, `the resumer from ${since}`).toMatchObject({ type: 'Resumed', cursor: { seq: since } });
+      expect((await resumed.next()).value, `the resumer from ${since}`).toMatchObject({ type: 'Resumed', cursor: { seqs: [since] } });
       // The filter lets every change through, so "no gap, no repeat" is "every next number".
       expect(await cursorsUntilLast(resumed), `the resumer from ${since}`).toEqual(range(since + 1, lastSeq));
       await resumed.return?.();

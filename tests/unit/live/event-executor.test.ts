@@ -5,7 +5,7 @@ import { maskError } from 'graphql-yoga';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ActivityChange, ActivityRecordInput } from '../../../server/domain/activity.js';
-import { toWire, type SubscriptionEvent, type WireEvent } from '../../../server/domain/events.js';
+import { changeToWire, toWire, type WireEvent } from '../../../server/domain/events.js';
 import { createEventExecutor } from '../../../server/live/fanout/event-executor.js';
 import { resolvers } from '../../../server/resolvers/index.js';
 import { createPulseSchema, loadTypeDefs } from '../../../server/root/schema.js';
@@ -52,14 +52,13 @@ async function realEvents(): Promise<WireEvent[]> {
   await store.endSession('s2', NOW + 4);
   const snapshot = await store.snapshot({ first: 10 }, NOW + 5, 50);
   const stats = await store.stats(NOW + 6, 50);
-  const events: SubscriptionEvent[] = [
-    { type: 'Snapshot', cursor: snapshot.cursor, at: NOW + 5, stats: snapshot.stats, page: snapshot.page, resume: 'FRESH' },
-    { type: 'Snapshot', cursor: snapshot.cursor, at: NOW + 5, stats: snapshot.stats, page: snapshot.page, resume: 'CURSOR_TOO_OLD' },
-    { type: 'Resumed', cursor: 1, at: NOW + 5, stats: snapshot.stats },
-    ...changes,
-    { type: 'StatsChanged', cursor: changes.at(-1)?.cursor ?? 0, at: NOW + 6, stats },
+  return [
+    toWire({ type: 'Snapshot', cursor: snapshot.cursor, at: NOW + 5, stats: snapshot.stats, page: snapshot.page, resume: 'FRESH' }, EPOCH),
+    toWire({ type: 'Snapshot', cursor: snapshot.cursor, at: NOW + 5, stats: snapshot.stats, page: snapshot.page, resume: 'CURSOR_TOO_OLD' }, EPOCH),
+    toWire({ type: 'Resumed', cursor: [1], at: NOW + 5, stats: snapshot.stats }, EPOCH),
+    ...changes.map((change) => changeToWire(change, EPOCH, [change.cursor])),
+    toWire({ type: 'StatsChanged', cursor: [changes.at(-1)?.cursor ?? 0], at: NOW + 6, stats }, EPOCH),
   ];
-  return events.map((event) => toWire(event, EPOCH));
 }
 
 async function* sourceOf(events: readonly WireEvent[]): AsyncGenerator<WireEvent> {
@@ -142,8 +141,8 @@ describe('the since of the member that opened a group plays no part in executing
   const SINCE: readonly { readonly name: string; readonly variables: Record<string, unknown> }[] = [
     { name: 'no since', variables: { first: 5 } },
     { name: 'since null', variables: { first: 5, since: null } },
-    { name: 'an early cursor', variables: { first: 5, since: formatCursor({ epoch: EPOCH, seq: 1 }) } },
-    { name: 'a late cursor of another epoch', variables: { first: 5, since: formatCursor({ epoch: 'other-epoch', seq: 900 }) } },
+    { name: 'an early cursor', variables: { first: 5, since: formatCursor({ epoch: EPOCH, seqs: [1] }) } },
+    { name: 'a late cursor of another epoch', variables: { first: 5, since: formatCursor({ epoch: 'other-epoch', seqs: [900] }) } },
   ];
 
   it.each(SINCE)('a group opened with $name executes every event as each member with its own since would have it', async ({ variables: groupVariables }) => {

@@ -1,0 +1,71 @@
+import type { Cluster } from 'ioredis';
+import type { Logger } from 'pino';
+import { createShardedFeed } from '../bus/redis-sharded.js';
+import type { RedisNode } from '../config/redis-nodes.js';
+import { connectRedisCluster } from '../redis/connect.js';
+import { changeChannels } from '../redis/keys.js';
+import { DEFAULT_PARTITIONS } from '../redis/partitions.js';
+import { createPartitionedRedisStore } from '../store/partitioned.js';
+import { historyOf, type BackendConfig, type BackendObserver, type Backends } from './backend-types.js';
+import { everyMasterAnswers } from './cluster-readiness.js';
+import { createSharedRedisEngines } from './redis-shared-engines.js';
+import { shardedRouterPubSub } from './router-pubsub-sharded.js';
+
+/**
+ * Every engine on the Redis Cluster seeded by `nodes`:
+ * - the store in `REDIS_PARTITIONS` partitions, each under a hash tag of its
+ *   own (spread over the masters), its scripts publishing with SPUBLISH;
+ * - the change feed on sharded pub/sub, on a Cluster client of its own
+ *   (whose slot map it follows) and its own connection to each master;
+ * - leases, single connection reservations and the IP salts on the command
+ *   client: their keys share `{pulse}`, so each script stays in one slot;
+ *   the router on sharded pub/sub (see ./router-pubsub-sharded.ts for why).
+ * @throws when the cluster cannot be reached, or the subscriptions cannot be made
+ */
+export async function createClusterBackends(nodes: readonly RedisNode[], config: BackendConfig, logger: Logger, observer: BackendObserver): Promise<Backends> {
+  const partitions = config.redisPartitions ?? DEFAULT_PARTITIONS;
+  const commands = await connectRedisCluster(nodes, 'pulse-commands');
+  const feedClient = await connectRedisCluster(nodes, 'pulse-feed').catch((error: unknown) => {
+    commands.disconnect();
+    throw error;
+  });
+  const shared = await createSharedRedisEngines(commands, shardedRouterPubSub(commands), config, logger, observer).catch((error: unknown) => {
+    commands.disconnect();
+    feedClient.disconnect();
+    throw error;
+  });
+  // As on one Redis: each failed connection of the feed's client to a master is a window in which changes may be lost.
+  feedClient.on('node error', () => observer.onRedisError('bus'));
+  const bus = createShardedFeed({
+    subscriber: feedClient,
+    channels: changeChannels(config.redisPrefix, partitions, 'SPUBLISH'),
+    onListenerError: (err) => logger.error({ err }, 'change listener failed'),
+    onMalformed: (err) => logger.warn({ err }, 'dropped a malformed change message'),
+    // Each lost channel is a window in which changes from other processes are lost, as a lost connection is on one Redis.
+    onDisconnect: () => {
+      observer.onRedisError('bus');
+      observer.onConnectionLost?.();
+    },
+  });
+  const store = createPartitionedRedisStore({ redis: commands, prefix: config.redisPrefix, partitions, publish: 'SPUBLISH', onPublished: observer.onPublished, history: historyOf(config) });
+  return {
+    store,
+    bus,
+    leases: shared.leases,
+    singleConnection: shared.singleConnection,
+    salts: shared.salts,
+    kind: 'redis-cluster',
+    isReady: async () => bus.live && feedClient.status === 'ready' && (await everyMasterAnswers(commands)),
+    close: async () => {
+      await shared.close();
+      await bus.close();
+      await store.close();
+      await Promise.allSettled([quit(commands), quit(feedClient)]);
+    },
+  };
+}
+
+/** QUIT, or a disconnect when the cluster cannot take it now. */
+async function quit(client: Cluster): Promise<void> {
+  await client.quit().catch(() => client.disconnect());
+}
