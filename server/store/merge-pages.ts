@@ -53,3 +53,44 @@ export function mergePages(pages: readonly ActiveUsersPage[], first: number): Ac
   const hasNextPage = merged.length === first && pages.some((page) => page.hasNextPage);
   return { edges: merged, hasNextPage, endCursor: merged.at(-1)?.cursor ?? null };
 }
+
+/**
+ * The first phase of a page merged in two phases (no path filter): from
+ * each partition's next `first + 1` positions after the cursor, which
+ * partition holds how many of the page's users, whether a next page exists
+ * (exact: a partition short of `first + 1` showed all it has), and the
+ * page's lowest position.
+ */
+export interface PagePlan {
+  /** Per partition, how many of its users the page lists (read with `first` set to it). */
+  readonly counts: number[];
+  readonly hasNextPage: boolean;
+  /** The last listed position; null for an empty page. */
+  readonly cut: PagePosition | null;
+}
+
+/** Plans a page of `first` users from each partition's positions (each descending): O(P × first log). */
+export function planPage(keys: readonly (readonly PagePosition[])[], first: number): PagePlan {
+  const all = keys.flatMap((positions, partition) => positions.map((position) => ({ position, partition })));
+  all.sort((a, b) => comparePositions(rank(b.position), rank(a.position)));
+  const winners = all.slice(0, first);
+  const counts = keys.map(() => 0);
+  for (const { partition } of winners) counts[partition] = (counts[partition] as number) + 1;
+  return { counts, hasNextPage: all.length > first, cut: winners.at(-1)?.position ?? null };
+}
+
+/**
+ * The second phase: the partitions' pages (each its first `counts[i]` users,
+ * with their sessions) merged by the plan. Unchanged since the plan, they
+ * hold exactly its users. A user that moved meanwhile below the plan's cut is
+ * left to the next page, which starts after the cut, so nothing is skipped.
+ */
+export function assemblePage(pages: readonly ActiveUsersPage[], plan: PagePlan): ActiveUsersPage {
+  const { cut, hasNextPage } = plan;
+  const edges = pages
+    .flatMap((page) => page.edges)
+    .filter((edge) => cut === null || comparePositions(rank(positionOf(edge)), rank(cut)) >= 0)
+    .sort(byPosition);
+  if (hasNextPage && cut !== null) return { edges, hasNextPage, endCursor: encodePageCursor(cut) };
+  return { edges, hasNextPage: false, endCursor: edges.at(-1)?.cursor ?? null };
+}

@@ -3,9 +3,12 @@ import { combinedEpoch } from '../domain/cursor.js';
 import { partitionKeys, type PublishCommand } from '../redis/keys.js';
 import type { LuaClient } from '../redis/lua.js';
 import { partitionOfUser } from '../redis/partitions.js';
-import { mergePages } from './merge-pages.js';
+import { coalesced } from './coalesce.js';
+import { assemblePage, mergePages, planPage } from './merge-pages.js';
 import { mergeReplays } from './merge-replay.js';
-import { mergeTopPaths, sumStats } from './merge-stats.js';
+import { mergeTopPaths, sumStats, topList, type PathList } from './merge-stats.js';
+import { decodePageCursor } from './paging.js';
+import { createPartitionReads, type PartitionReads } from './partition-reads.js';
 import { runParts, splitBatch, type BatchPart } from './partitioned-record.js';
 import { createRedisPartition, type RedisPartition } from './redis.js';
 import { DEFAULT_HISTORY, type ActiveUsersQuery, type ActivityStore, type HistoryOptions, type RecordResult } from './types.js';
@@ -50,32 +53,47 @@ export interface PartitionedRedisStoreOptions {
  * - `endSession` asks every partition; `expireIdle` spreads its limit over
  *   the partitions with sessions to end; `eraseUser` works in the user's
  *   partition; `trimHistory` in each.
- * - Reads merge partitions at O(P × page): pages by position, stats summed,
- *   top paths merged exactly (./merge-stats.ts). Each partition's part of a
- *   snapshot is atomic with its cursor; the snapshot's cursor is the vector
- *   of them, its epoch `combinedEpoch` of theirs.
+ * - `activeUsers` without a path filter reads in two phases: each partition's
+ *   next `first + 1` positions (no user loaded), then, from the partitions
+ *   holding the page's users only, those users: O(P × first) positions and
+ *   `first` users in all (./merge-pages.ts). With a path filter, each
+ *   partition's whole page, merged by position.
+ * - `stats` sums the figures and merges top paths exactly, starting from
+ *   path lists that come with each partition's figures (./merge-stats.ts,
+ *   which states the worst case). Concurrent `stats` calls with the same
+ *   limit share one merge, started no earlier than each call (./coalesce.ts);
+ *   its `at` is the latest `now` among them.
+ * - Each partition's part of a snapshot is atomic with its cursor; the
+ *   snapshot's cursor is the vector of them, its epoch `combinedEpoch` of theirs.
  * - `replay` replays each partition after its entry of the position (see
  *   ./merge-replay.ts); replayed changes carry their `partition`. Published
  *   ones do not: a feed knows it from the channel.
  */
 export function createPartitionedRedisStore(options: PartitionedRedisStoreOptions): ActivityStore {
   const { redis, prefix, partitions, publish, onPublished = () => {}, history = DEFAULT_HISTORY } = options;
-  const parts = partitionKeys(prefix, partitions, publish).map((keys) => createRedisPartition({ redis, keys, publish, onPublished, history }));
+  const keySets = partitionKeys(prefix, partitions, publish);
+  const parts = keySets.map((keys) => createRedisPartition({ redis, keys, publish, onPublished, history }));
   if (partitions === 1) return (parts[0] as RedisPartition).store;
+  const reads = keySets.map((keys) => createPartitionReads({ redis, keys, history, publish }));
   const stores = parts.map((part) => part.store);
   const storeOf = (userId: string): ActivityStore => stores[partitionOfUser(userId, partitions)] as ActivityStore;
   const sub = (inputs: readonly ActivityRecordInput[], part: BatchPart): ActivityRecordInput[] => part.indexes.map((i) => inputs[i] as ActivityRecordInput);
   const eachStore = <T>(call: (store: ActivityStore) => Promise<T>): Promise<T[]> => Promise.all(stores.map(call));
 
   const storeAt = (partition: number): ActivityStore => stores[partition] as ActivityStore;
-  // Each partition's figures, read with its top paths, which the merge deepens where it must.
-  const merged = async (read: readonly StatsRecord[], now: number, topPathsLimit: number): Promise<StatsRecord> =>
-    sumStats(read, await mergeTopPaths(parts, read.map((s) => s.topPaths), topPathsLimit), now);
+  // Each partition's figures, read with its path list, which the merge deepens where it must.
+  const merged = async (read: readonly StatsRecord[], lists: readonly PathList[], now: number, topPathsLimit: number): Promise<StatsRecord> =>
+    sumStats(read, await mergeTopPaths(reads, lists, topPathsLimit), now);
+  const stats = coalesced(async (topPathsLimit: number, now: number) => {
+    const read = await Promise.all(reads.map((part) => part.statsForMerge(now, topPathsLimit)));
+    return merged(read.map((r) => r.stats), read.map((r) => r.paths), now, topPathsLimit);
+  });
 
   const page = async (query: ActiveUsersQuery): Promise<ActiveUsersPage> => {
     const userId = query.filter?.userId;
     if (userId) return storeOf(userId).activeUsers(query);
-    return mergePages(await eachStore((store) => store.activeUsers(query)), query.first);
+    if (query.filter?.pathPrefix || query.first <= 0) return mergePages(await eachStore((store) => store.activeUsers(query)), query.first);
+    return twoPhasePage(reads, stores, query);
   };
 
   return {
@@ -93,7 +111,7 @@ export function createPartitionedRedisStore(options: PartitionedRedisStoreOption
     expireIdle: (cutoff, now, limit) => expireSpread(stores, cutoff, now, limit),
     eraseUser: (userId, now) => storeOf(userId).eraseUser(userId, now),
     trimHistory: async (cutoff) => sum(await eachStore((store) => store.trimHistory(cutoff))),
-    stats: async (now, topPathsLimit) => merged(await eachStore((store) => store.stats(now, topPathsLimit)), now, topPathsLimit),
+    stats: (now, topPathsLimit) => stats(topPathsLimit, now),
     activeUsers: page,
     snapshot: async (query, now, topPathsLimit) => {
       // Each partition's snapshot is one script: its page, figures and cursor describe one moment of it.
@@ -101,7 +119,7 @@ export function createPartitionedRedisStore(options: PartitionedRedisStoreOption
       return {
         cursor: snapshots.map((s) => s.cursor[0] as number),
         epoch: combinedEpoch(snapshots.map((s) => s.epoch)),
-        stats: await merged(snapshots.map((s) => s.stats), now, topPathsLimit),
+        stats: await merged(snapshots.map((s) => s.stats), snapshots.map((s) => topList(s.stats.topPaths, topPathsLimit)), now, topPathsLimit),
         page: mergePages(snapshots.map((s) => s.page), query.first),
       };
     },
@@ -112,6 +130,18 @@ export function createPartitionedRedisStore(options: PartitionedRedisStoreOption
     },
     close: async () => {},
   } satisfies ActivityStore;
+}
+
+/**
+ * A page without a path filter (see {@link planPage}): the partitions'
+ * positions first, then the page's users from the partitions holding them.
+ * The cursor is decoded first, so a bad one throws before any Redis call.
+ */
+async function twoPhasePage(reads: readonly PartitionReads[], stores: readonly ActivityStore[], query: ActiveUsersQuery): Promise<ActiveUsersPage> {
+  const after = query.after ? decodePageCursor(query.after) : null;
+  const plan = planPage(await Promise.all(reads.map((part) => part.pageKeys(query.first + 1, after))), query.first);
+  const held = plan.counts.flatMap((count, i) => (count > 0 ? [(stores[i] as ActivityStore).activeUsers({ ...query, first: count })] : []));
+  return assemblePage(await Promise.all(held), plan);
 }
 
 function sum(values: readonly number[]): number {

@@ -4,6 +4,8 @@ import { jsonReader } from '../domain/json-reader.js';
 import { parseChanges } from '../domain/change-codec.js';
 import { encodePageCursor } from './paging.js';
 import type { ActiveUsersPage } from '../domain/activity.js';
+import type { PathList } from './merge-stats.js';
+import type { PagePosition } from './paging.js';
 import type { ReplayResult, StoreSnapshot } from './types.js';
 
 /**
@@ -126,19 +128,56 @@ export function parseReplayReply(raw: unknown): PartitionReplayReply {
   throw new MalformedReplyError(`replay reply: unknown reason ${String(o.reason)}`);
 }
 
-/** Parses `top-paths.lua`'s reply: busiest first, ties by path ascending. */
-export function parseTopPathsReply(raw: unknown): PathCount[] {
-  return list(json(raw), 'top paths').map((entry) => {
-    const [path, sessions] = list(entry, 'top path');
-    return { path: string(path, 'path'), sessions: int(sessions, 'sessions') };
-  });
-}
-
 /** Parses `path-scores.lua`'s reply: one count per path asked for. */
 export function parsePathScoresReply(raw: unknown, expected: number): number[] {
   const counts = list(json(raw), 'path scores').map((count) => int(count, 'path score'));
   if (counts.length !== expected) throw new MalformedReplyError(`path scores: expected ${expected}, got ${counts.length}`);
   return counts;
+}
+
+/** What `stats-for-merge.lua` answers: one partition's figures (topPaths empty) and its path list for the merge. */
+export interface StatsForMergeReply {
+  readonly stats: StatsRecord;
+  readonly paths: PathList;
+}
+
+/** Parses `stats-for-merge.lua`'s reply, a Redis list: the figures' JSON, then a path list (see {@link parsePathListReply}). */
+export function parseStatsForMergeReply(raw: unknown): StatsForMergeReply {
+  if (!Array.isArray(raw) || raw.length !== 3) throw new MalformedReplyError('stats for merge: expected three values');
+  return { stats: parseStats(json(raw[0])), paths: pathListFrom(raw[1], raw[2]) };
+}
+
+/** Parses `path-list.lua`'s reply, a Redis list: 1 when the list is the whole set (else 0), then its JSON (see pathList in read.lua). */
+export function parsePathListReply(raw: unknown): PathList {
+  if (!Array.isArray(raw) || raw.length !== 2) throw new MalformedReplyError('path list: expected two values');
+  return pathListFrom(raw[0], raw[1]);
+}
+
+/** A path list's flag and JSON `[count, [paths…], count, [paths…]…]`, busiest first. */
+function pathListFrom(flag: unknown, text: unknown): PathList {
+  const groups = list(json(text), 'path list');
+  if ((flag !== 0 && flag !== 1) || groups.length % 2 !== 0) throw new MalformedReplyError('path list: expected a flag, then groups');
+  const paths: PathCount[] = [];
+  for (let i = 0; i < groups.length; i += 2) {
+    const sessions = int(groups[i], 'path count');
+    for (const path of list(groups[i + 1], 'paths of a count')) paths.push({ path: string(path, 'path'), sessions });
+  }
+  return { complete: flag === 1, paths };
+}
+
+/** Parses `page-keys.lua`'s reply, a Redis list userId, lastSeen, userId, lastSeen… (ZREVRANGE … WITHSCORES). */
+export function parsePageKeysReply(raw: unknown): PagePosition[] {
+  if (!Array.isArray(raw) || raw.length % 2 !== 0) throw new MalformedReplyError('page keys: expected pairs');
+  const positions: PagePosition[] = [];
+  for (let i = 0; i < raw.length; i += 2) positions.push({ userId: string(raw[i], 'page key user'), lastSeen: countText(raw[i + 1], 'page key lastSeen') });
+  return positions;
+}
+
+/** A non-negative integer that Redis answered as text (a score). */
+function countText(value: unknown, what: string): number {
+  const n = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new MalformedReplyError(`${what}: expected an integer`);
+  return n;
 }
 
 function bool(value: unknown, what: string): boolean {

@@ -42,8 +42,10 @@ const REPLAY = storeScript('replay.lua');
 const TRIM_HISTORY = storeScript('trim-history.lua');
 const ERASE = storeScript('end-session.lua', 'erase.lua');
 const ERASE_HISTORY = storeScript('erase-history.lua');
-const TOP_PATHS = storeScript('read.lua', 'top-paths.lua');
 const PATH_SCORES = storeScript('path-scores.lua');
+const STATS_FOR_MERGE = storeScript('read.lua', 'stats-for-merge.lua');
+const PATH_LIST = storeScript('read.lua', 'path-list.lua');
+const PAGE_KEYS = storeScript('read.lua', 'page-keys.lua');
 
 /** A page query as the read scripts take it (`pageQuery` in read.lua). */
 export interface ScriptPageQuery {
@@ -67,10 +69,14 @@ export interface StoreScripts {
   snapshot(query: ScriptPageQuery, now: number, topPathsLimit: number): Promise<unknown>;
   /** `epoch` '' replays whatever the log's epoch, naming it in the reply. */
   replay(epoch: string, sinceSeq: number, limit: number, now: number): Promise<unknown>;
-  /** The partition's `limit` busiest paths, ties by path ascending. */
-  topPaths(limit: number): Promise<unknown>;
   /** The partition's session count on each of `paths`. */
   pathScores(paths: readonly string[]): Promise<unknown>;
+  /** The figures (no topPaths) and the path list of a merge's first round: whole up to `whole` paths, else the `depth` busiest. */
+  statsForMerge(now: number, depth: number, whole: number): Promise<unknown>;
+  /** The path list of a merge's deeper round: whole up to `whole` paths (or when `depth` reaches them all), else the `depth` busiest. */
+  pathList(depth: number, whole: number): Promise<unknown>;
+  /** The positions (lastSeen, userId) of the next `count` active users strictly after `after`, loading none of them. */
+  pageKeys(count: number, after: { readonly lastSeen: number; readonly userId: string } | null): Promise<unknown>;
   /** One bounded step of `trimHistory`: looks at no more than `budget` entries. */
   trimHistory(cutoff: number, budget: number): Promise<unknown>;
   /** One bounded step of `eraseUser`'s session ends: at most `limit` sessions. */
@@ -111,8 +117,10 @@ export function bindStoreScripts(redis: LuaClient, keys: StoreKeys, history: His
     trimHistory: (cutoff, budget) => run(TRIM_HISTORY, [], [cutoff, budget]),
     erase: (userId, now, limit) => run(ERASE, [], [userId, now, limit]),
     eraseHistory: (userId, from, through, count) => run(ERASE_HISTORY, [], [userId, from, through, count]),
-    topPaths: (limit) => run(TOP_PATHS, [], [limit]),
     pathScores: (paths) => run(PATH_SCORES, [], paths),
+    statsForMerge: (now, depth, whole) => run(STATS_FOR_MERGE, window(now), [now, depth, whole]),
+    pathList: (depth, whole) => run(PATH_LIST, [], [depth, whole]),
+    pageKeys: (count, after) => run(PAGE_KEYS, [], [count, after?.lastSeen ?? '', after?.userId ?? '']),
   };
 }
 

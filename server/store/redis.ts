@@ -1,4 +1,4 @@
-import { SESSIONS_PER_USER, type ActivityRecordInput, type PathCount, type SessionRecord } from '../domain/activity.js';
+import { SESSIONS_PER_USER, type ActivityRecordInput, type SessionRecord } from '../domain/activity.js';
 import { SessionUserMismatchError } from '../core/errors.js';
 import type { PublishCommand, StoreKeys } from '../redis/keys.js';
 import type { LuaClient } from '../redis/lua.js';
@@ -10,12 +10,10 @@ import {
   parseEndReply,
   parseExpireReply,
   parsePageReply,
-  parsePathScoresReply,
   parseRecordReply,
   parseReplayReply,
   parseSnapshotReply,
   parseStatsReply,
-  parseTopPathsReply,
   type PartitionReplayReply,
   type WriteReply,
 } from './redis-replies.js';
@@ -77,10 +75,6 @@ export interface RedisPartition {
   readonly store: ActivityStore;
   /** `replay` of this partition's log whatever its epoch, answering the epoch too (the caller checks all partitions' at once). */
   replayAnyEpoch(since: number, limit: number, now: number): Promise<PartitionReplayReply>;
-  /** The `limit` busiest paths, ties by path ascending (as `stats` lists them). */
-  topPaths(limit: number): Promise<PathCount[]>;
-  /** The session count on each of `paths`, in order (0 for none). */
-  pathScores(paths: readonly string[]): Promise<number[]>;
 }
 
 /** Builds a {@link RedisPartition}: {@link createRedisStore}'s store and the extra reads, on one binding of the scripts. */
@@ -132,8 +126,6 @@ export function createRedisPartition({ redis, keys, publish = 'PUBLISH', onPubli
   return {
     store,
     replayAnyEpoch: async (since, limit, now) => parseReplayReply(await scripts.replay('', since, limit, now)),
-    topPaths: async (limit) => parseTopPathsReply(await scripts.topPaths(limit)),
-    pathScores: async (paths) => (paths.length === 0 ? [] : parsePathScoresReply(await scripts.pathScores(paths), paths.length)),
   };
 }
 

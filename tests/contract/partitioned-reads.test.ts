@@ -146,6 +146,31 @@ describe.each(partitioned)('reads merged across partitions: $engine', ({ make, p
     for (const limit of [1, 2, 5, 13, 50]) expect((await e.store.stats(NOW, limit)).topPaths).toEqual((await reference.store.stats(NOW, limit)).topPaths);
   });
 
+  it('merges topPaths exactly when paths spread evenly over partitions, small sets and sets read deeper', async () => {
+    // The probe's shape, smaller: path n % paths for session n, users spread over every partition. 2000 paths of 3
+    // sessions leave more than WHOLE_PATH_SET paths in a partition of three, so that merge reads deeper; 300 paths
+    // of 5 sessions are read whole with the figures. Every total ties, the names decide.
+    for (const [paths, sessions] of [[300, 1_500], [2_000, 6_000]] as const) {
+      const inputs = Array.from({ length: sessions }, (_, n) => event(`even-${paths}-${n}`, `even-user-${paths}-${n}`, T0 + (n % 50), `/even/${paths}/${n % paths}`));
+      for (let from = 0; from < inputs.length; from += 1_000) await both(inputs.slice(from, from + 1_000));
+      for (const limit of [1, 10, 50]) expect((await e.store.stats(NOW, limit)).topPaths).toEqual((await reference.store.stats(NOW, limit)).topPaths);
+      // A snapshot starts from each partition's top k only, and deepens from there.
+      expect((await e.store.snapshot({ first: 1 }, NOW, 10)).stats).toEqual((await reference.store.snapshot({ first: 1 }, NOW, 10)).stats);
+    }
+  });
+
+  it('shares concurrent stats merges, each answer from a read started no earlier than its call', async () => {
+    await crowd();
+    const first = e.store.stats(NOW, 5);
+    // Recorded after the first call began: the calls below must see it.
+    await e.store.record([event('late-s', 'late-user', T0 + 5_000, '/late')], NOW);
+    await reference.store.record([event('late-s', 'late-user', T0 + 5_000, '/late')], NOW);
+    const [a, b] = await Promise.all([e.store.stats(NOW, 5), e.store.stats(NOW, 5), first]);
+    const expected = await reference.store.stats(NOW, 5);
+    expect(a).toEqual(expected);
+    expect(b).toEqual(expected);
+  });
+
   it('snapshots every partition: merged page and stats, a cursor per partition', async () => {
     await crowd();
     const snapshot = await e.store.snapshot({ first: 8, sessionsPerUser: 3 }, NOW, 4);

@@ -172,3 +172,31 @@ local function page(q)
   end
   return pageText(users, false, nil)
 end
+
+-- This partition's paths as a merge across partitions reads them
+-- (merge-stats.ts), in topPaths order: the whole set when it holds at most
+-- `whole` paths or `depth` reach it (flag 1); else its `depth` busiest
+-- (flag 0), the last one the bound on every path not listed. One JSON text
+-- [count, [paths…], count, [paths…]…]: each distinct count is read once with
+-- its paths by ZRANGEBYSCORE without WITHSCORES (formatting a score per path
+-- costs Redis more than the rest of the read), and one string costs Node far
+-- less to take apart than a Redis list of thousands. O(d log n + listed) for
+-- d distinct counts.
+local function pathList(depth, whole)
+  local size = redis.call('ZCARD', K.paths)
+  local complete = size <= whole or size <= depth
+  local limit = complete and size or depth
+  local groups, listed, ceiling = {}, 0, '+inf'
+  while listed < limit do
+    local highest = redis.call('ZREVRANGEBYSCORE', K.paths, ceiling, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+    if #highest == 0 then break end
+    local count = highest[2]
+    local paths = redis.call('ZRANGEBYSCORE', K.paths, count, count, 'LIMIT', 0, limit - listed)
+    groups[#groups + 1] = tonumber(count)
+    groups[#groups + 1] = paths
+    listed = listed + #paths
+    ceiling = '(' .. count
+  end
+  if #groups == 0 then return complete and 1 or 0, '[]' end
+  return complete and 1 or 0, cjson.encode(groups)
+end
