@@ -43,6 +43,11 @@ function countsDiffer(a: readonly number[], b: readonly number[]): boolean {
   return a.length !== b.length || a.some((count, i) => count !== b[i]);
 }
 
+/** The minute a time falls in: the per-minute history moves on at its boundaries. */
+function minuteOf(at: number): number {
+  return Math.floor(at / 60_000);
+}
+
 /**
  * Shortest time between two computations, however changes arrive: a change
  * that moves no figure sends nothing, so without it each such change could
@@ -53,7 +58,9 @@ const MIN_COMPUTE_GAP_MS = 50;
 /**
  * Computes stats once per process, not once per subscriber: after a change
  * arrives and on a periodic tick (`eventsLastMinute` decays and
- * `eventsPerMinute` slides without any change). Listeners hear only figures
+ * `eventsPerMinute` slides without any change; the tick reads only while
+ * they can: every interval while the last minute holds events, at minute
+ * boundaries while only the history does, not at all when both are empty). Listeners hear only figures
  * that differ from the last computed ones, at most once per interval, and
  * both leading and trailing: a change after a quiet interval (no figures
  * sent within it) is followed by its figures at once, so a dashboard's
@@ -102,6 +109,14 @@ export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, 
     }
   };
 
+  // Between changes (each of which requests a computation), figures move only with time, and only while
+  // events are in the last minute or in the per-minute history: past that, ticking would only cost reads
+  // (on Redis Cluster one script per partition and second, per process).
+  const tick = (): void => {
+    if (last === null || last.eventsLastMinute > 0) return request();
+    if (last.eventsPerMinute.some((count) => count > 0) && minuteOf(clock.now()) !== minuteOf(lastRunAt)) request();
+  };
+
   const nextAllowedAt = (): number => Math.max(lastSentAt + intervalMs, lastRunAt + Math.min(MIN_COMPUTE_GAP_MS, intervalMs));
 
   const request = (): void => {
@@ -124,7 +139,7 @@ export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, 
     // The first subscribers' snapshots carry these figures: the interval starts now.
     lastRunAt = lastSentAt = clock.now();
     removeBusListener = remove;
-    ticker = setInterval(request, intervalMs);
+    ticker = setInterval(tick, intervalMs);
     ticker.unref();
   };
 

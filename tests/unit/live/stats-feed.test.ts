@@ -82,3 +82,54 @@ describe('the stats feed', () => {
     expect(sent.at(-1)?.stats.activeSessions).toBe(50);
   });
 });
+
+/**
+ * Between changes the feed reads the store only while time can move a
+ * figure: every interval while the last minute holds events (the decay is
+ * sent), at minute boundaries while only the per-minute history does, and
+ * never once both are empty. On Redis Cluster each read is a script per
+ * partition, per process.
+ */
+describe('the stats feed between changes', () => {
+  let feed: StatsFeed;
+  let sent: StatsRecord[];
+  let reads: number;
+  let record: (sessionId: string) => Promise<void>;
+
+  beforeEach(async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 11, 2, 12, 0, 5) });
+    const { feed: changes, deliver } = createMemoryFeed();
+    const store = createMemoryStore({ deliver });
+    reads = 0;
+    const counted = { ...store, stats: (now: number, limit: number) => ((reads += 1), store.stats(now, limit)) };
+    record = async (sessionId) => void (await store.record([visit(sessionId, Date.now())], Date.now()));
+    feed = createStatsFeed({ store: counted, bus: changes, clock: { now: () => Date.now() }, intervalMs: INTERVAL_MS, topPathsLimit: 5, onError: (error) => { throw error; } });
+    sent = [];
+    await feed.subscribe((stats) => void sent.push(stats));
+  });
+  afterEach(() => {
+    feed.close();
+    vi.useRealTimers();
+  });
+
+  it('reads nothing while no event was ever received, however long it waits', async () => {
+    const baseline = reads;
+    await vi.advanceTimersByTimeAsync(120 * INTERVAL_MS);
+    expect(reads - baseline).toBe(0);
+    expect(sent).toEqual([]);
+  });
+
+  it('keeps sending the decay of the last minute, then reads once a minute while only the history holds events', async () => {
+    await record('a');
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS);
+    expect(sent.at(-1)?.eventsLastMinute).toBe(1);
+    // The event leaves the last minute: the decay is sent without any change.
+    await vi.advanceTimersByTimeAsync(61 * INTERVAL_MS);
+    expect(sent.at(-1)?.eventsLastMinute).toBe(0);
+    // From here only the per-minute history moves: at most one read per minute boundary.
+    const before = reads;
+    await vi.advanceTimersByTimeAsync(5 * 60 * INTERVAL_MS);
+    expect(reads - before).toBeGreaterThanOrEqual(4);
+    expect(reads - before).toBeLessThanOrEqual(6);
+  });
+});
