@@ -36,14 +36,15 @@ async function editorText(page: Page, editor: string): Promise<string> {
  */
 async function watchResultPane(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const pane = document.querySelector('.result-window');
-    if (!pane) throw new Error('no result pane');
+    if (!document.querySelector('.result-window')) throw new Error('no result pane');
     const shown: string[] = [];
     (window as unknown as { __shown: string[] }).__shown = shown;
+    // The whole page is observed and the pane looked up on each change: GraphiQL may render a new pane
+    // element once a query runs, and an observer of the old one would see nothing more.
     new MutationObserver(() => {
-      const text = (pane.querySelector('.view-lines')?.textContent ?? '').replace(/\s+/g, ' ');
+      const text = (document.querySelector('.result-window .view-lines')?.textContent ?? '').replace(/\s+/g, ' ');
       if (text !== shown.at(-1)) shown.push(text);
-    }).observe(pane, { subtree: true, childList: true, characterData: true });
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
   });
 }
 
@@ -85,6 +86,11 @@ describe('GraphiQL, served by Pulse itself, in a browser that reaches no other h
     const requests: string[] = [];
     const problems: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
+    // What Pulse answered, for a failure's message: a stream that never showed anything says why here.
+    const answers: string[] = [];
+    page.on('response', (response) => {
+      if (response.url().startsWith(`${origin}/graphql`)) answers.push(`${response.request().method()} ${response.status()} ${response.headers()['content-type'] ?? ''}`);
+    });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
@@ -110,7 +116,9 @@ describe('GraphiQL, served by Pulse itself, in a browser that reaches no other h
       await watchResultPane(page);
       await page.getByRole('button', { name: /Execute query/ }).click();
 
-      const snapshotAt = await waitForShown(page, ['"Snapshot"']);
+      const snapshotAt = await waitForShown(page, ['"Snapshot"']).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}; answers from /graphql: ${JSON.stringify(answers)}; page problems: ${JSON.stringify(problems)}`, { cause: error });
+      });
       await screenshot(page, 'graphiql-snapshot');
       const { body } = await postGraphQL(`${pulse.url}/graphql`, started.ingest, RECORD, { input: { sessionId: 'grace-1', userId: 'grace', path: '/graphiql' } });
       expect(body.errors).toBeUndefined();
