@@ -35,6 +35,8 @@ export class FanoutGroup implements MemberGroup {
   #epoch = '';
   /** How many members share {@link FanoutGroup.#position}. */
   #sharing = 0;
+  /** The last answer of {@link FanoutGroup.share}, given again to members that start sharing at the same point. */
+  #lastShared: SharedFrom | null = null;
   /** Matching changes new to the sharing members, not yet written to them, in arrival order. */
   #pending: PendingChange[] = [];
   #flushScheduled = false;
@@ -80,8 +82,11 @@ export class FanoutGroup implements MemberGroup {
       return null;
     }
     this.#sharing++;
-    // Pending changes were new to the members sharing before; this one is past them.
-    return { pending: this.#pending, index: this.#pending.length };
+    // Pending changes were new to the members sharing before; this one is past them. Members that start
+    // sharing at the same point (subscribers opening together) share one record of it.
+    const last = this.#lastShared;
+    if (last !== null && last.pending === this.#pending && last.index === this.#pending.length) return last;
+    return (this.#lastShared = { pending: this.#pending, index: this.#pending.length });
   }
 
   /**

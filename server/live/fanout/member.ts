@@ -67,6 +67,9 @@ export interface StatsTick {
   readonly differs: Map<StatsRecord, boolean>;
 }
 
+/** A member's own position once it shares the group's: one empty array for all of them, never written. */
+const NO_POSITION: number[] = [];
+
 /** The key of the group's own position in {@link StatsTick.frames}: no formatted position looks like it. */
 const GROUP_POSITION = '\u0000group';
 
@@ -88,7 +91,7 @@ export class Member {
   #held: ActivityChange[] | null = [];
   #heldBytes = 0;
   /** This member's own position, while it does not share the group's (empty once it does). */
-  #position: number[] = [];
+  #position: number[] = NO_POSITION;
   /** Set once the member shares the group's position: where in the group's pending changes it started. */
   #sharedFrom: SharedFrom | null = null;
   /** The epoch of the log this stream's cursors count in; known from the first event on. */
@@ -212,7 +215,7 @@ export class Member {
     const from = this.group.share(this.#position, this.#epoch);
     if (from === null) return;
     this.#sharedFrom = from;
-    this.#position = [];
+    this.#position = NO_POSITION;
   }
 
   #write(json: () => string): void {
