@@ -1,29 +1,18 @@
-import type { GraphQLError } from 'graphql';
 import type { Viewer } from '../auth/authenticator.js';
 import type { LiveServices } from './live-services.js';
 import type { ActivityFilter } from '../domain/activity.js';
 import type { CursorPosition } from '../domain/cursor.js';
 import type { StreamItem } from '../domain/events.js';
-import { pulseError } from '../core/errors.js';
 import type { GroupSpec } from './fanout/fanout-hub.js';
 import { Member, type MemberObserver } from './fanout/member.js';
 import type { MemberOutput } from './fanout/member-output.js';
 import { ResultBatch, type ResultSink, type SinkHolder } from './fanout/result-sink.js';
 import type { Lease } from '../leases/types.js';
 import type { PulseTransport } from '../observability/metrics.js';
-import type { ReplayResult } from '../store/types.js';
-import { estimateBytes } from './fanout/event-weight.js';
+import { startMember } from './first-event.js';
+import { DROP_ERRORS, ENDED, UntilEnded } from './stream-ends.js';
+import { pulseError } from '../core/errors.js';
 import type { DropConnection, DropReason, DroppableStream } from './open-streams.js';
-
-/** The most `Stats.topPaths(limit)` may ask for; stats are computed this deep. */
-export const TOP_PATHS_MAX = 50;
-
-/**
- * How long a snapshot read may serve subscribers that start after it, while
- * their group hears no change meanwhile (see `FanoutGroup.quietRead`): the
- * figures it carries (`eventsLastMinute`) age without any change.
- */
-export const SNAPSHOT_REUSE_MS = 1000;
 
 /** What one `activityChanged` subscription asks for. */
 export interface ActivityStreamRequest {
@@ -302,81 +291,4 @@ class ActivityStream implements MemberOutput, MemberObserver, DroppableStream, S
     this.#lease = null;
     await lease?.release();
   }
-}
-
-/** The iterator of a held stream: ended from the start. */
-const ENDED: AsyncIterableIterator<StreamItem> = {
-  next: () => Promise.resolve({ value: undefined, done: true }),
-  return: () => Promise.resolve({ value: undefined, done: true }),
-  [Symbol.asyncIterator]: () => ENDED,
-};
-
-/**
- * The iterator of a stream whose transport drives it: yields nothing and
- * ends once the stream's last result is written; `return()` ends the
- * stream at once.
- */
-class UntilEnded implements AsyncIterableIterator<StreamItem> {
-  constructor(private readonly stream: ActivityStream) {}
-
-  next(): Promise<IteratorResult<StreamItem>> {
-    return this.stream.ended().then(() => ({ value: undefined, done: true }));
-  }
-
-  return(): Promise<IteratorResult<StreamItem>> {
-    this.stream.close();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-}
-
-const DROP_ERRORS: Record<DropReason, () => GraphQLError> = {
-  slow_consumer: () => pulseError('SLOW_CONSUMER', 'This subscriber did not read fast enough and was disconnected; reconnect to resume.'),
-  shutdown: () => pulseError('SERVICE_UNAVAILABLE', 'This Pulse process is shutting down; reconnect to resume.'),
-  backend_lost: () => pulseError('SERVICE_UNAVAILABLE', 'The connection to Redis was lost; reconnect to resume.'),
-  token_expired: () => pulseError('UNAUTHENTICATED', 'The token of this subscription has expired; reconnect with a fresh token to resume.'),
-};
-
-/**
- * Most changes one resume replays: half the subscriber's queue, so that live
- * changes arriving while it catches up still fit. Further behind than that,
- * a snapshot is the cheaper way back.
- */
-export function replayLimit(subscriberBufferSize: number): number {
-  return Math.floor(subscriberBufferSize / 2);
-}
-
-/**
- * Sends the member's first event, once its group holds changes back for it:
- * `Resumed` and the replayed changes when `since` can be resumed from, else
- * a `Snapshot` that says why not. Snapshot reads are shared: by the
- * subscribers that start together (`SharedSnapshots`), and by those of one
- * group that start while it hears no change (`FanoutGroup.quietRead`).
- */
-async function startMember(services: LiveServices, { since, first, filter }: ActivityStreamRequest, member: Member): Promise<void> {
-  const { store, clock, limits } = services;
-  const limit = replayLimit(limits.subscriberBufferSize);
-  const replay = since ? fitting(await store.replay({ epoch: since.epoch, since: since.seqs, limit }, clock.now()), limits.subscriberBufferBytes) : null;
-  if (since && replay?.recovered) {
-    const stats = await store.stats(clock.now(), TOP_PATHS_MAX);
-    return member.resume({ type: 'Resumed', cursor: since.seqs, at: clock.now(), stats }, since.epoch, replay.changes);
-  }
-  const shared = await member.group.quietRead(() => services.snapshots.read({ first, filter }), clock.now(), SNAPSHOT_REUSE_MS);
-  const { epoch, ...snapshot } = shared;
-  // Stamped with when it was read, so subscribers that share a read share its executed bytes too.
-  member.goLive({ type: 'Snapshot', at: snapshot.stats.at, ...snapshot, resume: replay?.recovered === false ? replay.reason : 'FRESH' }, epoch, shared);
-}
-
-/**
- * A replay that would fill more than half the subscriber's byte bound counts
- * as too old: pushed at once it would cut the subscriber off as slow, and
- * its reconnect would do the same again.
- */
-function fitting(replay: ReplayResult, bufferBytes: number): ReplayResult {
-  if (!replay.recovered) return replay;
-  const bytes = replay.changes.reduce((sum, change) => sum + estimateBytes(change), 0);
-  return bytes > bufferBytes / 2 ? { recovered: false, reason: 'CURSOR_TOO_OLD' } : replay;
 }

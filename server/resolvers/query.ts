@@ -1,6 +1,6 @@
 import type { IpMode as GraphQLIpMode, QueryResolvers } from './generated/resolvers.js';
 import type { AddressMasker } from '../privacy/address-masking.js';
-import { TOP_PATHS_MAX } from '../live/activity-stream.js';
+import { TOP_PATHS_MAX } from '../live/first-event.js';
 import { callBackend } from './backend.js';
 import { checkedAfter, checkedFilter, pageSize } from './bounds.js';
 import { sessionsWanted } from './sessions-wanted.js';

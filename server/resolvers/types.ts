@@ -1,7 +1,7 @@
 import { MINUTE_HISTORY_LENGTH, type StatsRecord } from '../domain/activity.js';
 import { pulseError } from '../core/errors.js';
 import type { MinuteCount, Resolvers } from './generated/resolvers.js';
-import { TOP_PATHS_MAX } from '../live/activity-stream.js';
+import { TOP_PATHS_MAX } from '../live/first-event.js';
 import { sessionsPageSize } from './bounds.js';
 import { CursorScalar, DateTimeScalar } from './scalars.js';
 

@@ -10,7 +10,7 @@ import { isLoopbackHost } from '../config/host.js';
 import { FanoutHub } from '../live/fanout/fanout-hub.js';
 import { countBackendError, createPulseMetrics, observeDeliveries, type BackendOperation, type PulseMetrics } from '../observability/metrics.js';
 import { createStatsFeed } from '../live/stats-feed.js';
-import { TOP_PATHS_MAX } from '../live/activity-stream.js';
+import { TOP_PATHS_MAX } from '../live/first-event.js';
 import { OpenStreams } from '../live/open-streams.js';
 import { SharedSnapshots } from '../live/shared-snapshots.js';
 import { createSweeper, type Sweeper } from '../store/sweeper.js';
