@@ -5,10 +5,9 @@ import type { RedisNode } from '../config/redis-nodes.js';
 import { connectRedisCluster } from '../redis/connect.js';
 import { changeChannels } from '../redis/keys.js';
 import { DEFAULT_PARTITIONS } from '../redis/partitions.js';
-import { createPartitionedRedisStore } from '../store/partitioned.js';
-import { historyOf, type BackendConfig, type BackendObserver, type Backends } from './backend-types.js';
+import type { BackendConfig, BackendObserver, Backends } from './backend-types.js';
 import { everyMasterAnswers } from './cluster-readiness.js';
-import { createSharedRedisEngines } from './redis-shared-engines.js';
+import { createChangeStore, createSharedRedisEngines, feedLogReports } from './redis-shared-engines.js';
 import { shardedRouterPubSub } from './router-pubsub-sharded.js';
 
 /**
@@ -39,15 +38,14 @@ export async function createClusterBackends(nodes: readonly RedisNode[], config:
   const bus = createShardedFeed({
     subscriber: feedClient,
     channels: changeChannels(config.redisPrefix, partitions, 'SPUBLISH'),
-    onListenerError: (err) => logger.error({ err }, 'change listener failed'),
-    onMalformed: (err) => logger.warn({ err }, 'dropped a malformed change message'),
+    ...feedLogReports(logger),
     // Each lost channel is a window in which changes from other processes are lost, as a lost connection is on one Redis.
     onDisconnect: () => {
       observer.onRedisError('bus');
       observer.onConnectionLost?.();
     },
   });
-  const store = createPartitionedRedisStore({ redis: commands, prefix: config.redisPrefix, partitions, publish: 'SPUBLISH', onPublished: observer.onPublished, history: historyOf(config) });
+  const store = createChangeStore(commands, 'SPUBLISH', partitions, config, observer);
   return {
     store,
     bus,

@@ -3,10 +3,9 @@ import type { Logger } from 'pino';
 import { createRedisFeed } from '../bus/redis.js';
 import { connectRedis } from '../redis/connect.js';
 import { changeChannels } from '../redis/keys.js';
-import { createPartitionedRedisStore } from '../store/partitioned.js';
 import { classicRouterPubSub } from '../transports/sse-single/routing-pubsub.js';
-import { historyOf, type BackendConfig, type BackendObserver, type Backends } from './backend-types.js';
-import { createSharedRedisEngines } from './redis-shared-engines.js';
+import type { BackendConfig, BackendObserver, Backends } from './backend-types.js';
+import { createChangeStore, createSharedRedisEngines, feedLogReports } from './redis-shared-engines.js';
 
 /** Opens the three connections of one Redis; none is left open when one fails. */
 async function openConnections(url: string): Promise<{ commands: Redis; subscriber: Redis; routerSubscriber: Redis }> {
@@ -48,11 +47,10 @@ export async function createRedisBackends(url: string, config: BackendConfig, lo
   const bus = createRedisFeed({
     subscriber,
     channels: changeChannels(config.redisPrefix, partitions),
-    onListenerError: (err) => logger.error({ err }, 'change listener failed'),
-    onMalformed: (err) => logger.warn({ err }, 'dropped a malformed change message'),
+    ...feedLogReports(logger),
     onDisconnect: () => observer.onConnectionLost?.(),
   });
-  const store = createPartitionedRedisStore({ redis: commands, prefix: config.redisPrefix, partitions, publish: 'PUBLISH', onPublished: observer.onPublished, history: historyOf(config) });
+  const store = createChangeStore(commands, 'PUBLISH', partitions, config, observer);
   return {
     store,
     bus,

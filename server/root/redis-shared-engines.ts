@@ -1,13 +1,16 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { FeedReports } from '../bus/feed-reports.js';
 import { createRedisLeases } from '../leases/redis.js';
 import type { LeaseManager } from '../leases/types.js';
 import { createRedisSaltStore } from '../privacy/salts/redis.js';
 import { dateOf, type SaltStore } from '../privacy/salts/types.js';
-import { redisKeys } from '../redis/keys.js';
+import { redisKeys, type PublishCommand } from '../redis/keys.js';
+import { createPartitionedRedisStore } from '../store/partitioned.js';
+import type { ActivityStore } from '../store/types.js';
 import { createRedisSingleConnection, type SingleConnectionBackend } from '../transports/sse-single/backend.js';
 import type { RouterPubSub } from '../transports/sse-single/routing-pubsub.js';
-import { singleConnectionOf, type BackendConfig, type BackendObserver } from './backend-types.js';
+import { historyOf, singleConnectionOf, type BackendConfig, type BackendObserver } from './backend-types.js';
 
 /** The engines that are built alike on one Redis and on a cluster. */
 export interface SharedRedisEngines {
@@ -54,4 +57,17 @@ export async function createSharedRedisEngines(
       await leases.close();
     },
   };
+}
+
+/** What every change feed logs, whatever its engine: a listener that threw, a message that could not be read. */
+export function feedLogReports(logger: Logger): Required<Pick<FeedReports, 'onListenerError' | 'onMalformed'>> {
+  return {
+    onListenerError: (err) => logger.error({ err }, 'change listener failed'),
+    onMalformed: (err) => logger.warn({ err }, 'dropped a malformed change message'),
+  };
+}
+
+/** The store on `commands` in `partitions` partitions, its scripts publishing with `publish` (one Redis or a cluster). */
+export function createChangeStore(commands: Redis | Cluster, publish: PublishCommand, partitions: number, config: BackendConfig, observer: BackendObserver): ActivityStore {
+  return createPartitionedRedisStore({ redis: commands, prefix: config.redisPrefix, partitions, publish, onPublished: observer.onPublished, history: historyOf(config) });
 }
