@@ -47,6 +47,11 @@ export interface PathCount {
 /** How many whole minutes `StatsRecord.eventsPerMinute` covers (the most `Stats.eventsPerMinute` may ask for). */
 export const MINUTE_HISTORY_LENGTH = 30;
 
+/** The minute (counted from the Unix epoch) that `ms` falls in: the unit of `eventsPerMinute`, which moves on at its boundaries. */
+export function epochMinute(ms: number): number {
+  return Math.floor(ms / 60_000);
+}
+
 /** Live figures over the active sessions. */
 export interface StatsRecord {
   readonly activeUsers: number;

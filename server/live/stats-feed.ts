@@ -1,6 +1,6 @@
 import type { ChangeFeed } from '../bus/types.js';
 import type { Clock } from '../core/clock.js';
-import type { StatsRecord } from '../domain/activity.js';
+import { epochMinute, type StatsRecord } from '../domain/activity.js';
 import type { ActivityStore } from '../store/types.js';
 
 /** Receives figures that differ from the previous ones. */
@@ -41,11 +41,6 @@ export function statsDiffer(a: StatsRecord, b: StatsRecord): boolean {
 
 function countsDiffer(a: readonly number[], b: readonly number[]): boolean {
   return a.length !== b.length || a.some((count, i) => count !== b[i]);
-}
-
-/** The minute a time falls in: the per-minute history moves on at its boundaries. */
-function minuteOf(at: number): number {
-  return Math.floor(at / 60_000);
 }
 
 /**
@@ -114,7 +109,7 @@ export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, 
   // (on Redis Cluster one script per partition and second, per process).
   const tick = (): void => {
     if (last === null || last.eventsLastMinute > 0) return request();
-    if (last.eventsPerMinute.some((count) => count > 0) && minuteOf(clock.now()) !== minuteOf(lastRunAt)) request();
+    if (last.eventsPerMinute.some((count) => count > 0) && epochMinute(clock.now()) !== epochMinute(lastRunAt)) request();
   };
 
   const nextAllowedAt = (): number => Math.max(lastSentAt + intervalMs, lastRunAt + Math.min(MIN_COMPUTE_GAP_MS, intervalMs));

@@ -1,5 +1,5 @@
 import { newEpoch } from '../domain/cursor.js';
-import { MINUTE_HISTORY_LENGTH } from '../domain/activity.js';
+import { epochMinute, MINUTE_HISTORY_LENGTH } from '../domain/activity.js';
 import type { PublishCommand, StoreKeys } from '../redis/keys.js';
 import { loadLua, runLua, type LuaClient, type LuaScript } from '../redis/lua.js';
 import { SESSION_SCAN_BOUND } from './paging.js';
@@ -130,10 +130,6 @@ function pageArgs({ first, bound, after, userId, pathPrefix, sessionsPerUser }: 
 
 function epochSecond(ms: number): number {
   return Math.floor(ms / 1000);
-}
-
-function epochMinute(ms: number): number {
-  return Math.floor(ms / 60_000);
 }
 
 /** The counter keys of the 60 seconds up to and including the second of `now`. */
