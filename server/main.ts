@@ -4,6 +4,7 @@ import type { DemoTraffic } from '../client/demo/traffic.js';
 import { generateDevSecret, mintToken } from './auth/authenticator.js';
 import { announceReady, inheritedDevSecret, SHUTDOWN_MARGIN_MS, startCluster, type RunningCluster } from './root/cluster.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { formatRedisNode } from './config/redis-nodes.js';
 import { authMode } from './auth/dev-mode.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { startPulse, type RunningPulse } from './root/pulse.js';
@@ -29,11 +30,8 @@ async function devTokens(config: Config, secret: string | undefined): Promise<De
 }
 
 /** Where the state lives, for the banner: never a password. */
-function describeBackend({ redisUrl, redisClusterNodes, redisPartitions }: Config): string {
-  if (redisClusterNodes) {
-    const seeds = redisClusterNodes.map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`)).join(',');
-    return `Redis Cluster at ${seeds}, ${redisPartitions} partitions`;
-  }
+function describeBackend({ redisUrl, redisClusterNodes, redisPartitions, redisClusterTls }: Config): string {
+  if (redisClusterNodes) return `Redis Cluster at ${redisClusterNodes.map(formatRedisNode).join(',')}, ${redisPartitions} partitions${redisClusterTls ? ', over TLS' : ''}`;
   return redisUrl ? `Redis at ${redactUrl(redisUrl)}` : 'in memory';
 }
 

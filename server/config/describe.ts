@@ -13,10 +13,17 @@ function joinedParts(config: Config): string[] {
 /** Which Redis, its prefix and its partitions; the partition count only where it is not the plain one-Redis default. */
 function backendPart(config: Config): string {
   const { redisUrl, redisClusterNodes, redisPrefix, redisPartitions } = config;
-  if (redisClusterNodes !== undefined) return `redis-cluster ${redisClusterNodes.map(formatRedisNode).join(',')} prefix=${redisPrefix} partitions=${redisPartitions}`;
+  if (redisClusterNodes !== undefined) return `redis-cluster ${redisClusterNodes.map(formatRedisNode).join(',')} prefix=${redisPrefix} partitions=${redisPartitions}${clusterAccessPart(config)}`;
   if (redisUrl === undefined) return 'memory';
   const partitions = redisPartitions === 1 ? '' : ` partitions=${redisPartitions}`;
   return `redis ${redactUrlCredentials(redisUrl)} prefix=${redisPrefix}${partitions}`;
+}
+
+/** Whether the cluster is reached over TLS and as whom: never the password, only that one is given. */
+function clusterAccessPart({ redisClusterTls, redisClusterUsername, redisClusterPassword }: Config): string {
+  const tls = redisClusterTls ? ' tls' : '';
+  if (redisClusterPassword === undefined) return tls;
+  return `${tls} auth=${redisClusterUsername ?? 'default'}:REDIS_CLUSTER_PASSWORD`;
 }
 
 /** Who may scrape `/metrics` depends on the host as well as on `METRICS_TOKEN` (see `metricsAccess`). */
@@ -25,7 +32,17 @@ function metricsPart(config: Config): string {
   return `metrics=${isLoopbackHost(config.host) ? 'open' : 'hidden'}`;
 }
 
-const JOINED: ReadonlySet<string> = new Set(['host', 'port', 'redisUrl', 'redisClusterNodes', 'redisPrefix', 'redisPartitions']);
+const JOINED: ReadonlySet<string> = new Set([
+  'host',
+  'port',
+  'redisUrl',
+  'redisClusterNodes',
+  'redisClusterUsername',
+  'redisClusterPassword',
+  'redisClusterTls',
+  'redisPrefix',
+  'redisPartitions',
+]);
 
 /**
  * One line describing a config for the start-up log, derived from the

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseFlags } from './flags.js';
-import type { DefaultContext, Setting } from './setting.js';
-import { REDIS_SETTINGS } from './settings-core.js';
+import { HIDDEN, type DefaultContext, type Setting } from './setting.js';
+import { CLUSTER_ACCESS_SETTINGS, REDIS_SETTINGS } from './settings-core.js';
 import { flagName, settingRows, type Config, type SettingKey } from './settings.js';
 
 /**
@@ -53,6 +53,7 @@ export function loadConfig(
   refuseTwoRedisBackends(rawOf, problems);
   refuseWorkersWithoutRedis(values, rawOf, problems);
   refusePartitionsWithoutRedis(rawOf, problems);
+  refuseClusterAccessWithoutCluster(rawOf, problems);
   refuseSweepsTooRareForHistory(values, rawOf, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.fromEntries(values) as Config;
@@ -97,6 +98,26 @@ function refusePartitionsWithoutRedis(rawOf: (name: string) => RawValue | undefi
   const partitions = rawOf('REDIS_PARTITIONS');
   if (partitions === undefined || redisGiven(rawOf)) return;
   problems.push(`${partitions.label} = ${JSON.stringify(partitions.value)}: expected REDIS_URL or REDIS_CLUSTER_NODES to be set: partitions split Redis state, and memory mode has none`);
+}
+
+/**
+ * Credentials or TLS for a cluster that is not there are a mistake (one
+ * Redis takes them in its URL): ignored, they would leave a deployment
+ * believing it signs in or encrypts when it does neither. A user without its
+ * password could only fail to sign in.
+ */
+function refuseClusterAccessWithoutCluster(rawOf: (name: string) => RawValue | undefined, problems: string[]): void {
+  const clusterGiven = rawOf('REDIS_CLUSTER_NODES') !== undefined;
+  for (const name of CLUSTER_ACCESS_SETTINGS) {
+    const raw = rawOf(name);
+    if (raw === undefined || clusterGiven) continue;
+    const shown = name === 'REDIS_CLUSTER_PASSWORD' ? HIDDEN() : raw.value;
+    problems.push(`${raw.label} = ${JSON.stringify(shown)}: expected REDIS_CLUSTER_NODES to be set (one Redis takes its credentials and TLS in REDIS_URL: rediss://user:password@host:port)`);
+  }
+  const username = rawOf('REDIS_CLUSTER_USERNAME');
+  if (username !== undefined && rawOf('REDIS_CLUSTER_PASSWORD') === undefined) {
+    problems.push(`${username.label} = ${JSON.stringify(username.value)}: expected REDIS_CLUSTER_PASSWORD too: an ACL user signs in with its password`);
+  }
 }
 
 /**

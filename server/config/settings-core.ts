@@ -1,6 +1,6 @@
 import { checkHost, checkNonEmpty, checkRedisPrefix, checkRedisUrl, checkSecret, redactUrlCredentials } from './checks.js';
 import { parseRedisNodes, type RedisNode } from './redis-nodes.js';
-import { HIDDEN, integer, MAX_TIMER_MS, oneOf, setting, text, type Parsed } from './setting.js';
+import { HIDDEN, integer, MAX_TIMER_MS, oneOf, setting, text, yesNo, type Parsed } from './setting.js';
 
 /** Far above any core count, low enough that a typo (an extra zero or two) is caught rather than forking thousands of processes. */
 export const MAX_WORKERS = 1024;
@@ -21,6 +21,9 @@ export const PARTITIONS = { clusterDefault: 18, max: 256 } as const;
 
 /** Either Redis setting given at all: whether a value is valid is its own problem line. */
 export const REDIS_SETTINGS = ['REDIS_URL', 'REDIS_CLUSTER_NODES'] as const;
+
+/** How Pulse reaches the nodes of a cluster: meaningless without `REDIS_CLUSTER_NODES`. */
+export const CLUSTER_ACCESS_SETTINGS = ['REDIS_CLUSTER_USERNAME', 'REDIS_CLUSTER_PASSWORD', 'REDIS_CLUSTER_TLS'] as const;
 
 function redisNodes(raw: string): Parsed<readonly RedisNode[]> {
   const parsed = parseRedisNodes(raw);
@@ -75,6 +78,34 @@ export const CORE_SETTINGS = {
     fallback: undefined,
     defaultDoc: '(none)',
     doc: 'Comma-separated `host:port` seed masters of a Redis Cluster (IPv6 as `[::1]:7000`); runs every engine on the cluster, the state split into `REDIS_PARTITIONS` partitions and the change feed on sharded pub/sub. Not with `REDIS_URL`.',
+    summary: null,
+  }),
+  redisClusterUsername: setting<string | undefined>({
+    env: 'REDIS_CLUSTER_USERNAME',
+    flag: 'value',
+    parse: text(checkNonEmpty),
+    fallback: undefined,
+    defaultDoc: '(`default`)',
+    doc: 'The ACL user Pulse signs in as on every node of the cluster. Needs `REDIS_CLUSTER_PASSWORD`.',
+    summary: null,
+  }),
+  redisClusterPassword: setting<string | undefined>({
+    env: 'REDIS_CLUSTER_PASSWORD',
+    flag: 'secret',
+    parse: text(checkNonEmpty),
+    fallback: undefined,
+    show: HIDDEN,
+    defaultDoc: '(none)',
+    doc: "The password of every node of the cluster (`requirepass`, or the ACL user's). Environment only, never a flag. Needs `REDIS_CLUSTER_NODES`; one Redis takes its credentials in `REDIS_URL`.",
+    summary: null,
+  }),
+  redisClusterTls: setting({
+    env: 'REDIS_CLUSTER_TLS',
+    flag: 'switch',
+    parse: yesNo,
+    fallback: false,
+    defaultDoc: '`false`',
+    doc: "TLS to every node of the cluster (their `tls-port`, announced with `tls-cluster yes`), each node's certificate checked against Node's CAs (a private CA through `NODE_EXTRA_CA_CERTS`). Needs `REDIS_CLUSTER_NODES`; one Redis takes `rediss://` in `REDIS_URL`.",
     summary: null,
   }),
   redisPartitions: setting({

@@ -77,12 +77,36 @@ export async function connectRedisCluster(nodes: readonly ClusterNode[], name: s
     await withTimeout(client.connect(), 10_000, 'no slot map from the seed nodes within 10 s');
   } catch (error) {
     client.disconnect();
-    throw new Error(`cannot connect to Redis Cluster at ${nodes.map(nodeName).join(',')}: ${(error as Error).message}`);
+    const cause = await whyNodeRefuses(nodes[0], client.options.redisOptions ?? {});
+    throw new Error(`cannot connect to Redis Cluster at ${nodes.map(nodeName).join(',')}: ${(error as Error).message}${cause === undefined ? '' : ` (${cause})`}`);
   }
   return client;
 }
 
-/** `host:port`, with brackets around an IPv6 host. */
+/**
+ * Why one seed node refuses a connection, asked of it alone: a Cluster
+ * reports only "None of startup nodes is available" or "Connection is
+ * closed.", while the cause an operator needs (WRONGPASS, an untrusted
+ * certificate, a refused port) is the error of a node's own connection.
+ * Undefined when the node takes this connection (the trouble is elsewhere).
+ */
+async function whyNodeRefuses(node: ClusterNode | undefined, redisOptions: RedisOptions): Promise<string | undefined> {
+  if (node === undefined) return undefined;
+  const probe = new Redis({ ...redisOptions, host: node.host, port: node.port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  // The socket's own error comes as an event; the rejection of connect() says only that the connection closed.
+  let failure: string | undefined;
+  probe.on('error', (error: Error) => (failure ??= error.message));
+  try {
+    await probe.connect();
+    return failure;
+  } catch (error) {
+    return failure ?? (error as Error).message;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** `host:port`, with brackets around an IPv6 host (config's `formatRedisNode`; this part imports no config). */
 function nodeName({ host, port }: ClusterNode): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -51,7 +51,7 @@ export const UNOBSERVED: BackendObserver = { onPublished: () => {}, onRedisError
  * partitions to one.
  */
 export type BackendConfig = Pick<Config, 'redisUrl' | 'redisPrefix' | 'leaseTtlMs' | 'sseReservationTtlMs' | 'maxSseReservationsPerAdmin' | 'maxSseStreamsPerAdmin'> &
-  Partial<Pick<Config, 'historySize' | 'historyMaxAgeMs' | 'redisClusterNodes' | 'redisPartitions'>>;
+  Partial<Pick<Config, 'historySize' | 'historyMaxAgeMs' | 'redisClusterNodes' | 'redisClusterUsername' | 'redisClusterPassword' | 'redisClusterTls' | 'redisPartitions'>>;
 
 /** The store's history bounds from the config. */
 export function historyOf({ historySize, historyMaxAgeMs }: BackendConfig): HistoryOptions {

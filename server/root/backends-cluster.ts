@@ -1,4 +1,4 @@
-import type { Cluster } from 'ioredis';
+import type { Cluster, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { createShardedFeed } from '../bus/redis-sharded.js';
 import type { RedisNode } from '../config/redis-nodes.js';
@@ -23,8 +23,9 @@ import { shardedRouterPubSub } from './router-pubsub-sharded.js';
  */
 export async function createClusterBackends(nodes: readonly RedisNode[], config: BackendConfig, logger: Logger, observer: BackendObserver): Promise<Backends> {
   const partitions = config.redisPartitions ?? DEFAULT_PARTITIONS;
-  const commands = await connectRedisCluster(nodes, 'pulse-commands');
-  const feedClient = await connectRedisCluster(nodes, 'pulse-feed').catch((error: unknown) => {
+  const access = { redisOptions: clusterAccess(config) };
+  const commands = await connectRedisCluster(nodes, 'pulse-commands', access);
+  const feedClient = await connectRedisCluster(nodes, 'pulse-feed', access).catch((error: unknown) => {
     commands.disconnect();
     throw error;
   });
@@ -60,6 +61,20 @@ export async function createClusterBackends(nodes: readonly RedisNode[], config:
       await store.close();
       await Promise.allSettled([quit(commands), quit(feedClient)]);
     },
+  };
+}
+
+/**
+ * What every connection to a node signs in and speaks with: the Cluster
+ * clients' own and, through their `redisOptions`, the change feed's
+ * connection to each master. TLS checks each node's certificate against
+ * Node's CAs (`NODE_EXTRA_CA_CERTS` adds a private one) for the address the
+ * cluster announces, so certificates name the nodes' addresses.
+ */
+export function clusterAccess({ redisClusterUsername, redisClusterPassword, redisClusterTls }: BackendConfig): RedisOptions {
+  return {
+    ...(redisClusterPassword === undefined ? {} : { username: redisClusterUsername, password: redisClusterPassword }),
+    ...(redisClusterTls === true ? { tls: {} } : {}),
   };
 }
 

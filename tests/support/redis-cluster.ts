@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import calculateSlot from 'cluster-key-slot';
-import { Cluster, Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { DEFAULT_PARTITIONS, partitionOfUser, partitionTags } from '../../server/redis/partitions.js';
 import { testRedisUrl } from './redis.js';
 import { freePort, spawnRedis, startRedisProcess, stopRedisProcess, type RedisProcess } from './redis-server.js';
@@ -23,6 +25,25 @@ export interface SpawnedCluster {
   startNode(index: number): Promise<void>;
   /** Stops every node and removes their folders. */
   dispose(): Promise<void>;
+  /** What a client needs to sign in and speak to the nodes ({@link ClusterSecurity}); empty for an open cluster. */
+  readonly access: RedisOptions;
+}
+
+/** Test certificates (see tests/support/tls/README.md): a CA and one certificate for 127.0.0.1 that every node serves. */
+export const TEST_TLS = {
+  ca: fileURLToPath(new URL('tls/ca.crt', import.meta.url)),
+  cert: fileURLToPath(new URL('tls/redis.crt', import.meta.url)),
+  key: fileURLToPath(new URL('tls/redis.key', import.meta.url)),
+} as const;
+
+/** How a test cluster is locked: a password on the default user, an ACL user, TLS only. */
+export interface ClusterSecurity {
+  /** `requirepass`: the default user's password. */
+  readonly password?: string;
+  /** An ACL user allowed every command on the keys and channels that start with `prefix`, with its password. */
+  readonly user?: { readonly name: string; readonly password: string; readonly prefix: string };
+  /** Nodes listen with TLS only (their ports are `tls-port`s) and talk TLS on the cluster bus; clients need {@link TEST_TLS}'s CA. */
+  readonly tls?: boolean;
 }
 
 const HOW_TO_INSTALL =
@@ -36,26 +57,29 @@ const HOW_TO_INSTALL =
  * master comes back with its slots and data.
  * @throws Error with installation advice when redis-server or redis-cli is missing
  */
-export async function spawnRedisCluster(masters = 3): Promise<SpawnedCluster> {
+export async function spawnRedisCluster(masters = 3, security: ClusterSecurity = {}): Promise<SpawnedCluster> {
   const ports = await Promise.all(Array.from({ length: masters }, () => freePort()));
   const dirs = await Promise.all(ports.map(() => mkdtemp(join(tmpdir(), 'pulse-cluster-'))));
-  const start = (index: number): Promise<RedisProcess> => startRedisProcess(ports[index] as number, clusterArgs(dirs[index] as string));
+  const start = (index: number): Promise<RedisProcess> =>
+    startRedisProcess(ports[index] as number, [...clusterArgs(dirs[index] as string), ...securityArgs(ports[index] as number, security)]);
   const processes = await Promise.all(ports.map((_, index) => start(index)));
   const nodes = ports.map((port) => `127.0.0.1:${port}`);
-  await createCluster(nodes);
-  await waitForClusterOk(ports);
+  const access = accessOf(security);
+  await createCluster(nodes, security);
+  await waitForClusterOk(ports, access);
   return {
     nodes,
     ports,
+    access,
     restartNode: async (index) => {
       await stopRedisProcess(processes[index] as RedisProcess);
       processes[index] = await start(index);
-      await waitForClusterOk(ports);
+      await waitForClusterOk(ports, access);
     },
     stopNode: (index) => stopRedisProcess(processes[index] as RedisProcess),
     startNode: async (index) => {
       processes[index] = await start(index);
-      await waitForClusterOk(ports);
+      await waitForClusterOk(ports, access);
     },
     dispose: async () => {
       await Promise.all(processes.map(stopRedisProcess));
@@ -68,9 +92,35 @@ function clusterArgs(dir: string): string[] {
   return ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--dir', dir, '--appendonly', 'yes'];
 }
 
-async function createCluster(nodes: readonly string[]): Promise<void> {
+/** The node's own port becomes its TLS port (the plain one closed), so that the cluster announces the ports clients must use. */
+function securityArgs(port: number, { password, user, tls }: ClusterSecurity): string[] {
+  const args: string[] = [];
+  if (password !== undefined) args.push('--requirepass', password);
+  if (user !== undefined) args.push('--user', user.name, 'on', `>${user.password}`, `~${user.prefix}*`, `&${user.prefix}*`, '+@all');
+  if (tls) {
+    args.push('--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes', '--tls-auth-clients', 'no');
+    args.push('--tls-cert-file', TEST_TLS.cert, '--tls-key-file', TEST_TLS.key, '--tls-ca-cert-file', TEST_TLS.ca);
+  }
+  return args;
+}
+
+/** ioredis options of a client of a cluster locked with `security`. */
+function accessOf({ password, user, tls }: ClusterSecurity): RedisOptions {
+  return {
+    ...(user !== undefined ? { username: user.name, password: user.password } : password !== undefined ? { password } : {}),
+    ...(tls ? { tls: { ca: readFileSync(TEST_TLS.ca) } } : {}),
+  };
+}
+
+/** redis-cli's arguments for the same. */
+function cliAccessArgs({ password, user, tls }: ClusterSecurity): string[] {
+  const auth = user !== undefined ? ['--user', user.name, '--pass', user.password] : password !== undefined ? ['--pass', password] : [];
+  return [...auth, ...(tls ? ['--tls', '--cacert', TEST_TLS.ca] : [])];
+}
+
+async function createCluster(nodes: readonly string[], security: ClusterSecurity): Promise<void> {
   try {
-    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes']);
+    await promisify(execFile)('redis-cli', [...cliAccessArgs(security), '--no-auth-warning', '--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes']);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(HOW_TO_INSTALL);
     throw error;
@@ -78,8 +128,8 @@ async function createCluster(nodes: readonly string[]): Promise<void> {
 }
 
 /** Every node agrees that all 16384 slots are served: the cluster takes commands. */
-async function waitForClusterOk(ports: readonly number[]): Promise<void> {
-  const clients = ports.map((port) => new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 }));
+async function waitForClusterOk(ports: readonly number[], access: RedisOptions): Promise<void> {
+  const clients = ports.map((port) => new Redis({ ...access, port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 }));
   try {
     await waitUntil(
       async () => {

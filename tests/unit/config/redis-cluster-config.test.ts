@@ -101,3 +101,42 @@ describe('REDIS_PARTITIONS', () => {
     expect(PARTITIONS).toEqual({ clusterDefault: DEFAULT_PARTITIONS, max: MAX_PARTITIONS });
   });
 });
+
+describe('REDIS_CLUSTER_USERNAME, REDIS_CLUSTER_PASSWORD and REDIS_CLUSTER_TLS', () => {
+  const PASSWORD = 'cluster-password-7f3a';
+
+  it('are read with REDIS_CLUSTER_NODES, and the start-up line names the user and TLS but never the password', () => {
+    const config = loadConfig({ REDIS_CLUSTER_NODES: NODES, REDIS_CLUSTER_USERNAME: 'pulse', REDIS_CLUSTER_PASSWORD: PASSWORD, REDIS_CLUSTER_TLS: 'true' }, [], 4);
+    expect(config).toMatchObject({ redisClusterUsername: 'pulse', redisClusterPassword: PASSWORD, redisClusterTls: true });
+    const line = describeConfig(config);
+    expect(line).toContain(' partitions=18 tls auth=pulse:REDIS_CLUSTER_PASSWORD ');
+    expect(line).not.toContain(PASSWORD);
+  });
+
+  it('default to no credentials and no TLS; a password alone signs in as the default user', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: NODES }, [], 4)).toMatchObject({ redisClusterUsername: undefined, redisClusterPassword: undefined, redisClusterTls: false });
+    expect(describeConfig(loadConfig({ REDIS_CLUSTER_NODES: NODES, REDIS_CLUSTER_PASSWORD: PASSWORD }, [], 4))).toContain(' partitions=18 auth=default:REDIS_CLUSTER_PASSWORD ');
+    expect(loadConfig({ REDIS_CLUSTER_NODES: NODES }, ['--redis-cluster-tls'], 4).redisClusterTls).toBe(true);
+  });
+
+  it('are refused without REDIS_CLUSTER_NODES, pointing one Redis to its URL, and the password is never shown', () => {
+    const problems = problemsOf({ REDIS_URL: URL, REDIS_CLUSTER_PASSWORD: PASSWORD, REDIS_CLUSTER_TLS: '1' });
+    expect(problems).toEqual([
+      expect.stringMatching(/^REDIS_CLUSTER_PASSWORD = "\(value not shown\)": expected REDIS_CLUSTER_NODES to be set \(one Redis takes its credentials and TLS in REDIS_URL: rediss:/),
+      expect.stringMatching(/^REDIS_CLUSTER_TLS = "1": expected REDIS_CLUSTER_NODES to be set/),
+    ]);
+    expect(problems.join('\n')).not.toContain(PASSWORD);
+    expect(problemsOf({ REDIS_CLUSTER_USERNAME: 'pulse', REDIS_CLUSTER_PASSWORD: PASSWORD })).toHaveLength(2);
+  });
+
+  it('refuse a user without its password, a bad TLS switch, and the password as a flag (visible in ps)', () => {
+    expect(problemsOf({ REDIS_CLUSTER_NODES: NODES, REDIS_CLUSTER_USERNAME: 'pulse' })).toEqual([
+      'REDIS_CLUSTER_USERNAME = "pulse": expected REDIS_CLUSTER_PASSWORD too: an ACL user signs in with its password',
+    ]);
+    expect(problemsOf({ REDIS_CLUSTER_NODES: NODES, REDIS_CLUSTER_TLS: 'yes' })).toEqual(['REDIS_CLUSTER_TLS = "yes": expected 1 or true to turn it on, 0 or false to turn it off']);
+    const [problem, ...rest] = problemsOf({ REDIS_CLUSTER_NODES: NODES }, [`--redis-cluster-password=${PASSWORD}`]);
+    expect(rest).toEqual([]);
+    expect(problem).toContain('--redis-cluster-password');
+    expect(problem).not.toContain(PASSWORD);
+  });
+});
