@@ -71,7 +71,7 @@ export async function createClusterBackends(nodes: readonly RedisNode[], config:
  * Node's CAs (`NODE_EXTRA_CA_CERTS` adds a private one) for the address the
  * cluster announces, so certificates name the nodes' addresses.
  */
-export function clusterAccess({ redisClusterUsername, redisClusterPassword, redisClusterTls }: BackendConfig): RedisOptions {
+function clusterAccess({ redisClusterUsername, redisClusterPassword, redisClusterTls }: BackendConfig): RedisOptions {
   return {
     ...(redisClusterPassword === undefined ? {} : { username: redisClusterUsername, password: redisClusterPassword }),
     ...(redisClusterTls === true ? { tls: {} } : {}),
