@@ -25,7 +25,7 @@ export interface SpawnedCluster {
   startNode(index: number): Promise<void>;
   /** Stops every node and removes their folders. */
   dispose(): Promise<void>;
-  /** What a client needs to sign in and speak to the nodes ({@link ClusterSecurity}); empty for an open cluster. */
+  /** What a client needs to sign in and speak to the nodes ({@link ClusterSetup}); empty for an open cluster. */
   readonly access: RedisOptions;
 }
 
@@ -36,8 +36,10 @@ export const TEST_TLS = {
   key: fileURLToPath(new URL('tls/redis.key', import.meta.url)),
 } as const;
 
-/** How a test cluster is locked: a password on the default user, an ACL user, TLS only. */
-export interface ClusterSecurity {
+/** How a test cluster is made beyond its masters: replicas, and how it is locked (a password on the default user, an ACL user, TLS only). */
+export interface ClusterSetup {
+  /** Replicas of each master, each a node of its own on a port of its own. @defaultValue 0 */
+  readonly replicasPerMaster?: number;
   /** `requirepass`: the default user's password. */
   readonly password?: string;
   /** An ACL user allowed every command on the keys and channels that start with `prefix`, with its password. */
@@ -57,16 +59,17 @@ const HOW_TO_INSTALL =
  * master comes back with its slots and data.
  * @throws Error with installation advice when redis-server or redis-cli is missing
  */
-export async function spawnRedisCluster(masters = 3, security: ClusterSecurity = {}): Promise<SpawnedCluster> {
-  const ports = await Promise.all(Array.from({ length: masters }, () => freePort()));
+export async function spawnRedisCluster(masters = 3, setup: ClusterSetup = {}): Promise<SpawnedCluster> {
+  const ports = await Promise.all(Array.from({ length: masters * (1 + (setup.replicasPerMaster ?? 0)) }, () => freePort()));
   const dirs = await Promise.all(ports.map(() => mkdtemp(join(tmpdir(), 'pulse-cluster-'))));
   const start = (index: number): Promise<RedisProcess> =>
-    startRedisProcess(ports[index] as number, [...clusterArgs(dirs[index] as string), ...securityArgs(ports[index] as number, security)]);
+    startRedisProcess(ports[index] as number, [...clusterArgs(dirs[index] as string), ...securityArgs(ports[index] as number, setup)]);
   const processes = await Promise.all(ports.map((_, index) => start(index)));
   const nodes = ports.map((port) => `127.0.0.1:${port}`);
-  const access = accessOf(security);
-  await createCluster(nodes, security);
+  const access = accessOf(setup);
+  await createCluster(nodes, setup);
   await waitForClusterOk(ports, access);
+  if ((setup.replicasPerMaster ?? 0) > 0) await waitForReplicasInSync(ports, access);
   return {
     nodes,
     ports,
@@ -93,10 +96,14 @@ function clusterArgs(dir: string): string[] {
 }
 
 /** The node's own port becomes its TLS port (the plain one closed), so that the cluster announces the ports clients must use. */
-function securityArgs(port: number, { password, user, tls }: ClusterSecurity): string[] {
+function securityArgs(port: number, { password, user, tls }: ClusterSetup): string[] {
   const args: string[] = [];
-  if (password !== undefined) args.push('--requirepass', password);
-  if (user !== undefined) args.push('--user', user.name, 'on', `>${user.password}`, `~${user.prefix}*`, `&${user.prefix}*`, '+@all');
+  // A replica signs in to its master as a client does.
+  if (password !== undefined) args.push('--requirepass', password, '--masterauth', password);
+  if (user !== undefined) {
+    args.push('--user', user.name, 'on', `>${user.password}`, `~${user.prefix}*`, `&${user.prefix}*`, '+@all');
+    args.push('--masteruser', user.name, '--masterauth', user.password);
+  }
   if (tls) {
     args.push('--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes', '--tls-auth-clients', 'no');
     args.push('--tls-cert-file', TEST_TLS.cert, '--tls-key-file', TEST_TLS.key, '--tls-ca-cert-file', TEST_TLS.ca);
@@ -104,8 +111,8 @@ function securityArgs(port: number, { password, user, tls }: ClusterSecurity): s
   return args;
 }
 
-/** ioredis options of a client of a cluster locked with `security`. */
-function accessOf({ password, user, tls }: ClusterSecurity): RedisOptions {
+/** ioredis options of a client of a cluster locked as `setup` says. */
+function accessOf({ password, user, tls }: ClusterSetup): RedisOptions {
   return {
     ...(user !== undefined ? { username: user.name, password: user.password } : password !== undefined ? { password } : {}),
     ...(tls ? { tls: { ca: readFileSync(TEST_TLS.ca) } } : {}),
@@ -113,14 +120,15 @@ function accessOf({ password, user, tls }: ClusterSecurity): RedisOptions {
 }
 
 /** redis-cli's arguments for the same. */
-function cliAccessArgs({ password, user, tls }: ClusterSecurity): string[] {
+function cliAccessArgs({ password, user, tls }: ClusterSetup): string[] {
   const auth = user !== undefined ? ['--user', user.name, '--pass', user.password] : password !== undefined ? ['--pass', password] : [];
   return [...auth, ...(tls ? ['--tls', '--cacert', TEST_TLS.ca] : [])];
 }
 
-async function createCluster(nodes: readonly string[], security: ClusterSecurity): Promise<void> {
+async function createCluster(nodes: readonly string[], setup: ClusterSetup): Promise<void> {
+  const replicas = String(setup.replicasPerMaster ?? 0);
   try {
-    await promisify(execFile)('redis-cli', [...cliAccessArgs(security), '--no-auth-warning', '--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes']);
+    await promisify(execFile)('redis-cli', [...cliAccessArgs(setup), '--no-auth-warning', '--cluster', 'create', ...nodes, '--cluster-replicas', replicas, '--cluster-yes']);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(HOW_TO_INSTALL);
     throw error;
@@ -128,19 +136,34 @@ async function createCluster(nodes: readonly string[], security: ClusterSecurity
 }
 
 /** Every node agrees that all 16384 slots are served: the cluster takes commands. */
-async function waitForClusterOk(ports: readonly number[], access: RedisOptions): Promise<void> {
-  const clients = ports.map((port) => new Redis({ ...access, port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 }));
+function waitForClusterOk(ports: readonly number[], access: RedisOptions): Promise<void> {
+  return untilEveryNode(ports, access, (node) => node.cluster('INFO'), (info) => /cluster_state:ok/.test(info), 'the Redis Cluster to report cluster_state:ok');
+}
+
+/** Every replica has its master's data and follows it (a manual failover waits for nothing less). */
+function waitForReplicasInSync(ports: readonly number[], access: RedisOptions): Promise<void> {
+  return untilEveryNode(
+    ports,
+    access,
+    (node) => node.info('replication'),
+    (info) => /role:master/.test(info) || /master_link_status:up/.test(info),
+    'every replica of the Redis Cluster to be in sync with its master',
+  );
+}
+
+/** Asks every node `ask` until every answer `holds` (a node that cannot answer yet answers ''), for up to 20 s. */
+async function untilEveryNode(
+  ports: readonly number[],
+  access: RedisOptions,
+  ask: (node: Redis) => Promise<string>,
+  holds: (answer: string) => boolean,
+  what: string,
+): Promise<void> {
+  const nodes = ports.map((port) => new Redis({ ...access, port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 }));
   try {
-    await waitUntil(
-      async () => {
-        const infos = await Promise.all(clients.map((client) => client.cluster('INFO').catch(() => '')));
-        return infos.every((info) => /cluster_state:ok/.test(info));
-      },
-      20_000,
-      { intervalMs: 50, what: 'the Redis Cluster to report cluster_state:ok' },
-    );
+    await waitUntil(async () => (await Promise.all(nodes.map((node) => ask(node).catch(() => '')))).every(holds), 20_000, { intervalMs: 50, what });
   } finally {
-    clients.forEach((client) => client.disconnect());
+    nodes.forEach((node) => node.disconnect());
   }
 }
 

@@ -10,6 +10,7 @@ import { ACTIVITY, RECORD, activity } from '../../support/operations.js';
 import { spawnPulse, type PulseProcess } from '../../support/pulse-process.js';
 import { uniquePrefix } from '../../support/redis.js';
 import { REDIS_DEPLOYMENTS, startRedisDeployment, type RedisDeployment, type RedisDeploymentKind } from '../../support/redis-cluster.js';
+import { progressOf } from '../../support/cursors.js';
 import { probeSse } from '../../support/refusal.js';
 import { backendOf, startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { waitUntil } from '../../support/wait.js';
@@ -54,18 +55,6 @@ function watch(url: string, token: string, transport: SseTransport): { client: P
   client.live.onStatus(statuses.push);
   client.live.onEvent(events.push);
   return { client, statuses, events };
-}
-
-/**
- * How far a wire cursor is along the whole log: the sum of its per-partition
- * positions. Each change moves one partition on by one, so a gapless,
- * repeat-free stream of changes moves it on by exactly one per change,
- * whatever the number of partitions.
- */
-function progressOf(cursor: string): number {
-  const match = /^[A-Za-z0-9_-]+:(\d+(?:\.\d+)*)$/.exec(cursor);
-  if (!match) throw new Error(`not a Pulse cursor: ${cursor}`);
-  return (match[1] as string).split('.').reduce((sum, seq) => sum + Number(seq), 0);
 }
 
 /** One Redis deployment per kind for the whole file, shared by the transports' cases: a cluster takes seconds to start. */
