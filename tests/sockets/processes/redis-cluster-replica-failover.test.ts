@@ -54,33 +54,65 @@ async function untilEveryUserHas(events: EventQueue<ActivityEvent>, type: Activi
   }
 }
 
-/** Promotes one replica with `CLUSTER FAILOVER` and waits until it and its old master have swapped roles. */
-async function failOverOneReplica(cluster: SpawnedCluster): Promise<void> {
+/** A master that has a replica, and that replica. */
+async function masterWithReplica(cluster: SpawnedCluster): Promise<{ master: number; replica: number }> {
   const roles = await Promise.all(cluster.ports.map(async (port) => ({ port, ...(await roleOf(port)) })));
   const replica = roles.find(({ role }) => role === 'slave');
   if (replica?.masterPort == null) throw new Error(`no replica among ${JSON.stringify(roles)}`);
-  const node = new Redis({ port: replica.port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+  return { master: replica.masterPort, replica: replica.port };
+}
+
+/** Asks the node at `port` once. */
+async function ask<T>(port: number, question: (node: Redis) => Promise<T>): Promise<T> {
+  const node = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
   try {
-    await node.cluster('FAILOVER');
+    return await question(node);
   } finally {
     node.disconnect();
   }
-  const master = replica.masterPort;
-  await waitUntil(async () => (await roleOf(replica.port)).role === 'master' && (await roleOf(master)).role === 'slave', 20_000, {
-    intervalMs: 50,
-    what: `${replica.port} to take over from ${master}`,
-  });
 }
 
 /**
- * A replica promoted by a manual failover (`CLUSTER FAILOVER`, what an
- * operator runs before maintaining a master). Pulse's writes follow the
- * slots to the new master. Its change feed loses the old master's channels
- * and resubscribes on the new one; changes published in between would miss
- * this process, so it drops its streams (as on any lost feed) and the
- * official client resumes from its cursor: no change missed, none twice.
+ * Two ways a replica takes over its master. `manual`: `CLUSTER FAILOVER`
+ * on the replica, what an operator runs before maintaining a master; the
+ * replica takes over only once it has everything. `unplanned`: the master
+ * stops and the other masters vote its replica in after the node timeout;
+ * it is asked to `WAIT` for the replica first, so that this handover loses
+ * nothing either (asynchronous replication can lose the last writes of one
+ * that crashes, which the README says).
  */
-describe.each(['distinct', 'single'] as const)('Pulse on a Redis Cluster with replicas, across a manual failover, clients on %s SSE', (transport) => {
+const HANDOVERS = {
+  manual: async (cluster: SpawnedCluster): Promise<void> => {
+    const { master, replica } = await masterWithReplica(cluster);
+    await ask(replica, (node) => node.cluster('FAILOVER'));
+    await waitUntil(async () => (await roleOf(replica)).role === 'master' && (await roleOf(master)).role === 'slave', 20_000, {
+      intervalMs: 50,
+      what: `${replica} to take over from ${master}`,
+    });
+  },
+  unplanned: async (cluster: SpawnedCluster): Promise<void> => {
+    const { master, replica } = await masterWithReplica(cluster);
+    expect(await ask(master, (node) => node.call('WAIT', '1', '5000'))).toBe(1);
+    await cluster.stopNode(cluster.ports.indexOf(master));
+    await waitUntil(
+      async () => (await roleOf(replica)).role === 'master' && /cluster_state:ok/.test(await ask(replica, (node) => node.cluster('INFO'))),
+      30_000,
+      { intervalMs: 100, what: `the cluster to vote ${replica} in for the stopped ${master}` },
+    );
+  },
+} as const;
+
+/** Every handover with every SSE transport. */
+const CASES = (['manual', 'unplanned'] as const).flatMap((handover) => (['distinct', 'single'] as const).map((transport) => [handover, transport] as const));
+
+/**
+ * A replica takes over its master. Pulse's writes follow the slots to the
+ * new master. Its change feed loses the old master's channels and
+ * resubscribes on the new one; changes published in between would miss this
+ * process, so it drops its streams (as on any lost feed) and the official
+ * client resumes from its cursor: no change missed, none twice.
+ */
+describe.each(CASES)('Pulse on a Redis Cluster with replicas, across a %s failover, clients on %s SSE', (handover, transport) => {
   let cluster: SpawnedCluster;
   let pulse: TestPulse;
   beforeAll(async () => {
@@ -106,7 +138,7 @@ describe.each(['distinct', 'single'] as const)('Pulse on a Redis Cluster with re
       expect(await recordEveryUser(pulse, ingest, 1)).toEqual([]);
       await untilEveryUserHas(events, 'SessionStarted');
 
-      await failOverOneReplica(cluster);
+      await HANDOVERS[handover](cluster);
       const refusals = await recordEveryUser(pulse, ingest, 2);
       await untilEveryUserHas(events, 'SessionUpdated');
 
