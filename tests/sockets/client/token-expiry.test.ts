@@ -9,6 +9,7 @@ import { seqOf } from '../../support/cursors.js';
 import { EventQueue } from '../../support/event-queue.js';
 import { RECORD, activity } from '../../support/operations.js';
 import { startTestPulse, type TestPulse } from '../../support/pulse.js';
+import { waitUntil } from '../../support/wait.js';
 
 /** Tokens live 3 s (`exp` has whole seconds, so 2 to 3 s) plus this tolerance. */
 const SKEW_MS = 300;
@@ -66,6 +67,11 @@ function expectNoGapNoDuplicate(events: readonly SeenEvent[], recorded: readonly
   expect(started).toEqual(recorded);
 }
 
+/** How many connections opened by resuming. */
+function resumedCount(events: readonly { readonly __typename: string }[]): number {
+  return events.filter((event) => event.__typename === 'Resumed').length;
+}
+
 describe('the live feed across token expiries, against a real Pulse', () => {
   const servers = new Set<TestPulse>();
   const cleanups: Array<() => void> = [];
@@ -116,11 +122,12 @@ describe('the live feed across token expiries, against a real Pulse', () => {
       }
       const recorded = await writer.stop();
       const last = recorded.at(-1);
+      await waitUntil(() => resumedCount(events.seen) >= EXPIRIES, 5_000, { what: `a Resumed on each of the ${EXPIRIES} new connections` });
       await events.waitFor((event) => event.__typename === 'SessionStarted' && event.session.id === last, 5_000, `the last session, ${last}`);
 
       expect(statuses.seen.filter((s) => s.kind === 'failed')).toEqual([]);
       expect(token.calls).toBeGreaterThanOrEqual(EXPIRIES + 1);
-      expect(events.seen.filter((event) => event.__typename === 'Resumed').length).toBeGreaterThanOrEqual(EXPIRIES);
+      expect(resumedCount(events.seen)).toBeGreaterThanOrEqual(EXPIRIES);
       expectNoGapNoDuplicate(events.seen as readonly SeenEvent[], recorded);
     },
     30_000,
@@ -167,11 +174,14 @@ describe('the live feed across token expiries, against a real Pulse', () => {
     }
     const recorded = await writer.stop();
     const last = recorded.at(-1);
+    // The last session may have been recorded before the last drop (the writer pauses 50 ms between writes), so its
+    // arrival does not mean the last connection has resumed yet: wait for that too.
+    await waitUntil(() => resumedCount(events.seen) >= EXPIRIES, 5_000, { what: `a Resumed on each of the ${EXPIRIES} new connections` });
     await events.waitFor((event) => event.__typename === 'SessionStarted' && event.session?.id === last, 5_000, `the last session, ${last}`);
 
     expect(failures).toEqual([]);
     expect(token.calls).toBeGreaterThanOrEqual(EXPIRIES + 1);
-    expect(events.seen.filter((event) => event.__typename === 'Resumed').length).toBeGreaterThanOrEqual(EXPIRIES);
+    expect(resumedCount(events.seen)).toBeGreaterThanOrEqual(EXPIRIES);
     expectNoGapNoDuplicate(events.seen, recorded);
   }, 30_000);
 });
