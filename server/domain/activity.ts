@@ -47,6 +47,9 @@ export interface PathCount {
 /** How many whole minutes `StatsRecord.eventsPerMinute` covers (the most `Stats.eventsPerMinute` may ask for). */
 export const MINUTE_HISTORY_LENGTH = 30;
 
+/** How many whole seconds `StatsRecord.eventsLastMinute` covers, one count each in `eventsPerSecond`. */
+export const SECOND_WINDOW_LENGTH = 60;
+
 /** The minute (counted from the Unix epoch) that `ms` falls in: the unit of `eventsPerMinute`, which moves on at its boundaries. */
 export function epochMinute(ms: number): number {
   return Math.floor(ms / 60_000);
@@ -56,8 +59,15 @@ export function epochMinute(ms: number): number {
 export interface StatsRecord {
   readonly activeUsers: number;
   readonly activeSessions: number;
-  /** Events received in the 60 whole seconds up to and including the second of `at`. */
+  /** Events received in the 60 whole seconds up to and including the second of `at`: the sum of `eventsPerSecond`. */
   readonly eventsLastMinute: number;
+  /**
+   * Events received in each of those {@link SECOND_WINDOW_LENGTH} seconds,
+   * oldest first, the last one being the second that contains `at`. Not in
+   * the API: with it, figures can be carried forward in time without a read
+   * while no event arrives (see {@link statsAt}).
+   */
+  readonly eventsPerSecond: readonly number[];
   /**
    * Events received in each of the last {@link MINUTE_HISTORY_LENGTH} whole
    * minutes, oldest first: always that many entries, zeros included, the last

@@ -1,6 +1,7 @@
 import type { ChangeFeed } from '../bus/types.js';
 import type { Clock } from '../core/clock.js';
 import { epochMinute, type StatsRecord } from '../domain/activity.js';
+import { statsAt } from '../domain/stats-at.js';
 import type { ActivityStore } from '../store/types.js';
 
 /** Receives figures that differ from the previous ones. */
@@ -51,11 +52,23 @@ function countsDiffer(a: readonly number[], b: readonly number[]): boolean {
 const MIN_COMPUTE_GAP_MS = 50;
 
 /**
+ * Longest time figures are carried forward without a read while time can
+ * move them. Carrying forward is exact while every change reaches this
+ * process; the feed is at-most-once on Redis, so a change lost in an outage
+ * is made good within this time, even if no other change follows.
+ */
+export const STATS_RESYNC_MS = 30_000;
+
+/**
  * Computes stats once per process, not once per subscriber: after a change
  * arrives and on a periodic tick (`eventsLastMinute` decays and
- * `eventsPerMinute` slides without any change; the tick reads only while
+ * `eventsPerMinute` slides without any change; the tick runs only while
  * they can: every interval while the last minute holds events, at minute
- * boundaries while only the history does, not at all when both are empty). Listeners hear only figures
+ * boundaries while only the history does, not at all when both are empty).
+ * Only a change makes it read the store: between changes the last figures
+ * are carried forward in time ({@link statsAt}), which on Redis Cluster
+ * saves a script per partition, per process and per second, and a read at
+ * least every {@link STATS_RESYNC_MS} covers a lost change. Listeners hear only figures
  * that differ from the last computed ones, at most once per interval, and
  * both leading and trailing: a change after a quiet interval (no figures
  * sent within it) is followed by its figures at once, so a dashboard's
@@ -64,7 +77,14 @@ const MIN_COMPUTE_GAP_MS = 50;
  */
 export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, onError }: StatsFeedOptions): StatsFeed {
   const listeners = new Set<StatsListener>();
+  /** The figures last sent (or read as the baseline): what listeners hold. */
   let last: StatsRecord | null = null;
+  /**
+   * The figures last computed, sent or not: what time alone moves forward.
+   * Not `last`, which keeps its per-second counts when new figures differ in
+   * nothing a client sees.
+   */
+  let latest: StatsRecord | null = null;
   let lastRunAt = Number.NEGATIVE_INFINITY;
   /** When figures last went to the listeners (or their snapshots were read): the interval counts from here. */
   let lastSentAt = Number.NEGATIVE_INFINITY;
@@ -73,6 +93,22 @@ export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, 
   let removeBusListener: (() => void) | null = null;
   let running = false;
   let requestedWhileRunning = false;
+  /** A change arrived since the last read began: the figures may differ from what time alone makes of them. */
+  let changed = false;
+  let lastReadAt = Number.NEGATIVE_INFINITY;
+
+  const figuresAt = async (now: number): Promise<StatsRecord> => {
+    if (latest !== null && !changed && now - lastReadAt < STATS_RESYNC_MS) return statsAt(latest, now);
+    // Cleared before the read: a change arriving during it asks for the next one.
+    changed = false;
+    lastReadAt = now;
+    try {
+      return await store.stats(now, topPathsLimit);
+    } catch (error) {
+      changed = true;
+      throw error;
+    }
+  };
 
   const compute = async (): Promise<void> => {
     scheduled = null;
@@ -87,7 +123,8 @@ export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, 
     running = true;
     lastRunAt = now;
     try {
-      const stats = await store.stats(now, topPathsLimit);
+      const stats = await figuresAt(now);
+      latest = stats;
       if (last === null || statsDiffer(last, stats)) {
         last = stats;
         lastSentAt = now;
@@ -105,11 +142,10 @@ export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, 
   };
 
   // Between changes (each of which requests a computation), figures move only with time, and only while
-  // events are in the last minute or in the per-minute history: past that, ticking would only cost reads
-  // (on Redis Cluster one script per partition and second, per process).
+  // events are in the last minute or in the per-minute history: past that, ticking would find nothing new.
   const tick = (): void => {
-    if (last === null || last.eventsLastMinute > 0) return request();
-    if (last.eventsPerMinute.some((count) => count > 0) && epochMinute(clock.now()) !== epochMinute(lastRunAt)) request();
+    if (latest === null || latest.eventsLastMinute > 0) return request();
+    if (latest.eventsPerMinute.some((count) => count > 0) && epochMinute(clock.now()) !== epochMinute(lastRunAt)) request();
   };
 
   const nextAllowedAt = (): number => Math.max(lastSentAt + intervalMs, lastRunAt + Math.min(MIN_COMPUTE_GAP_MS, intervalMs));
@@ -124,13 +160,22 @@ export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, 
   // (the last listener left while it awaited) undoes what it set up.
   let epoch = 0;
 
+  const onChange = (): void => {
+    changed = true;
+    request();
+  };
+
   const start = async (): Promise<void> => {
     const mine = ++epoch;
     // Baseline: subscribers start from a snapshot, so only later differences matter.
-    const baseline = await store.stats(clock.now(), topPathsLimit).catch((error: unknown) => (onError(error), null));
-    const remove = await bus.subscribe(request);
+    const readAt = clock.now();
+    const baseline = await store.stats(readAt, topPathsLimit).catch((error: unknown) => (onError(error), null));
+    const remove = await bus.subscribe(onChange);
     if (mine !== epoch) return remove();
-    last = baseline;
+    last = latest = baseline;
+    // A change made between the read and the subscription is not heard: the next tick reads again.
+    changed = true;
+    lastReadAt = readAt;
     // The first subscribers' snapshots carry these figures: the interval starts now.
     lastRunAt = lastSentAt = clock.now();
     removeBusListener = remove;
@@ -144,8 +189,9 @@ export function createStatsFeed({ store, bus, clock, intervalMs, topPathsLimit, 
     if (ticker) clearInterval(ticker);
     removeBusListener?.();
     scheduled = ticker = removeBusListener = null;
-    last = null;
-    lastRunAt = lastSentAt = Number.NEGATIVE_INFINITY;
+    last = latest = null;
+    changed = false;
+    lastRunAt = lastSentAt = lastReadAt = Number.NEGATIVE_INFINITY;
   };
 
   return {

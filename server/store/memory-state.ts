@@ -1,5 +1,6 @@
 import {
   MINUTE_HISTORY_LENGTH,
+  SECOND_WINDOW_LENGTH,
   erasedSession,
   type ActiveUserRecord,
   type ActivityChange,
@@ -60,7 +61,7 @@ export class MemoryState {
   readonly usersByLastSeen = new ScoreIndex();
   readonly #paths = new PathCounts();
   /** Behind `eventsLastMinute`: the 60 seconds up to now. */
-  readonly #eventsPerSecond = new EventWindow({ bucketMs: 1_000, buckets: 60 });
+  readonly #eventsPerSecond = new EventWindow({ bucketMs: 1_000, buckets: SECOND_WINDOW_LENGTH });
   readonly #eventsPerMinute = new EventWindow({ bucketMs: 60_000, buckets: MINUTE_HISTORY_LENGTH });
   #seq = 0;
   #log: ActivityChange[] = [];
@@ -117,6 +118,7 @@ export class MemoryState {
       activeUsers: this.usersByLastSeen.size,
       activeSessions: this.#sessionsByLastSeen.size,
       eventsLastMinute: this.#eventsPerSecond.total(now),
+      eventsPerSecond: this.#eventsPerSecond.counts(now),
       eventsPerMinute: this.#eventsPerMinute.counts(now),
       topPaths: this.#paths.top(topPathsLimit),
       at: now,

@@ -62,10 +62,12 @@ export interface PathSource {
 export function sumStats(stats: readonly StatsRecord[], topPaths: PathCount[], now: number): StatsRecord {
   const sum = (pick: (s: StatsRecord) => number): number => stats.reduce((total, s) => total + pick(s), 0);
   const minutes = stats[0]?.eventsPerMinute.length ?? 0;
+  const seconds = stats[0]?.eventsPerSecond.length ?? 0;
   return {
     activeUsers: sum((s) => s.activeUsers),
     activeSessions: sum((s) => s.activeSessions),
     eventsLastMinute: sum((s) => s.eventsLastMinute),
+    eventsPerSecond: Array.from({ length: seconds }, (_, i) => sum((s) => s.eventsPerSecond[i] ?? 0)),
     eventsPerMinute: Array.from({ length: minutes }, (_, i) => sum((s) => s.eventsPerMinute[i] ?? 0)),
     topPaths,
     at: now,

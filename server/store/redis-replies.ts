@@ -1,4 +1,4 @@
-import { MINUTE_HISTORY_LENGTH, type ActiveUserRecord, type PathCount, type SessionRecord, type StatsRecord } from '../domain/activity.js';
+import { MINUTE_HISTORY_LENGTH, SECOND_WINDOW_LENGTH, type ActiveUserRecord, type PathCount, type SessionRecord, type StatsRecord } from '../domain/activity.js';
 import { isEpoch } from '../domain/cursor.js';
 import { jsonReader } from '../domain/json-reader.js';
 import { parseChanges } from '../domain/change-codec.js';
@@ -206,18 +206,17 @@ function parseStats(value: unknown): StatsRecord {
     activeUsers: int(o.activeUsers, 'activeUsers'),
     activeSessions: int(o.activeSessions, 'activeSessions'),
     eventsLastMinute: int(o.eventsLastMinute, 'eventsLastMinute'),
-    eventsPerMinute: parseMinuteHistory(o.eventsPerMinute),
+    eventsPerSecond: countsOf(o.eventsPerSecond, 'eventsPerSecond', SECOND_WINDOW_LENGTH),
+    eventsPerMinute: countsOf(o.eventsPerMinute, 'eventsPerMinute', MINUTE_HISTORY_LENGTH),
     topPaths: list(o.topPaths, 'topPaths').map(parsePathCount),
     at: int(o.at, 'at'),
   };
 }
 
-/** Exactly one count per minute of the history: a shorter list would shift every minute on the chart. */
-function parseMinuteHistory(value: unknown): number[] {
-  const counts = list(value, 'eventsPerMinute').map((count) => int(count, 'eventsPerMinute entry'));
-  if (counts.length !== MINUTE_HISTORY_LENGTH) {
-    throw new MalformedReplyError(`eventsPerMinute: expected ${MINUTE_HISTORY_LENGTH} entries, got ${counts.length}`);
-  }
+/** Exactly one count per second or minute of a window: a shorter list would shift every bucket (on the chart, or as time slides them). */
+function countsOf(value: unknown, what: string, length: number): number[] {
+  const counts = list(value, what).map((count) => int(count, `${what} entry`));
+  if (counts.length !== length) throw new MalformedReplyError(`${what}: expected ${length} entries, got ${counts.length}`);
   return counts;
 }
 

@@ -1,5 +1,5 @@
 import { newEpoch } from '../domain/cursor.js';
-import { epochMinute, MINUTE_HISTORY_LENGTH } from '../domain/activity.js';
+import { epochMinute, MINUTE_HISTORY_LENGTH, SECOND_WINDOW_LENGTH } from '../domain/activity.js';
 import type { PublishCommand, StoreKeys } from '../redis/keys.js';
 import { loadLua, runLua, type LuaClient, type LuaScript } from '../redis/lua.js';
 import { SESSION_SCAN_BOUND } from './paging.js';
@@ -21,7 +21,7 @@ import type { HistoryOptions } from './types.js';
 type Arg = string | number;
 
 /** Seconds `eventsLastMinute` spans: one counter key per second. */
-const WINDOW_SECONDS = 60;
+const WINDOW_SECONDS = SECOND_WINDOW_LENGTH;
 /** Prepended to every script, so the Lua counts the same windows as the keys passed to it and scans as far as the memory store. */
 const LUA_CONSTANTS = [
   `local WINDOW_SECONDS, MINUTE_HISTORY_LENGTH = ${WINDOW_SECONDS}, ${MINUTE_HISTORY_LENGTH}`,
@@ -132,10 +132,10 @@ function epochSecond(ms: number): number {
   return Math.floor(ms / 1000);
 }
 
-/** The counter keys of the 60 seconds up to and including the second of `now`. */
+/** The counter keys of the 60 seconds up to and including the second of `now`, oldest first (the order of `eventsPerSecond`). */
 function eventWindowKeys(keys: StoreKeys, now: number): string[] {
-  const second = epochSecond(now);
-  return Array.from({ length: WINDOW_SECONDS }, (_, i) => keys.eventsInSecond(second - i));
+  const oldest = epochSecond(now) - WINDOW_SECONDS + 1;
+  return Array.from({ length: WINDOW_SECONDS }, (_, i) => keys.eventsInSecond(oldest + i));
 }
 
 /** The counter keys of the last 30 minutes, oldest first (the order of `eventsPerMinute`), ending with the minute of `now`. */

@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseChanges } from '../../server/domain/change-codec.js';
-import { MINUTE_HISTORY_LENGTH, type ActivityChange, type ActivityRecordInput, type SessionRecord } from '../../server/domain/activity.js';
+import { statsAt } from '../../server/domain/stats-at.js';
+import { MINUTE_HISTORY_LENGTH, SECOND_WINDOW_LENGTH, type ActivityChange, type ActivityRecordInput, type SessionRecord } from '../../server/domain/activity.js';
 import { InvalidCursorError, SessionUserMismatchError } from '../../server/core/errors.js';
 import type { ActiveUsersPage } from '../../server/domain/activity.js';
 import type { ActivityStore } from '../../server/store/types.js';
@@ -136,6 +137,7 @@ function session(id: string, userId: string, fields: Partial<SessionRecord> = {}
 
 /** A whole `eventsPerMinute`: zeros for the older minutes, then `recent`, whose last entry is the current minute. */
 const perMinute = (...recent: number[]): number[] => [...zeros(MINUTE_HISTORY_LENGTH - recent.length), ...recent];
+const perSecond = (...recent: number[]): number[] => [...zeros(SECOND_WINDOW_LENGTH - recent.length), ...recent];
 const zeros = (length: number): number[] => new Array<number>(length).fill(0);
 
 const cursorOf = (lastSeen: number, userId: string): string => Buffer.from(`${lastSeen}:${userId}`).toString('base64url');
@@ -257,6 +259,7 @@ describe.each(storeEngines())('ActivityStore contract: $engine', (engine) => {
         activeUsers: 1,
         activeSessions: 1,
         eventsLastMinute: 1,
+        eventsPerSecond: perSecond(1),
         eventsPerMinute: perMinute(1),
         topPaths: [{ path: '/a', sessions: 1 }],
         at: NOW,
@@ -397,6 +400,7 @@ describe.each(storeEngines())('ActivityStore contract: $engine', (engine) => {
         activeUsers: 3,
         activeSessions: 4,
         eventsLastMinute: 4,
+        eventsPerSecond: perSecond(4),
         eventsPerMinute: perMinute(4),
         topPaths: [
           { path: '/c', sessions: 2 },
@@ -434,6 +438,19 @@ describe.each(storeEngines())('ActivityStore contract: $engine', (engine) => {
       expect((await store.stats(second + 90_000, 1)).eventsLastMinute).toBe(3);
       expect(await store.stats(second + 118_999, 1)).toMatchObject({ eventsLastMinute: 3, at: second + 118_999 });
       expect((await store.stats(second + 119_000, 1)).eventsLastMinute).toBe(0);
+      expect((await store.stats(second + 59_999, 1)).eventsPerSecond).toEqual([2, ...zeros(29), 1, ...zeros(28), 3]);
+    });
+
+    it('reads, when nothing happened since, what statsAt carries earlier figures forward to', async () => {
+      const second = Math.floor(T0 / 1000) * 1000;
+      await store.record([event('s1', u1, T0, { path: '/a' }), event('s2', u2, T0, { path: '/b' })], second + 500);
+      await store.record([event('s1', u1, T0 + 1)], second + 42_250);
+      await store.record([event('s3', u3, T0 + 2, { path: '/a' })], second + 61_000);
+      const earlier = await store.stats(second + 61_999, 10);
+      // Past the second, the minute, the window's end and the history's: every boundary a slide can cross.
+      for (const later of [62_000, 101_000, 102_500, 121_000, 121_001, 180_000, 1_861_000, 1_900_000]) {
+        expect(statsAt(earlier, second + later)).toEqual(await store.stats(second + later, 10));
+      }
     });
 
     describe('eventsPerMinute', () => {
@@ -580,7 +597,7 @@ describe.each(storeEngines())('ActivityStore contract: $engine', (engine) => {
       expect(await store.snapshot({ first: 5 }, NOW, 5)).toEqual({
         cursor: new Array<number>(partitions).fill(0),
         epoch: expect.stringMatching(/^[A-Za-z0-9_-]{1,32}$/),
-        stats: { activeUsers: 0, activeSessions: 0, eventsLastMinute: 0, eventsPerMinute: perMinute(), topPaths: [], at: NOW },
+        stats: { activeUsers: 0, activeSessions: 0, eventsLastMinute: 0, eventsPerSecond: perSecond(), eventsPerMinute: perMinute(), topPaths: [], at: NOW },
         page: { edges: [], hasNextPage: false, endCursor: null },
       });
     });
@@ -595,6 +612,7 @@ describe.each(storeEngines())('ActivityStore contract: $engine', (engine) => {
         activeUsers: 1,
         activeSessions: 1,
         eventsLastMinute: 2,
+        eventsPerSecond: perSecond(2),
         eventsPerMinute: perMinute(2),
         topPaths: [{ path: '/b', sessions: 1 }],
         at: NOW,

@@ -3,24 +3,20 @@
 
 -- KEYS[6..] of stats and snapshot: the per-second event counters of the last
 -- WINDOW_SECONDS seconds, then the per-minute ones of the last
--- MINUTE_HISTORY_LENGTH minutes, oldest first (both constants come from
+-- MINUTE_HISTORY_LENGTH minutes, each oldest first (both constants come from
 -- redis-scripts.ts, which passes the keys). A counter never written, or
 -- expired, reads as 0.
 local FIRST_SECOND_KEY = 6
 local FIRST_MINUTE_KEY = FIRST_SECOND_KEY + WINDOW_SECONDS
 
-local function eventsLastMinute()
-  local total = 0
-  for _, count in ipairs(redis.call('MGET', unpack(KEYS, FIRST_SECOND_KEY, FIRST_MINUTE_KEY - 1))) do
-    total = total + (tonumber(count) or 0)
+-- The counts of `length` counter keys from KEYS[first], as numbers, and their sum.
+local function countsOf(first, length)
+  local counts, total = redis.call('MGET', unpack(KEYS, first, first + length - 1)), 0
+  for i = 1, length do
+    counts[i] = tonumber(counts[i]) or 0
+    total = total + counts[i]
   end
-  return total
-end
-
-local function eventsPerMinute()
-  local counts = redis.call('MGET', unpack(KEYS, FIRST_MINUTE_KEY, FIRST_MINUTE_KEY + MINUTE_HISTORY_LENGTH - 1))
-  for i = 1, MINUTE_HISTORY_LENGTH do counts[i] = tonumber(counts[i]) or 0 end
-  return counts
+  return counts, total
 end
 
 -- Busiest first, ties by path ascending: ZREVRANGE alone would list ties descending,
@@ -40,9 +36,10 @@ local function topPaths(limit)
 end
 
 local function stats(now, topPathsLimit)
+  local perSecond, lastMinute = countsOf(FIRST_SECOND_KEY, WINDOW_SECONDS)
   return {
     activeUsers = redis.call('ZCARD', K.users), activeSessions = redis.call('ZCARD', K.sessions),
-    eventsLastMinute = eventsLastMinute(), eventsPerMinute = eventsPerMinute(),
+    eventsLastMinute = lastMinute, eventsPerSecond = perSecond, eventsPerMinute = (countsOf(FIRST_MINUTE_KEY, MINUTE_HISTORY_LENGTH)),
     topPaths = topPaths(topPathsLimit), at = now,
   }
 end

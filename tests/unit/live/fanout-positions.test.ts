@@ -17,7 +17,7 @@ import type { ResultBatch } from '../../../server/live/fanout/result-sink.js';
  */
 
 const EPOCH = 'epoch-a';
-const STATS: StatsRecord = { activeUsers: 0, activeSessions: 0, eventsLastMinute: 0, eventsPerMinute: [], topPaths: [], at: 0 };
+const STATS: StatsRecord = { activeUsers: 0, activeSessions: 0, eventsLastMinute: 0, eventsPerSecond: [], eventsPerMinute: [], topPaths: [], at: 0 };
 
 interface Received {
   readonly type: string;

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MINUTE_HISTORY_LENGTH, type StatsRecord } from '../../../server/domain/activity.js';
+import { MINUTE_HISTORY_LENGTH, SECOND_WINDOW_LENGTH, type StatsRecord } from '../../../server/domain/activity.js';
 import { statsDiffer } from '../../../server/live/stats-feed.js';
 
 const base: StatsRecord = {
   activeUsers: 2,
   activeSessions: 3,
   eventsLastMinute: 4,
+  eventsPerSecond: [...new Array<number>(SECOND_WINDOW_LENGTH - 1).fill(0), 4],
   eventsPerMinute: [...new Array<number>(MINUTE_HISTORY_LENGTH - 1).fill(0), 4],
   topPaths: [{ path: '/a', sessions: 2 }],
   at: 1_700_000_000_000,
