@@ -146,8 +146,9 @@ describe.each(BACKENDS)('the resolvers, in process: %s', (backend) => {
       body: JSON.stringify({ query: 'subscription { activityChanged(first: 5, filter: { userId: "sub-u" }) { __typename cursor ... on Snapshot { activeUsers { edges { node { id } } } } } }' }),
     });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
-    const text = await readStreamUntil(response, (seen) => /^data: .*$/m.test(seen));
-    const first = JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? 'null') as { data?: { activityChanged?: Record<string, unknown> } };
+    // A chunk may end inside the data line: it is whole once its newline has come.
+    const text = await readStreamUntil(response, (seen) => /^data: .*\n/m.test(seen));
+    const first = JSON.parse(/^data: (.*)\n/m.exec(text)?.[1] ?? 'null') as { data?: { activityChanged?: Record<string, unknown> } };
     expect(first.data?.activityChanged).toMatchObject({ __typename: 'Snapshot', cursor: expect.any(String), activeUsers: { edges: [{ node: { id: 'sub-u' } }] } });
   });
 });

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../../server/auth/authenticator.js';
 import { postGraphQL, subscribe } from '../../support/clients.js';
 import { ACTIVITY, RECORD, activity } from '../../support/operations.js';
-import { runPulseToExit, spawnPulse, type ChildEnv, type PulseProcess } from '../../support/pulse-process.js';
+import { logLines, runPulseToExit, spawnPulse, type ChildEnv, type PulseProcess } from '../../support/pulse-process.js';
 import { spawnRedisCluster, TEST_TLS, type SpawnedCluster } from '../../support/redis-cluster.js';
+import { waitUntil } from '../../support/wait.js';
 
 const SECRET = 'secured-cluster-secret-'.padEnd(40, 'x');
 const PREFIX = `secured-${process.pid}:`;
@@ -39,6 +40,9 @@ describe('Pulse on a Redis Cluster with TLS and an ACL user', () => {
       pulse = await spawnPulse({ ...env, LOG_LEVEL: 'info' });
       expect(pulse.stdout()).toContain('Redis Cluster at 127.0.0.1:');
       expect(pulse.stdout()).toContain('over TLS');
+      // The start log line is written by the logger's own stream, which may flush after the banner.
+      const started = pulse;
+      await waitUntil(() => logLines(started.stdout()).some((line) => line.msg === 'pulse listening'), 10_000, { what: 'the start log line' });
       expect(pulse.stdout()).toContain(`auth=${USER.name}:REDIS_CLUSTER_PASSWORD`);
       const ready = await fetch(`${pulse.url}/readyz`);
       expect(ready.status).toBe(200);
