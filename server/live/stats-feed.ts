@@ -68,8 +68,8 @@ export const STATS_RESYNC_MS = 30_000;
  * Only a change makes it read the store: between changes the last figures
  * are carried forward in time ({@link statsAt}), which on Redis Cluster
  * saves a script per partition, per process and per second, and a read at
- * least every {@link STATS_RESYNC_MS} covers a lost change. Listeners hear only figures
- * that differ from the last computed ones, at most once per interval, and
+ * least every {@link STATS_RESYNC_MS} covers a lost change. Listeners hear
+ * only figures that differ from those last sent, at most once per interval, and
  * both leading and trailing: a change after a quiet interval (no figures
  * sent within it) is followed by its figures at once, so a dashboard's
  * counts never lag its table; changes within the interval are coalesced
