@@ -55,6 +55,16 @@ export function epochMinute(ms: number): number {
   return Math.floor(ms / 60_000);
 }
 
+/** The second (counted from the Unix epoch) that `ms` falls in: the unit of `eventsPerSecond`. */
+export function epochSecond(ms: number): number {
+  return Math.floor(ms / 1_000);
+}
+
+/** All the events of a window's per-bucket counts: `eventsLastMinute` of `eventsPerSecond`. */
+export function totalOf(counts: readonly number[]): number {
+  return counts.reduce((sum, count) => sum + count, 0);
+}
+
 /** Live figures over the active sessions. */
 export interface StatsRecord {
   readonly activeUsers: number;

@@ -1,6 +1,4 @@
-import { epochMinute, type StatsRecord } from './activity.js';
-
-const SECOND_MS = 1_000;
+import { epochMinute, epochSecond, totalOf, type StatsRecord } from './activity.js';
 
 /**
  * The figures `stats` become at `now` if no event is received and no
@@ -11,13 +9,13 @@ const SECOND_MS = 1_000;
  * figure. A `now` before `stats.at` gives `stats` unchanged (clocks step back).
  */
 export function statsAt(stats: StatsRecord, now: number): StatsRecord {
-  const seconds = Math.floor(now / SECOND_MS) - Math.floor(stats.at / SECOND_MS);
+  const seconds = epochSecond(now) - epochSecond(stats.at);
   const minutes = epochMinute(now) - epochMinute(stats.at);
   if (seconds <= 0 && minutes <= 0) return now > stats.at ? { ...stats, at: now } : stats;
   const eventsPerSecond = slide(stats.eventsPerSecond, seconds);
   return {
     ...stats,
-    eventsLastMinute: eventsPerSecond.reduce((sum, count) => sum + count, 0),
+    eventsLastMinute: totalOf(eventsPerSecond),
     eventsPerSecond,
     eventsPerMinute: slide(stats.eventsPerMinute, minutes),
     at: now,

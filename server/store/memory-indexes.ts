@@ -146,11 +146,6 @@ export class EventWindow {
     return Array.from({ length: size }, (_, i) => this.#countOf(last - size + 1 + i));
   }
 
-  /** Events received in the whole buckets up to and including the bucket of `now`. */
-  total(now: number): number {
-    return this.counts(now).reduce((sum, count) => sum + count, 0);
-  }
-
   #countOf(bucket: number): number {
     const slot = this.#slotOf(bucket);
     // A slot still holding an older bucket has not been written since that bucket left the window.

@@ -2,6 +2,7 @@ import {
   MINUTE_HISTORY_LENGTH,
   SECOND_WINDOW_LENGTH,
   erasedSession,
+  totalOf,
   type ActiveUserRecord,
   type ActivityChange,
   type ActivityRecordInput,
@@ -114,11 +115,12 @@ export class MemoryState {
 
   /** Current figures. */
   stats(now: number, topPathsLimit: number): StatsRecord {
+    const eventsPerSecond = this.#eventsPerSecond.counts(now);
     return {
       activeUsers: this.usersByLastSeen.size,
       activeSessions: this.#sessionsByLastSeen.size,
-      eventsLastMinute: this.#eventsPerSecond.total(now),
-      eventsPerSecond: this.#eventsPerSecond.counts(now),
+      eventsLastMinute: totalOf(eventsPerSecond),
+      eventsPerSecond,
       eventsPerMinute: this.#eventsPerMinute.counts(now),
       topPaths: this.#paths.top(topPathsLimit),
       at: now,

@@ -61,14 +61,15 @@ export interface PathSource {
 /** Sums figures of the partitions; `topPaths` are merged by {@link mergeTopPaths} and given here. */
 export function sumStats(stats: readonly StatsRecord[], topPaths: PathCount[], now: number): StatsRecord {
   const sum = (pick: (s: StatsRecord) => number): number => stats.reduce((total, s) => total + pick(s), 0);
-  const minutes = stats[0]?.eventsPerMinute.length ?? 0;
-  const seconds = stats[0]?.eventsPerSecond.length ?? 0;
+  // Bucket by bucket: every partition counts the same window.
+  const sumEach = (pick: (s: StatsRecord) => readonly number[]): number[] =>
+    Array.from({ length: stats[0] ? pick(stats[0]).length : 0 }, (_, i) => sum((s) => pick(s)[i] ?? 0));
   return {
     activeUsers: sum((s) => s.activeUsers),
     activeSessions: sum((s) => s.activeSessions),
     eventsLastMinute: sum((s) => s.eventsLastMinute),
-    eventsPerSecond: Array.from({ length: seconds }, (_, i) => sum((s) => s.eventsPerSecond[i] ?? 0)),
-    eventsPerMinute: Array.from({ length: minutes }, (_, i) => sum((s) => s.eventsPerMinute[i] ?? 0)),
+    eventsPerSecond: sumEach((s) => s.eventsPerSecond),
+    eventsPerMinute: sumEach((s) => s.eventsPerMinute),
     topPaths,
     at: now,
   };

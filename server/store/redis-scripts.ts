@@ -1,5 +1,5 @@
 import { newEpoch } from '../domain/cursor.js';
-import { epochMinute, MINUTE_HISTORY_LENGTH, SECOND_WINDOW_LENGTH } from '../domain/activity.js';
+import { epochMinute, epochSecond, MINUTE_HISTORY_LENGTH, SECOND_WINDOW_LENGTH } from '../domain/activity.js';
 import type { PublishCommand, StoreKeys } from '../redis/keys.js';
 import { loadLua, runLua, type LuaClient, type LuaScript } from '../redis/lua.js';
 import { SESSION_SCAN_BOUND } from './paging.js';
@@ -20,11 +20,9 @@ import type { HistoryOptions } from './types.js';
 
 type Arg = string | number;
 
-/** Seconds `eventsLastMinute` spans: one counter key per second. */
-const WINDOW_SECONDS = SECOND_WINDOW_LENGTH;
 /** Prepended to every script, so the Lua counts the same windows as the keys passed to it and scans as far as the memory store. */
 const LUA_CONSTANTS = [
-  `local WINDOW_SECONDS, MINUTE_HISTORY_LENGTH = ${WINDOW_SECONDS}, ${MINUTE_HISTORY_LENGTH}`,
+  `local WINDOW_SECONDS, MINUTE_HISTORY_LENGTH = ${SECOND_WINDOW_LENGTH}, ${MINUTE_HISTORY_LENGTH}`,
   `local SESSION_SCAN_BOUND = ${SESSION_SCAN_BOUND}`,
 ].join('\n');
 
@@ -128,14 +126,10 @@ function pageArgs({ first, bound, after, userId, pathPrefix, sessionsPerUser }: 
   return [first, bound, after?.lastSeen ?? '', after?.userId ?? '', userId ?? '', pathPrefix ?? '', sessionsPerUser];
 }
 
-function epochSecond(ms: number): number {
-  return Math.floor(ms / 1000);
-}
-
 /** The counter keys of the 60 seconds up to and including the second of `now`, oldest first (the order of `eventsPerSecond`). */
 function eventWindowKeys(keys: StoreKeys, now: number): string[] {
-  const oldest = epochSecond(now) - WINDOW_SECONDS + 1;
-  return Array.from({ length: WINDOW_SECONDS }, (_, i) => keys.eventsInSecond(oldest + i));
+  const oldest = epochSecond(now) - SECOND_WINDOW_LENGTH + 1;
+  return Array.from({ length: SECOND_WINDOW_LENGTH }, (_, i) => keys.eventsInSecond(oldest + i));
 }
 
 /** The counter keys of the last 30 minutes, oldest first (the order of `eventsPerMinute`), ending with the minute of `now`. */
