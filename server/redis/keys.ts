@@ -61,7 +61,7 @@ export interface StoreKeys {
   readonly history: string;
   /** STRING: the highest cursor trimmed from {@link StoreKeys.history} by age or lost with it; only ever raised. */
   readonly historyFloor: string;
-  /** ZSET session id → last seen (ms): expiry order. */
+  /** ZSET session id → a time (ms) no later than its last seen, repaired by expiry: expiry order (see store/lua/expire.lua). */
   readonly sessionsByLastSeen: string;
   /** STRING: one session's JSON, as `SessionRecord` goes on the wire (earlier versions wrote a HASH of its fields, still read). */
   session(sessionId: string): string;

@@ -51,10 +51,16 @@ export function parseEndReply(raw: unknown): WriteReply<SessionRecord | null> {
   return { value: parseSession(o.session), published: int(o.published, 'published') };
 }
 
-/** Parses `expire.lua`'s reply: how many sessions it ended and how many changes that published. */
-export function parseExpireReply(raw: unknown): WriteReply<number> {
+/** Parses `expire.lua`'s reply: what one step ended, whether it must be called again, and how many changes it published. */
+export function parseExpireReply(raw: unknown): WriteReply<ExpireStep> {
   const o = object(json(raw), 'expire reply');
-  return { value: int(o.ended, 'ended'), published: int(o.published, 'published') };
+  return { value: { ended: int(o.ended, 'ended'), more: bool(o.more, 'more') }, published: int(o.published, 'published') };
+}
+
+/** One call of `expire.lua`: sessions it ended, and whether it stopped at its repair bound before ending any. */
+export interface ExpireStep {
+  readonly ended: number;
+  readonly more: boolean;
 }
 
 /** What `trim-history.lua` answers: entries it deleted, and whether it stopped at its bound with more to look at. */

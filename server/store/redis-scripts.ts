@@ -61,7 +61,8 @@ export interface StoreScripts {
   /** `rowsJson`: the batch as record.lua reads it; `sessions`: whether to answer each event's session. */
   record(rowsJson: string, now: number, sessions: boolean): Promise<unknown>;
   endSession(sessionId: string, now: number): Promise<unknown>;
-  expireIdle(cutoff: number, now: number, limit: number): Promise<unknown>;
+  /** One bounded step of `expireIdle`: repairs at most `repairBound` index entries (see expire.lua). */
+  expireIdle(cutoff: number, now: number, limit: number, repairBound: number): Promise<unknown>;
   stats(now: number, topPathsLimit: number): Promise<unknown>;
   activeUsers(query: ScriptPageQuery): Promise<unknown>;
   snapshot(query: ScriptPageQuery, now: number, topPathsLimit: number): Promise<unknown>;
@@ -107,7 +108,7 @@ export function bindStoreScripts(redis: LuaClient, keys: StoreKeys, history: His
   return {
     record: (rowsJson, now, sessions) => run(RECORD, counters(now), [rowsJson, now, sessions ? '1' : '0']),
     endSession: (sessionId, now) => run(END_SESSION, [], [sessionId, now]),
-    expireIdle: (cutoff, now, limit) => run(EXPIRE_IDLE, [], [cutoff, now, limit]),
+    expireIdle: (cutoff, now, limit, repairBound) => run(EXPIRE_IDLE, [], [cutoff, now, limit, repairBound]),
     stats: (now, topPathsLimit) => run(STATS, window(now), [now, topPathsLimit]),
     activeUsers: (query) => run(ACTIVE_USERS, [], pageArgs(query)),
     snapshot: (query, now, topPathsLimit) => run(SNAPSHOT, window(now), [now, topPathsLimit, ...pageArgs(query)]),

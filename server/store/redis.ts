@@ -4,11 +4,11 @@ import type { PublishCommand, StoreKeys } from '../redis/keys.js';
 import type { LuaClient } from '../redis/lua.js';
 import { decodePageCursor, pageScanBound } from './paging.js';
 import { endSessionsOf, eraseHistoryOf, trimAll } from './redis-history.js';
+import { expireIdleOf } from './redis-expiry.js';
 import { bindStoreScripts, type ScriptPageQuery } from './redis-scripts.js';
 import {
   MalformedReplyError,
   parseEndReply,
-  parseExpireReply,
   parsePageReply,
   parseRecordReply,
   parseReplayReply,
@@ -49,6 +49,9 @@ export interface RedisStoreOptions {
  *   the latest event's non-null fields overwrite the session's. The user's
  *   name follows their latest event that names them.
  * - Page cursors are base64url of `${lastSeen}:${userId}` (see ./paging.ts).
+ * - The expiry index holds when each session started, not when it was last
+ *   seen (a write per event saved); `expireIdle` repairs the entries it
+ *   finds below the cutoff before ending any (see ./lua/expire.lua).
  * - The same script that publishes a write's changes appends them to the
  *   stream `keys.history` (id = cursor), and `replay` is one script too, so a
  *   replay sees a write whole or not at all. The epoch lives in `keys.epoch`;
@@ -105,7 +108,7 @@ export function createRedisPartition({ redis, keys, publish = 'PUBLISH', onPubli
       return inputs.length;
     },
     endSession: async (sessionId, now) => published(parseEndReply(await scripts.endSession(sessionId, now))),
-    expireIdle: async (cutoff, now, limit) => (limit > 0 ? published(parseExpireReply(await scripts.expireIdle(cutoff, now, limit))) : 0),
+    expireIdle: (cutoff, now, limit) => expireIdleOf(scripts, published, cutoff, now, limit),
     eraseUser: async (userId, now) => {
       const { ended, cursor } = await endSessionsOf(scripts, published, userId, now);
       return { userId, endedSessions: ended, historyEntriesRemoved: await eraseHistoryOf(scripts, userId, cursor) };

@@ -366,6 +366,38 @@ describe.each(storeEngines())('ActivityStore contract: $engine', (engine) => {
       await expectNothingMorePublished();
     });
 
+    it('expires by when a session was last seen, not when it started, oldest last sight first', async () => {
+      // s1 starts first but is seen again later; s2 starts after it and is never seen again.
+      await store.record([event('s1', u1, T0), event('s2', u2, T0 + 1)], NOW);
+      await store.record([event('s1', u1, T0 + 10)], NOW);
+      await changes.next(5);
+      expect(await store.expireIdle(T0 + 5, NOW + 1, 10)).toBe(1);
+      expect(await changes.next(2)).toMatchObject([{ type: 'SessionEnded', session: { id: 's2' } }, { type: 'UserLeft' }]);
+      expect(ids(await store.activeUsers({ first: 10 }))).toEqual([u1]);
+      // Both idle: the one last seen earlier goes first, whatever the start order.
+      await store.record([event('s3', u3, T0 + 2), event('s3', u3, T0 + 12)], NOW);
+      await changes.next(3);
+      expect(await store.expireIdle(T0 + 20, NOW + 2, 1)).toBe(1);
+      expect(await changes.next(2)).toMatchObject([{ type: 'SessionEnded', session: { id: 's1', lastSeen: T0 + 10 } }, { type: 'UserLeft' }]);
+      expect(await store.expireIdle(T0 + 20, NOW + 3, 10)).toBe(1);
+      expect(await changes.next(2)).toMatchObject([{ type: 'SessionEnded', session: { id: 's3', lastSeen: T0 + 12 } }, { type: 'UserLeft' }]);
+      await expectNothingMorePublished();
+    });
+
+    it('finds an idle session behind more sessions seen since they started than one expiry step looks at', async () => {
+      // More than EXPIRY_REPAIRS_PER_CALL (redis-expiry.ts) sessions start before the idle one and are all seen again.
+      const busy = Array.from({ length: 2_100 }, (_, i) => event(`busy${i}`, u1, T0));
+      await store.record(busy, NOW);
+      await store.record([event('idle', u2, T0 + 1)], NOW);
+      await store.record(busy.map((e) => ({ ...e, at: T0 + 100 })), NOW);
+      await changes.next(2 * busy.length + 3);
+      expect(await store.expireIdle(T0 + 50, NOW + 1, 1)).toBe(1);
+      expect(await changes.next(2)).toMatchObject([{ type: 'SessionEnded', session: { id: 'idle' } }, { type: 'UserLeft' }]);
+      expect(await store.expireIdle(T0 + 50, NOW + 2, 10)).toBe(0);
+      expect((await store.stats(NOW + 2, 1)).activeSessions).toBe(busy.length);
+      await expectNothingMorePublished();
+    });
+
     it('forgets a user who left: their next session joins again, unnamed unless named', async () => {
       await store.record([event('s1', u1, T0, { userName: 'Ann' })], NOW);
       await store.endSession('s1', NOW);

@@ -92,7 +92,7 @@ local function mismatches()
 end
 
 -- The batch's writes to the shared indexes (the sessions, users and paths
--- sorted sets, the names hash) are gathered and made once per key at the
+-- sorted sets, the names hash, each user's sessions) are gathered and made once per key at the
 -- end, not once per event: what the batch itself reads back (a user's score
 -- and name) is answered from what it gathered. Scores are kept as the text
 -- of the event's time.
@@ -124,14 +124,20 @@ local function hasName(userId)
   return names[userId] ~= nil or redis.call('HEXISTS', K.names, userId) == 1
 end
 
-local function indexSession(s, atText)
-  sessionScores[s.id] = atText
+-- The sessions index (expiry's) is written only when a session starts: its
+-- score may lag the session's lastSeen, and expire.lua repairs it before
+-- trusting it. The user's index, which orders their sessions in a page, is
+-- kept exact.
+-- Each user's as ZADD's arguments, in event order: a session named twice
+-- keeps its last score, the one its latest event gave it.
+local function indexForUser(s, atText)
   local mine = userSessionScores[s.userId]
   if mine == nil then
-    mine = {}
-    userSessionScores[s.userId] = mine
+    userSessionScores[s.userId] = { atText, s.id }
+  else
+    mine[#mine + 1] = atText
+    mine[#mine + 1] = s.id
   end
-  mine[s.id] = atText
 end
 
 -- Moves one session between paths; nil is "no path" and is not counted.
@@ -157,7 +163,8 @@ local function startSession(r, at)
   local f = { textOf(r[1]), textOf(r[2]), textOf(r[3]), textOf(r[4]), textOf(r[5]), textOf(r[6]), atText, atText, '1' }
   local s = { f = f, text = sessionText(f), id = r[SESSION_ID], userId = r[USER_ID], lastSeen = at, eventCount = 1 }
   local joined = userEntry(s.userId).score == false
-  indexSession(s, atText)
+  sessionScores[s.id] = atText
+  indexForUser(s, atText)
   shiftPath(nil, valueOf(r[5]))
   touchUser(s.userId, at, atText, valueOf(r[USER_NAME]))
   local cursor = nextCursor()
@@ -181,7 +188,7 @@ local function updateSession(s, r, at)
     for i = OVERWRITTEN_FIRST, OVERWRITTEN_LAST do
       if r[i] ~= NULL then f[i] = textOf(r[i]) end
     end
-    indexSession(s, atText)
+    indexForUser(s, atText)
   end
   s.text = sessionText(f)
   -- Compared as JSON first: the strings are needed only when the session moved.
@@ -223,7 +230,10 @@ end
 
 local function writeIndexes()
   zaddAll(K.sessions, sessionScores)
-  for userId, scores in pairs(userSessionScores) do zaddAll(userSessionsKey(userId), scores) end
+  -- One call per user: most batches name a user once or twice, so no table of replies is built.
+  for userId, args in pairs(userSessionScores) do
+    if #args <= CHUNK then redis.call('ZADD', userSessionsKey(userId), unpack(args)) else chunked('ZADD', userSessionsKey(userId), args) end
+  end
   local userScores = {}
   for userId, u in pairs(users) do
     if u.changed then userScores[userId] = u.text end

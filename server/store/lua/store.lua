@@ -11,7 +11,7 @@ local EPOCH_KEY, HISTORY_KEY, HISTORY_FLOOR_KEY = KEYS[#KEYS - 2], KEYS[#KEYS - 
 -- partition's tag, so the message stays on the master of the keys.
 local PUBLISH_COMMAND = ARGV[#ARGV - 3]
 local EPOCH_CANDIDATE, HISTORY_SIZE, HISTORY_MAX_AGE_MS = ARGV[#ARGV - 2], tonumber(ARGV[#ARGV - 1]), tonumber(ARGV[#ARGV])
--- XADD's MAXLEN as the text it came as (see `int` below).
+-- XTRIM's MAXLEN as the text it came as (see `int` below).
 local HISTORY_SIZE_TEXT = ARGV[#ARGV - 1]
 
 -- Numbers reach Redis and JSON as text. A Lua number given to redis.call or
@@ -28,6 +28,14 @@ local CHUNK = 1000
 -- Calls `command` (after `key`, unless nil) with `args`, a flat list, at most
 -- CHUNK of them per call. Returns the list replies joined, in order.
 local function chunked(command, key, args)
+  if #args == 0 then return {} end
+  -- Most calls fit in one: its reply is the answer, not copied into another table.
+  if #args <= CHUNK then
+    local reply
+    if key then reply = redis.call(command, key, unpack(args)) else reply = redis.call(command, unpack(args)) end
+    if type(reply) == 'table' then return reply end
+    return {}
+  end
   local replies = {}
   for from = 1, #args, CHUNK do
     local to = math.min(from + CHUNK - 1, #args)
@@ -199,8 +207,10 @@ local function raiseHistoryFloor(cursor)
 end
 
 -- Stream ids are the cursors, so a replay reads a range by cursor; `now` (the
--- write's time) is what the history's age is measured by. MAXLEN ~ trims in
--- whole nodes, keeping at least HISTORY_SIZE; replay.lua enforces the exact bound.
+-- write's time) is what the history's age is measured by. One XTRIM MAXLEN ~
+-- after the script's entries (not one per XADD: a call's arguments cost more
+-- than the trim) trims in whole nodes, keeping at least HISTORY_SIZE;
+-- replay.lua enforces the exact bound.
 -- The stream expires HISTORY_MAX_AGE_MS after the last write, so a Redis no
 -- Pulse process sweeps still loses it on time; a write that finds it gone
 -- first raises the floor over every cursor it held.
@@ -212,13 +222,15 @@ local function publishChanges(now)
   local texts, at = {}, int(now)
   for i, change in ipairs(changes) do
     texts[i] = change.text
-    local id = change.cursor .. '-0'
+    -- XADD reads an id without its sequence part as `<cursor>-0`.
+    local id = change.cursor
     if change.user then
-      redis.call('XADD', HISTORY_KEY, 'MAXLEN', '~', HISTORY_SIZE_TEXT, id, 'change', change.text, 'at', at, 'user', change.user)
+      redis.call('XADD', HISTORY_KEY, id, 'change', change.text, 'at', at, 'user', change.user)
     else
-      redis.call('XADD', HISTORY_KEY, 'MAXLEN', '~', HISTORY_SIZE_TEXT, id, 'change', change.text, 'at', at)
+      redis.call('XADD', HISTORY_KEY, id, 'change', change.text, 'at', at)
     end
   end
+  redis.call('XTRIM', HISTORY_KEY, 'MAXLEN', '~', HISTORY_SIZE_TEXT)
   redis.call('PEXPIRE', HISTORY_KEY, HISTORY_MAX_AGE_MS)
   -- The brackets go on the first and last texts: wrapping the joined message would copy it once more.
   texts[1] = '[' .. texts[1]
