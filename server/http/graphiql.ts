@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
 
 /** What GraphiQL's headers editor shows outside dev mode: a hint, never a credential. */
@@ -34,7 +33,7 @@ export interface GraphiQLSetup {
 /** What `createYoga` takes to serve GraphiQL: its `graphiql` and `renderGraphiQL` options, and a plugin for the page's headers. */
 export interface PulseGraphiQL {
   readonly options: GraphiQLOptions;
-  readonly render: (options: GraphiQLOptions) => Uint8Array<ArrayBuffer>;
+  readonly render: (options: GraphiQLOptions) => Promise<Uint8Array<ArrayBuffer>>;
   readonly plugin: Plugin;
 }
 
@@ -47,23 +46,53 @@ export interface PulseGraphiQL {
  * buffer that every response shares: a client that asks for it and never
  * reads holds a reference, not a 9 MB copy (a string body is encoded anew
  * for each response). Served with the headers of {@link useGraphiQLHeaders}.
+ *
+ * The renderer is imported when the page is first asked for: its module
+ * holds GraphiQL as JavaScript strings, about 30 MB of heap (its source
+ * and the string it exports) that a process nobody explores with would
+ * carry for its whole life, and that makes every heap limit V8 derives
+ * from the live size larger.
  */
 export function createGraphiQL({ path, token }: GraphiQLSetup): PulseGraphiQL {
   const options = graphiqlOptions(token);
-  let cached: { key: string; page: Uint8Array<ArrayBuffer>; csp: string } | undefined;
-  const rendered = (given: GraphiQLOptions): { page: Uint8Array<ArrayBuffer>; csp: string } => {
+  let cached: { key: string; rendering: Promise<Rendered> } | undefined;
+  // The policy of the page last rendered: a response only reaches the plugin once its render is done.
+  let csp = NO_PAGE_CSP;
+  const rendered = (given: GraphiQLOptions): Promise<Rendered> => {
     const key = JSON.stringify(given);
     if (cached?.key !== key) {
-      const page = renderGraphiQL(given);
-      cached = { key, page: Buffer.from(page, 'utf8'), csp: graphiqlCsp(page) };
+      const rendering = renderPage(given);
+      cached = { key, rendering };
+      // A failed render is tried again by the next request, not remembered.
+      rendering.catch(() => {
+        if (cached?.rendering === rendering) cached = undefined;
+      });
     }
-    return cached;
+    return cached.rendering.then((done) => {
+      csp = done.csp;
+      return done;
+    });
   };
   return {
     options,
-    render: (given) => rendered(given).page,
-    plugin: useGraphiQLHeaders(path, () => (cached ?? rendered(options)).csp),
+    render: async (given) => (await rendered(given)).page,
+    plugin: useGraphiQLHeaders(path, () => csp),
   };
+}
+
+/** A rendered page, and its policy. */
+interface Rendered {
+  readonly page: Uint8Array<ArrayBuffer>;
+  readonly csp: string;
+}
+
+/** Allows nothing: the policy of a page not rendered yet. */
+const NO_PAGE_CSP = graphiqlCsp('');
+
+async function renderPage(options: GraphiQLOptions): Promise<Rendered> {
+  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
+  const page = renderGraphiQL(options);
+  return { page: Buffer.from(page, 'utf8'), csp: graphiqlCsp(page) };
 }
 
 /**
