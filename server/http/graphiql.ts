@@ -55,44 +55,30 @@ export interface PulseGraphiQL {
  */
 export function createGraphiQL({ path, token }: GraphiQLSetup): PulseGraphiQL {
   const options = graphiqlOptions(token);
-  let cached: { key: string; rendering: Promise<Rendered> } | undefined;
+  let cached: { key: string; page: Promise<Uint8Array<ArrayBuffer>> } | undefined;
   // The policy of the page last rendered: a response only reaches the plugin once its render is done.
-  let csp = NO_PAGE_CSP;
-  const rendered = (given: GraphiQLOptions): Promise<Rendered> => {
+  let csp = graphiqlCsp('');
+  const render = (given: GraphiQLOptions): Promise<Uint8Array<ArrayBuffer>> => {
     const key = JSON.stringify(given);
     if (cached?.key !== key) {
-      const rendering = renderPage(given);
-      cached = { key, rendering };
+      const page = renderPage(given).then((html) => {
+        csp = graphiqlCsp(html);
+        return Buffer.from(html, 'utf8');
+      });
+      cached = { key, page };
       // A failed render is tried again by the next request, not remembered.
-      rendering.catch(() => {
-        if (cached?.rendering === rendering) cached = undefined;
+      page.catch(() => {
+        if (cached?.page === page) cached = undefined;
       });
     }
-    return cached.rendering.then((done) => {
-      csp = done.csp;
-      return done;
-    });
+    return cached.page;
   };
-  return {
-    options,
-    render: async (given) => (await rendered(given)).page,
-    plugin: useGraphiQLHeaders(path, () => csp),
-  };
+  return { options, render, plugin: useGraphiQLHeaders(path, () => csp) };
 }
 
-/** A rendered page, and its policy. */
-interface Rendered {
-  readonly page: Uint8Array<ArrayBuffer>;
-  readonly csp: string;
-}
-
-/** Allows nothing: the policy of a page not rendered yet. */
-const NO_PAGE_CSP = graphiqlCsp('');
-
-async function renderPage(options: GraphiQLOptions): Promise<Rendered> {
+async function renderPage(options: GraphiQLOptions): Promise<string> {
   const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
-  const page = renderGraphiQL(options);
-  return { page: Buffer.from(page, 'utf8'), csp: graphiqlCsp(page) };
+  return renderGraphiQL(options);
 }
 
 /**

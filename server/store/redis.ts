@@ -3,8 +3,7 @@ import { SessionUserMismatchError } from '../core/errors.js';
 import type { PublishCommand, StoreKeys } from '../redis/keys.js';
 import type { LuaClient } from '../redis/lua.js';
 import { decodePageCursor, pageScanBound } from './paging.js';
-import { endSessionsOf, eraseHistoryOf, trimAll } from './redis-history.js';
-import { expireIdleOf } from './redis-expiry.js';
+import { endSessionsOf, eraseHistoryOf, expireIdleOf, trimAll } from './redis-bounded-calls.js';
 import { bindStoreScripts, type ScriptPageQuery } from './redis-scripts.js';
 import {
   MalformedReplyError,

@@ -385,7 +385,7 @@ describe.each(storeEngines())('ActivityStore contract: $engine', (engine) => {
     });
 
     it('finds an idle session behind more sessions seen since they started than one expiry step looks at', async () => {
-      // More than EXPIRY_REPAIRS_PER_CALL (redis-expiry.ts) sessions start before the idle one and are all seen again.
+      // More than EXPIRY_REPAIRS_PER_CALL (redis-bounded-calls.ts) sessions start before the idle one and are all seen again.
       const busy = Array.from({ length: 2_100 }, (_, i) => event(`busy${i}`, u1, T0));
       await store.record(busy, NOW);
       await store.record([event('idle', u2, T0 + 1)], NOW);

@@ -15,7 +15,6 @@
 -- more = true when it stopped at the repair bound, having ended none }.
 local cutoff, now, limit, repairBound = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local nowText = int(now)
-local function listed() return true end
 
 -- The first `limit` candidates, as ids, and their scores repaired: an empty second list when all were exact.
 local function candidates()
@@ -25,7 +24,7 @@ local function candidates()
     ids[#ids + 1] = flat[i]
     scores[#scores + 1] = tonumber(flat[i + 1])
   end
-  local loaded = loadSessions(ids, sessionKeys(ids), listed)
+  local loaded = loadSessions(ids, sessionKeys(ids), listedByIndex)
   local repairs = {}
   for i, id in ipairs(ids) do
     -- A record gone missing cannot be repaired: ending it is what removes its entry.

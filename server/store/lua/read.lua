@@ -102,9 +102,6 @@ local function startsWith(text, prefix)
   return text ~= nil and string.sub(text, 1, #prefix) == prefix
 end
 
--- Sessions listed by an index are active: one whose JSON is missing can only be a legacy hash.
-local function listed() return true end
-
 -- A user as listed, as JSON: their `q.perUser` most recent sessions, or with
 -- a prefix the matching ones among their SESSION_SCAN_BOUND most recent; nil
 -- when none is left. Also what the user costs against the page's scan bound
@@ -117,7 +114,7 @@ local function activeUser(userId, lastSeenText, q)
   local sessions, looked = {}, 0
   repeat
     local ids = redis.call('ZREVRANGE', key, looked, looked + chunk - 1)
-    local loaded = loadSessions(ids, sessionKeys(ids), listed)
+    local loaded = loadSessions(ids, sessionKeys(ids), listedByIndex)
     for _, id in ipairs(ids) do
       if #sessions >= q.perUser or looked >= limit then break end
       looked = looked + 1

@@ -124,12 +124,9 @@ local function hasName(userId)
   return names[userId] ~= nil or redis.call('HEXISTS', K.names, userId) == 1
 end
 
--- The sessions index (expiry's) is written only when a session starts: its
--- score may lag the session's lastSeen, and expire.lua repairs it before
--- trusting it. The user's index, which orders their sessions in a page, is
--- kept exact.
--- Each user's as ZADD's arguments, in event order: a session named twice
--- keeps its last score, the one its latest event gave it.
+-- A session's score in its user's index, which orders their sessions in a
+-- page and is kept exact. Each user's are kept as ZADD's arguments, in event
+-- order: a session named twice keeps its last score, its latest event's.
 local function indexForUser(s, atText)
   local mine = userSessionScores[s.userId]
   if mine == nil then
@@ -163,6 +160,8 @@ local function startSession(r, at)
   local f = { textOf(r[1]), textOf(r[2]), textOf(r[3]), textOf(r[4]), textOf(r[5]), textOf(r[6]), atText, atText, '1' }
   local s = { f = f, text = sessionText(f), id = r[SESSION_ID], userId = r[USER_ID], lastSeen = at, eventCount = 1 }
   local joined = userEntry(s.userId).score == false
+  -- The sessions index (expiry's) is written only here: as the session is
+  -- seen again its score lags its lastSeen, and expire.lua repairs it.
   sessionScores[s.id] = atText
   indexForUser(s, atText)
   shiftPath(nil, valueOf(r[5]))
@@ -230,10 +229,7 @@ end
 
 local function writeIndexes()
   zaddAll(K.sessions, sessionScores)
-  -- One call per user: most batches name a user once or twice, so no table of replies is built.
-  for userId, args in pairs(userSessionScores) do
-    if #args <= CHUNK then redis.call('ZADD', userSessionsKey(userId), unpack(args)) else chunked('ZADD', userSessionsKey(userId), args) end
-  end
+  for userId, args in pairs(userSessionScores) do chunked('ZADD', userSessionsKey(userId), args) end
   local userScores = {}
   for userId, u in pairs(users) do
     if u.changed then userScores[userId] = u.text end

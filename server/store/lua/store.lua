@@ -25,16 +25,20 @@ local function int(n) return format('%d', n) end
 -- a limit too. Even, so that pairs (ZADD, MSET) never straddle two calls.
 local CHUNK = 1000
 
+-- What chunked answers for a command whose reply is not a list: one shared
+-- table, never written to, rather than a new one per call.
+local NO_REPLIES = {}
+
 -- Calls `command` (after `key`, unless nil) with `args`, a flat list, at most
 -- CHUNK of them per call. Returns the list replies joined, in order.
 local function chunked(command, key, args)
-  if #args == 0 then return {} end
+  if #args == 0 then return NO_REPLIES end
   -- Most calls fit in one: its reply is the answer, not copied into another table.
   if #args <= CHUNK then
     local reply
     if key then reply = redis.call(command, key, unpack(args)) else reply = redis.call(command, unpack(args)) end
     if type(reply) == 'table' then return reply end
-    return {}
+    return NO_REPLIES
   end
   local replies = {}
   for from = 1, #args, CHUNK do
@@ -144,9 +148,13 @@ local function loadSessions(ids, keys, active)
   return found
 end
 
+-- `active` for sessions an index lists: they are active, so one whose JSON
+-- is missing can only be a legacy hash.
+local function listedByIndex() return true end
+
 -- One session known to be active (it is in an index), or nil when its record is missing.
 local function loadSession(id)
-  return loadSessions({ id }, { sessionKey(id) }, function() return true end)[id] or nil
+  return loadSessions({ id }, { sessionKey(id) }, listedByIndex)[id] or nil
 end
 
 -- Saves `sessions` (whose keys are `keys`, in order) with one MSET, each as its JSON.
@@ -222,12 +230,11 @@ local function publishChanges(now)
   local texts, at = {}, int(now)
   for i, change in ipairs(changes) do
     texts[i] = change.text
-    -- XADD reads an id without its sequence part as `<cursor>-0`.
-    local id = change.cursor
+    -- XADD reads an id without its sequence part, the cursor, as `<cursor>-0`.
     if change.user then
-      redis.call('XADD', HISTORY_KEY, id, 'change', change.text, 'at', at, 'user', change.user)
+      redis.call('XADD', HISTORY_KEY, change.cursor, 'change', change.text, 'at', at, 'user', change.user)
     else
-      redis.call('XADD', HISTORY_KEY, id, 'change', change.text, 'at', at)
+      redis.call('XADD', HISTORY_KEY, change.cursor, 'change', change.text, 'at', at)
     end
   end
   redis.call('XTRIM', HISTORY_KEY, 'MAXLEN', '~', HISTORY_SIZE_TEXT)

@@ -1,11 +1,18 @@
-import { parseEraseHistoryReply, parseEraseReply, parseTrimReply, type WriteReply } from './redis-replies.js';
+import { parseEraseHistoryReply, parseEraseReply, parseExpireReply, parseTrimReply, type WriteReply } from './redis-replies.js';
 import type { StoreScripts } from './redis-scripts.js';
 
 /**
- * The Redis store's multi-call operations: erasing a user and trimming the
- * history. Each loops over bounded script calls (each atomic on its own), so
- * that a heavy user or a long history never holds Redis for long.
+ * The Redis store's multi-call operations: idle expiry, erasing a user and
+ * trimming the history. Each loops over bounded script calls (each atomic on
+ * its own), so that a long expiry index, a heavy user or a long history
+ * never holds Redis for long.
  */
+
+/**
+ * Index entries one expiry call may repair (see expire.lua) before it gives
+ * up the turn: a few rounds of the sweeper's batch, a few milliseconds of Redis.
+ */
+const EXPIRY_REPAIRS_PER_CALL = 2000;
 
 /** Sessions one erase call ends at most, so that erasing a heavy user never holds Redis for long (as the sweeper's batches). */
 const ERASE_SESSIONS_PER_CALL = 500;
@@ -13,6 +20,29 @@ const ERASE_SESSIONS_PER_CALL = 500;
 const ERASE_HISTORY_PER_CALL = 1000;
 /** History entries one trim call looks at (the common sweep looks at one). */
 const TRIM_ENTRIES_PER_CALL = 4096;
+
+/**
+ * `expireIdle`: expire.lua calls until one ends sessions or finds none idle.
+ * A call that stops at its repair bound has moved that many active sessions
+ * above the cutoff and ended none, so the next call starts from fresher
+ * candidates; each entry is repaired at most once per period its session
+ * stays active, so the loop ends.
+ * @param published - reports each call's published changes (the store's `onPublished`) and unwraps its value
+ * @returns the sessions ended: `limit` unless no idle session is left
+ */
+export async function expireIdleOf(
+  scripts: StoreScripts,
+  published: <T>(reply: WriteReply<T>) => T,
+  cutoff: number,
+  now: number,
+  limit: number,
+): Promise<number> {
+  if (limit <= 0) return 0;
+  for (;;) {
+    const step = published(parseExpireReply(await scripts.expireIdle(cutoff, now, limit, EXPIRY_REPAIRS_PER_CALL)));
+    if (!step.more) return step.ended;
+  }
+}
 
 /**
  * Ends every session of the user, a bounded call at a time, until a call
